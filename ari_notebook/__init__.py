@@ -1,0 +1,16 @@
+"""ari_notebook: a Jupyter workbench for the Asterisk REST Interface."""
+
+from ._errors import (
+    AriError, AriTimeout, BadRequest, ConfigurationError, Conflict, EventStreamError, Forbidden,
+    HttpError, MethodNotAllowed, NotFound, PreconditionFailed, ServerError, SpecError,
+    TransportError, Unauthorized, UnprocessableEntity, ValidationError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AriError", "AriTimeout", "BadRequest", "ConfigurationError", "Conflict", "EventStreamError",
+    "Forbidden", "HttpError", "MethodNotAllowed", "NotFound", "PreconditionFailed",
+    "ServerError", "SpecError", "TransportError", "Unauthorized", "UnprocessableEntity",
+    "ValidationError", "__version__",
+]
