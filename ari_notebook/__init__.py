@@ -6,11 +6,13 @@ from ._errors import (
     TransportError, Unauthorized, UnprocessableEntity, ValidationError,
 )
 
+from .session import connect
+
 __version__ = "0.1.0"
 
 __all__ = [
     "AriError", "AriTimeout", "BadRequest", "ConfigurationError", "Conflict", "EventStreamError",
     "Forbidden", "HttpError", "MethodNotAllowed", "NotFound", "PreconditionFailed",
     "ServerError", "SpecError", "TransportError", "Unauthorized", "UnprocessableEntity",
-    "ValidationError", "__version__",
+    "ValidationError", "__version__", "connect",
 ]

@@ -1,0 +1,70 @@
+"""Package-level rules: the one-way doors between subpackages, and a complete, sorted ``__all__``."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import ari_notebook
+
+PKG = Path(ari_notebook.__file__).parent
+
+# subpackage -> the subpackages of ours it may import (DESIGN.md, "Doors open one way")
+ALLOWED = {
+    "spec": {"_errors"},
+    "events": {"_errors", "spec"},
+    "client": {"_errors", "spec", "events"},
+    "sim": {"_errors", "spec"},
+    "widgets": {"_errors", "spec", "events", "client"},
+}
+
+
+def _our_imports(path: Path) -> set[str]:
+    """First-level ari_notebook modules imported by a file (absolute or relative imports)."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    depth_of_file = len(path.relative_to(PKG).parts) - 1  # 1 for ari_notebook/<sub>/x.py
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0:
+                names = [node.module or ""]
+            elif node.level > depth_of_file:  # climbs to the top package: from .. import x / ..x
+                base = node.module
+                names = [base] if base else [a.name for a in node.names]
+                names = ["ari_notebook." + n for n in names]
+            else:
+                continue  # relative import inside the same subpackage
+        else:
+            continue
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "ari_notebook" and len(parts) > 1:
+                found.add(parts[1])
+    return found
+
+
+@pytest.mark.parametrize("sub", sorted(ALLOWED))
+def test_doors_open_one_way(sub):
+    folder = PKG / sub
+    if not folder.is_dir():
+        pytest.skip(f"ari_notebook.{sub} does not exist yet")
+    broken = {}
+    for path in folder.rglob("*.py"):
+        extra = _our_imports(path) - ALLOWED[sub] - {sub}
+        if extra:
+            broken[str(path.relative_to(PKG))] = sorted(extra)
+    assert not broken, f"{sub} imports what DESIGN.md forbids: {broken}"
+
+
+def test_all_is_sorted_complete_and_importable():
+    names = ari_notebook.__all__
+    assert list(names) == sorted(names), "keep __all__ sorted"
+    for name in names:
+        assert hasattr(ari_notebook, name), f"__all__ names {name!r} but it is not importable"
+    public = {n for n, v in vars(ari_notebook).items()
+              if not n.startswith("_") and not isinstance(v, type(ari_notebook))}
+    assert public <= set(names), f"public names missing from __all__: {sorted(public - set(names))}"
