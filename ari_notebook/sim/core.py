@@ -1,0 +1,390 @@
+"""The simulator's sans-I/O root: one ``Asterisk`` object holds every piece of state.
+
+Nothing here touches a socket or the event loop. The aiohttp layer (``sim/http.py``) feeds
+requests in through ``routing.handle`` and drives the clock; everything that happens is visible
+as state (``channels``, ``bridges``, ``apps``...) and as event dicts pushed to each application's
+``sink`` (a plain callable, so tests can pass ``list.append``).
+
+How a resource module plugs in (this is the contract SIM-B builds on)
+-------------------------------------------------------------------
+1. Write ``ari_notebook/sim/resources/<name>.py``. Every module in that package is imported
+   automatically (``sim/resources/__init__.py``), so nothing else needs editing.
+2. State: declare a class decorated with ``@component``. Each ``Asterisk`` instance creates
+   one instance of it at start-up (``cls(asterisk)``), in import order; fetch it in handlers with
+   ``ast.component(MyState)``. Two simulators never share state because nothing lives at
+   module level except declarations.
+3. Routes: decorate sans-I/O handlers with ``ROUTES.route(...)`` from ``sim/routing.py``
+   (see its docstring). A handler gets ``(ast, call)`` and returns the JSON body (or a
+   ``Reply`` for 201/Location and friends); it raises ``AriFailure(status, message)`` for errors.
+4. Events: ``ast.publish("DeviceStateChanged", {"device_state": {...}}, sources=("deviceState:foo",))``.
+   Apps subscribed to one of ``sources`` (or with ``subscribeAll``) get it, after their
+   ``eventFilter``. ``ast.app(name)`` / ``ast.apps`` give the registered applications.
+5. Cross-cutting hooks: ``ast.on("channel_destroyed", fn)`` (and ``"channel_hangup"``,
+   ``"bridge_destroyed"``, ``"app_registered"``, ``"app_unregistered"``) let a component react to
+   telephony (e.g. finish a live recording when its channel hangs up); ``ast.fire(name, **kw)``.
+6. Providers: a component can supply a function the core asks for, e.g. the sound catalogue
+   registers ``ast.provide("sound_duration", fn)`` where ``fn(name, lang) -> seconds | None``
+   (None = no such sound); playbacks call ``ast.sound_duration(name, lang)``.
+7. Time: ``ast.clock.now()`` (epoch seconds, simulated), ``ast.clock.call_later(seconds, fn)``
+   (returns a ``Timer`` with ``cancel()``), ``ast.timestamp()`` (ARI's ``...T10:00:00.123+0000``).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable
+
+ASTERISK_ID = "02:fc:00:00:00:01"
+
+Sink = Callable[[dict], None]
+
+
+class AriFailure(Exception):
+    """An error answer, carried from a handler to the wire: status plus Asterisk's message.
+
+    ``body`` overrides the usual ``{"message": ...}`` (the one originate quirk answers
+    ``{"error": "Allocation failed"}``); ``headers`` adds response headers (``Allow`` on 405).
+    """
+
+    def __init__(self, status: int, message: str, *, body: Any = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(f"{status} {message}")
+        self.status = status
+        self.message = message
+        self.body = {"message": message} if body is None else body
+        self.headers = headers or {}
+
+
+# --------------------------------------------------------------------------------------------
+# clock
+
+
+@dataclass(order=True)
+class Timer:
+    """A scheduled callback; ``cancel()`` makes it a no-op."""
+
+    when: float
+    seq: int
+    fn: Callable[[], Any] = field(compare=False)
+    cancelled: bool = field(default=False, compare=False)
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class Clock:
+    """Simulated time: real time (speed 1), scaled (``speed`` > 1 runs faster), or manual.
+
+    A scaled clock maps wall time to simulated time, so a 30 s playback at speed 1000 ends
+    after 30 ms of wall time with the same events. A manual clock moves only on
+    ``advance(seconds)``, for deterministic tests. While a timer runs, ``now()`` is pinned to
+    its due time, so chains of timers keep exact simulated durations.
+    """
+
+    def __init__(self, speed: float = 1.0, *, manual: bool = False, start: float | None = None) -> None:
+        if speed <= 0:
+            raise ValueError(f"clock speed must be > 0, got {speed!r}")
+        self.speed = float(speed)
+        self.manual = manual
+        self._origin = time.time() if start is None else float(start)
+        self._mono0 = time.monotonic()
+        self._manual_now = self._origin
+        self._pinned: float | None = None
+        self._heap: list[Timer] = []
+        self._seq = itertools.count()
+        self.on_schedule: Callable[[], None] | None = None  # set by the I/O driver to wake up
+
+    def now(self) -> float:
+        if self._pinned is not None:
+            return self._pinned
+        if self.manual:
+            return self._manual_now
+        return self._origin + (time.monotonic() - self._mono0) * self.speed
+
+    def call_later(self, delay: float, fn: Callable[[], Any]) -> Timer:
+        timer = Timer(self.now() + max(0.0, float(delay)), next(self._seq), fn)
+        heapq.heappush(self._heap, timer)
+        if self.on_schedule is not None and self._heap[0] is timer:
+            self.on_schedule()
+        return timer
+
+    def next_deadline(self) -> float | None:
+        while self._heap and self._heap[0].cancelled:
+            heapq.heappop(self._heap)
+        return self._heap[0].when if self._heap else None
+
+    def wall_delay(self, deadline: float) -> float:
+        """Wall-clock seconds until ``deadline`` (simulated); the driver sleeps this long."""
+        return max(0.0, (deadline - self.now()) / self.speed)
+
+    def run_due(self) -> int:
+        """Run every timer due by now (in due-time order); returns how many ran."""
+        ran = 0
+        limit = self.now()
+        while True:
+            deadline = self.next_deadline()
+            if deadline is None or deadline > limit:
+                return ran
+            timer = heapq.heappop(self._heap)
+            self._pinned = timer.when
+            try:
+                timer.fn()
+            finally:
+                self._pinned = None
+            ran += 1
+
+    def advance(self, seconds: float) -> int:
+        """Manual clock: move time forward, running timers at their own due times."""
+        if not self.manual:
+            raise RuntimeError("advance() needs a manual clock (Simulator.start(clock='manual'))")
+        target = self._manual_now + max(0.0, float(seconds))
+        ran = 0
+        while True:
+            deadline = self.next_deadline()
+            if deadline is None or deadline > target:
+                break
+            self._manual_now = max(self._manual_now, deadline)
+            ran += self.run_due()
+        self._manual_now = target
+        return ran + self.run_due()
+
+
+def ari_timestamp(epoch: float) -> str:
+    """ARI's timestamp format: ``2026-11-25T10:00:00.123+0000``."""
+    dt = datetime.fromtimestamp(epoch, timezone.utc)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}+0000"
+
+
+# --------------------------------------------------------------------------------------------
+# applications
+
+
+@dataclass
+class App:
+    """A Stasis application: exists while a WebSocket holds it (``sink``).
+
+    ``sources`` are event-source URIs the app is subscribed to (``channel:<id>``,
+    ``bridge:<id>``, ``endpoint:<tech>/<res>``, ``deviceState:<name>``).
+    ``event_filter`` is what ``PUT /applications/{name}/eventFilter`` stored:
+    ``{"allowed": [{"type": ...}], "disallowed": [...]}`` (empty lists = no filter).
+    """
+
+    name: str
+    sink: Sink | None = None
+    subscribe_all: bool = False
+    sources: set[str] = field(default_factory=set)
+    allowed: list[dict] = field(default_factory=list)
+    disallowed: list[dict] = field(default_factory=list)
+
+    def accepts(self, event_type: str) -> bool:
+        if self.allowed and not any(_filter_match(f, event_type) for f in self.allowed):
+            return False
+        if self.disallowed and any(_filter_match(f, event_type) for f in self.disallowed):
+            return False
+        return True
+
+    def wants(self, sources: Iterable[str]) -> bool:
+        if self.subscribe_all:
+            return True
+        return any(s in self.sources for s in sources)
+
+
+def _filter_match(entry: dict, event_type: str) -> bool:
+    return entry.get("type") == event_type
+
+
+# --------------------------------------------------------------------------------------------
+# components (per-instance state declared by resource modules)
+
+_COMPONENTS: list[type] = []
+
+
+def component(cls: type) -> type:
+    """Declare per-simulator state: every ``Asterisk`` builds one ``cls(asterisk)``."""
+    if cls not in _COMPONENTS:
+        _COMPONENTS.append(cls)
+    return cls
+
+
+# --------------------------------------------------------------------------------------------
+# the root
+
+
+class Asterisk:
+    """All state of one simulated Asterisk, plus the event bus. No I/O."""
+
+    def __init__(self, *, clock: Clock | None = None, config: Any = None) -> None:
+        from . import resources  # noqa: F401  (imports every resource module: routes + components)
+
+        self.clock = clock or Clock()
+        self.config = config
+        self.asterisk_id = ASTERISK_ID
+        self.startup_time = self.clock.now()
+        self._unix = int(self.startup_time)
+        self._uniq = itertools.count()
+        self._chan_seq = itertools.count()
+        self.channels: dict[str, Any] = {}
+        self.bridges: dict[str, Any] = {}
+        self.apps: dict[str, App] = {}
+        self.log: list[tuple[str, str, str]] = []  # (timestamp, level, text) like Asterisk's log
+        self.log_sink: Callable[[str, str, str], None] | None = None
+        self._hooks: dict[str, list[Callable[..., Any]]] = {}
+        self._providers: dict[str, Callable[..., Any]] = {}
+        self._components: dict[type, Any] = {}
+        for cls in list(_COMPONENTS):
+            self._components[cls] = cls(self)
+
+    # ---- ids and time
+    def unique_id(self) -> str:
+        """Asterisk's channel uniqueid style: ``<startup unix time>.<n>``."""
+        return f"{self._unix}.{next(self._uniq)}"
+
+    def channel_seq(self) -> str:
+        """The 8-hex-digit counter in channel names (``Local/1000@ctx-0000000a;1``)."""
+        return f"{next(self._chan_seq):08x}"
+
+    @staticmethod
+    def new_uuid() -> str:
+        return str(uuid.uuid4())
+
+    def timestamp(self) -> str:
+        return ari_timestamp(self.clock.now())
+
+    # ---- components, hooks, providers
+    def component(self, cls: type) -> Any:
+        try:
+            return self._components[cls]
+        except KeyError:
+            raise KeyError(f"{cls.__name__} is not a registered @component") from None
+
+    def on(self, name: str, fn: Callable[..., Any]) -> None:
+        self._hooks.setdefault(name, []).append(fn)
+
+    def fire(self, name: str, **kwargs: Any) -> None:
+        for fn in list(self._hooks.get(name, ())):
+            fn(**kwargs)
+
+    def provide(self, name: str, fn: Callable[..., Any]) -> None:
+        self._providers[name] = fn
+
+    def provider(self, name: str) -> Callable[..., Any] | None:
+        return self._providers.get(name)
+
+    def sound_duration(self, name: str, lang: str = "en") -> float | None:
+        """Seconds of sound ``name``; None when the catalogue has no such sound.
+
+        Until the sound catalogue registers ``sound_duration``, every sound is assumed to
+        exist and last ``DEFAULT_SOUND_SECONDS``.
+        """
+        fn = self._providers.get("sound_duration")
+        if fn is None:
+            return DEFAULT_SOUND_SECONDS
+        return fn(name, lang)
+
+    # ---- logging (what Asterisk would write to its log)
+    def write_log(self, level: str, text: str) -> None:
+        stamp = self.timestamp()
+        self.log.append((stamp, level, text))
+        if self.log_sink is not None:
+            self.log_sink(stamp, level, text)
+
+    # ---- applications
+    def app(self, name: str) -> App | None:
+        app = self.apps.get(name)
+        return app if app is not None and app.sink is not None else None
+
+    def register_app(self, name: str, sink: Sink, *, subscribe_all: bool = False) -> App:
+        """A WebSocket takes ``name``; a previous socket for it gets ``ApplicationReplaced``."""
+        app = self.apps.get(name)
+        if app is not None and app.sink is not None:
+            old = app.sink
+            old(self._event_dict("ApplicationReplaced", {}, name))
+            app.sink = sink
+            app.subscribe_all = subscribe_all or app.subscribe_all
+            return app
+        app = App(name=name, sink=sink, subscribe_all=subscribe_all)
+        self.apps[name] = app
+        self.fire("app_registered", app=app)
+        return app
+
+    def unregister_app(self, name: str, sink: Sink) -> None:
+        """The socket holding ``name`` closed: the app disappears (unless replaced meanwhile)."""
+        app = self.apps.get(name)
+        if app is not None and app.sink is sink:
+            del self.apps[name]
+            self.fire("app_unregistered", app=app)
+
+    def subscribe(self, app_name: str, source: str) -> None:
+        app = self.apps.get(app_name)
+        if app is not None:
+            app.sources.add(source)
+
+    def forget_source(self, source: str) -> None:
+        """An object is gone: drop it from every app's subscriptions."""
+        for app in self.apps.values():
+            app.sources.discard(source)
+
+    # ---- events
+    def _event_dict(self, event_type: str, fields: dict, app_name: str, lead: bool = False) -> dict:
+        if lead:  # Asterisk puts some events' own fields before "type" (ChannelVarset, ...)
+            event = dict(fields)
+            event["type"] = event_type
+            event["timestamp"] = self.timestamp()
+        else:
+            event = {"type": event_type, "timestamp": self.timestamp()}
+            event.update(fields)
+        event["asterisk_id"] = self.asterisk_id
+        event["application"] = app_name
+        return event
+
+    def publish(self, event_type: str, fields: dict, *, sources: Iterable[str] = (),
+                apps: Iterable[str] | None = None, lead: bool = False,
+                exclude: Iterable[str] = ()) -> int:
+        """Deliver one event to every interested app; returns how many got it.
+
+        ``sources``: the event's topics; subscribed and subscribeAll apps receive it.
+        ``apps``: extra app names that receive it regardless (e.g. the Stasis app of a
+        channel). ``exclude``: app names that must not receive it (BridgeCreated skips the
+        creator). Each app's copy carries its own ``application`` field.
+        """
+        sources = tuple(sources)
+        targets: list[App] = []
+        forced = set(apps or ())
+        skip = set(exclude)
+        for app in self.apps.values():
+            if app.sink is None or app.name in skip:
+                continue
+            if app.name in forced or app.wants(sources):
+                if app.accepts(event_type):
+                    targets.append(app)
+        for app in targets:
+            app.sink(self._event_dict(event_type, fields, app.name, lead))
+        return len(targets)
+
+    # ---- lookups shared by resource modules
+    def channel(self, channel_id: str, *, status: int = 404) -> Any:
+        chan = self.channels.get(channel_id)
+        if chan is None:
+            raise AriFailure(status, "Channel not found")
+        return chan
+
+    def stasis_channel(self, channel_id: str, *, status: int = 409) -> Any:
+        """A channel that is in a Stasis application (404 if unknown, ``status`` if not in Stasis)."""
+        chan = self.channel(channel_id)
+        if not chan.stasis_app:
+            raise AriFailure(status, "Channel not in Stasis application")
+        return chan
+
+    def bridge(self, bridge_id: str) -> Any:
+        bridge = self.bridges.get(bridge_id)
+        if bridge is None:
+            raise AriFailure(404, "Bridge not found")
+        return bridge
+
+
+DEFAULT_SOUND_SECONDS = 2.0  # used only until the sound catalogue provides real durations

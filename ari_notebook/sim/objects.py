@@ -1,0 +1,123 @@
+"""Plain state of the simulator's telephony objects and their ARI JSON shapes.
+
+``Channel`` and ``Bridge`` hold data only; behaviour (dialplan, Stasis, bridging, playback)
+lives in ``telephony.py``. Resource modules read them through ``ast.channels`` /
+``ast.bridges`` (or ``ast.channel(id)`` / ``ast.stasis_channel(id)`` / ``ast.bridge(id)``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class CallerId:
+    name: str = ""
+    number: str = ""
+
+    def json(self) -> dict[str, str]:
+        return {"name": self.name, "number": self.number}
+
+
+@dataclass
+class Channel:
+    """A channel as ARI shows it, plus the simulator's bookkeeping."""
+
+    id: str
+    name: str
+    tech: str  # "Local", "PJSIP", "Snoop", "Announcer", "UnicastRTP", ...
+    creationtime: str
+    state: str = "Down"
+    caller: CallerId = field(default_factory=CallerId)
+    connected: CallerId = field(default_factory=CallerId)
+    accountcode: str = ""
+    context: str = "default"
+    exten: str = "s"
+    priority: int = 1
+    app_name: str = ""
+    app_data: str = ""
+    language: str = "en"
+    protocol_id: str = ""
+    variables: dict[str, str] = field(default_factory=dict)
+    # bookkeeping
+    stasis_app: str | None = None     # the app the channel is in, None when not in Stasis
+    stasis_args: list[str] = field(default_factory=list)
+    peer: "Channel | None" = None     # the other half of a Local pair / the dialled channel
+    local_half: int = 0               # 1 or 2 for Local channels
+    bridge_id: str | None = None
+    device: str = ""                  # device-state name (Local/1000@ARI-test, PJSIP/alice)
+    hangup_requested: bool = False
+    destroyed: bool = False
+    hangup_cause: int = 16
+    muted: set[str] = field(default_factory=set)
+    on_hold: bool = False
+    moh: str | None = None
+    silence: bool = False
+    ringing: bool = False
+    playbacks: list[str] = field(default_factory=list)  # active playback ids on this channel
+    runner: Any = None                # the dialplan interpreter state, when running dialplan
+    timers: list[Any] = field(default_factory=list)     # clock timers to cancel on hangup
+    apps_seen: set[str] = field(default_factory=set)    # apps that ever subscribed (for cleanup)
+    subscribed_all: bool = False
+
+    @property
+    def in_stasis(self) -> bool:
+        return self.stasis_app is not None
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "state": self.state,
+            "protocol_id": self.protocol_id,
+            "caller": self.caller.json(),
+            "connected": self.connected.json(),
+            "accountcode": self.accountcode,
+            "dialplan": {"context": self.context, "exten": self.exten, "priority": self.priority,
+                         "app_name": self.app_name, "app_data": self.app_data},
+            "creationtime": self.creationtime,
+            "language": self.language,
+        }
+
+
+@dataclass
+class Bridge:
+    """A Stasis bridge (mixing or holding)."""
+
+    id: str
+    bridge_type: str  # "mixing" | "holding"
+    creationtime: str
+    name: str = ""
+    channels: list[str] = field(default_factory=list)
+    creator: str = "Stasis"
+    bridge_class: str = "stasis"
+    video_mode: str = "talker"
+    video_source_id: str | None = None
+    variables: dict[str, str] = field(default_factory=dict)
+    creator_app: str | None = None
+    moh_channel: str | None = None     # Announcer/ARI_MOH channel id while MOH plays
+    playbacks: list[str] = field(default_factory=list)
+
+    @property
+    def technology(self) -> str:
+        if self.bridge_type == "holding":
+            return "holding_bridge"
+        members = len(self.channels)
+        return "softmix" if members > 2 else "simple_bridge"
+
+    def json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "technology": self.technology,
+            "bridge_type": self.bridge_type,
+            "bridge_class": self.bridge_class,
+            "creator": self.creator,
+            "name": self.name,
+            "channels": list(self.channels),
+            "creationtime": self.creationtime,
+            "video_mode": self.video_mode,
+        }
+        if self.video_source_id:
+            out["video_source_id"] = self.video_source_id
+        return out
