@@ -4,7 +4,10 @@ extensions.conf, pjsip endpoints).
 The default equals the Asterisk the reference traces were recorded with: users
 ``asterisk``/``asterisk`` (read-write) and ``viewer``/``viewer`` (read-only), allowed origin
 ``http://localhost:8888``, and the ``[ARI-test]`` context with extensions 1000-4000.
-Resource modules may read extra keys from ``SimConfig.extra`` (e.g. ``mailboxes``).
+Resource modules may read extra keys from ``SimConfig.extra``.
+
+``make_config(config, **keywords)`` builds one from a TOML file (or its dict) plus the
+keyword arguments of ``Simulator.start``; the file format is described in ``load_config_file``.
 """
 
 from __future__ import annotations
@@ -51,6 +54,14 @@ class SimConfig:
     endpoints: dict[str, str] = field(default_factory=default_endpoints)
     answer_delay: float = 1.0  # seconds a simulated phone rings before it answers a Dial
     extra: dict[str, Any] = field(default_factory=dict)
+    # sounds: languages of Debian's asterisk-core-sounds (en, fr, es) and formats GET /sounds shows
+    sound_languages: tuple[str, ...] = ("en",)
+    sound_formats: tuple[str, ...] = ("gsm",)
+    extra_sounds: dict[str, Any] = field(default_factory=dict)  # id -> seconds or {lang: seconds}
+    mailboxes: dict[str, tuple[int, int]] = field(default_factory=dict)  # name -> (old, new)
+    globals: dict[str, str] = field(default_factory=dict)  # extensions.conf [globals]
+    recordings_dir: str | None = None  # None: a private temporary folder per simulator
+    clock_speed: float = 1.0  # simulated seconds per wall-clock second (config-file setting)
 
     def user(self, name: str) -> User | None:
         for u in self.users:
@@ -103,3 +114,138 @@ def parse_dialplan(dialplan: Any) -> dict[str, dict[str, list[Step]]]:
                     parsed.append((str(app), str(data)))
             out[context][str(exten)] = parsed
     return out
+
+
+# ---- config files and keyword arguments ----------------------------------------------------
+
+def load_config_file(path: Any) -> dict[str, Any]:
+    """Read a TOML config file into ``make_config`` keywords. Every section is optional::
+
+        [http]
+        prefix = ""                 # http.conf prefix: ARI served under /<prefix>/ari
+        [ari]
+        allowed_origins = ["http://localhost:8888"]   # ari.conf allowed_origins
+        strict_origin = false       # refuse foreign Origins on the WebSocket (Asterisk: never)
+        clock_speed = 1.0
+        [users.asterisk]            # ari.conf user, password_format=plain
+        password = "asterisk"
+        [users.viewer]
+        password = "viewer"
+        read_only = true
+        [dialplan.ARI-test]         # extensions.conf; priorities in list order
+        1000 = ["NoOp()", "Answer()", "Stasis(hello)", "Hangup()"]
+        [endpoints]                 # simulated endpoints: online | offline | unknown
+        "PJSIP/alice" = "online"
+        [sounds]
+        languages = ["en"]          # of en, fr, es
+        formats = ["gsm"]
+        [sounds.extra]              # more prompts: id = seconds, or {lang = seconds}
+        my-greeting = 3.5
+        [mailboxes]
+        "1000@default" = { old = 0, new = 2 }
+        [globals]
+        COMPANY = "Example"
+    """
+    import tomllib
+    from pathlib import Path
+
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text("utf-8"))
+    except FileNotFoundError:
+        raise ConfigurationError(f"simulator config file not found: {p}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"simulator config file {p} is not valid TOML: {exc}") from exc
+    return _flatten_sections(data)
+
+
+def _flatten_sections(data: Mapping[str, Any]) -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in ("http", "ari") and isinstance(value, Mapping):
+            flat.update(value)
+        else:
+            flat[key] = value
+    return flat
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+    return tuple(str(v) for v in value)
+
+
+ENDPOINT_STATES = ("unknown", "offline", "online")
+
+
+def parse_endpoints(value: Any) -> dict[str, str]:
+    """``{"PJSIP/alice": "online"}`` or ``["PJSIP/alice", ...]`` -> ``{name: state}``."""
+    items = value.items() if isinstance(value, Mapping) else ((v, "online") for v in (value or ()))
+    out: dict[str, str] = {}
+    for name, state in items:
+        if isinstance(state, Mapping):
+            state = state.get("state", "online")
+        tech, sep, resource = str(name).partition("/")
+        if not sep or not tech or not resource:
+            raise ConfigurationError(f"endpoint {name!r} must look like TECH/resource, e.g. PJSIP/alice")
+        if state not in ENDPOINT_STATES:
+            raise ConfigurationError(f"endpoint {name!r}: state {state!r} is not one of {ENDPOINT_STATES}")
+        out[str(name)] = str(state)
+    return out
+
+
+def _mailboxes(value: Mapping[str, Any]) -> dict[str, tuple[int, int]]:
+    out = {}
+    for name, counts in (value or {}).items():
+        if isinstance(counts, Mapping):
+            out[str(name)] = (int(counts.get("old", 0)), int(counts.get("new", 0)))
+        else:
+            old, new = counts
+            out[str(name)] = (int(old), int(new))
+    return out
+
+
+def make_config(config: Any = None, **keywords: Any) -> SimConfig:
+    """Defaults, then ``config`` (a TOML path, a dict of its sections, or a ``SimConfig``), then
+    the ``Simulator.start`` keywords (None values are ignored). Unknown names are an error."""
+    from dataclasses import fields, replace
+    from pathlib import Path
+
+    base = config if isinstance(config, SimConfig) else SimConfig()
+    given: dict[str, Any] = {}
+    if isinstance(config, (str, Path)):
+        given.update(load_config_file(config))
+    elif isinstance(config, Mapping):
+        given.update(_flatten_sections(config))
+    given.update({k: v for k, v in keywords.items() if v is not None})
+    known = {f.name for f in fields(SimConfig)}
+    out: dict[str, Any] = {}
+    for key, value in given.items():
+        if key == "users":
+            out["users"] = parse_users(value)
+        elif key == "allowed_origins":
+            out["allowed_origins"] = _strings(value)
+        elif key == "dialplan":
+            out["dialplan"] = parse_dialplan(value)
+        elif key == "endpoints":
+            out["endpoints"] = parse_endpoints(value)
+        elif key == "sounds":
+            out["sound_languages"] = _strings(value.get("languages", ("en",)))
+            out["sound_formats"] = _strings(value.get("formats", ("gsm",)))
+            out["extra_sounds"] = dict(value.get("extra", {}))
+        elif key == "mailboxes":
+            out["mailboxes"] = _mailboxes(value)
+        elif key == "globals":
+            out["globals"] = {str(k): str(v) for k, v in value.items()}
+        elif key == "prefix":
+            out["prefix"] = str(value).strip("/")
+        elif key in ("clock_speed", "answer_delay"):
+            out[key] = float(value)
+        elif key == "strict_origin":
+            out[key] = bool(value)
+        elif key in known:
+            out[key] = value
+        else:
+            names = sorted((known - {"sound_languages", "sound_formats", "extra_sounds"}) | {"sounds"})
+            raise ConfigurationError(f"unknown simulator setting {key!r}; known: {', '.join(names)}")
+    return replace(base, **out)
