@@ -1,0 +1,825 @@
+"""Write the tutorial notebooks 01-06 from the cells below, without outputs.
+
+Run ``python notebooks/build_notebooks.py`` after editing; commit the .ipynb files it writes.
+Cells that the tests check carry a fixed ``id`` (``tests/notebooks/`` looks them up by id).
+Every notebook works on the built-in simulator by default and, unchanged, on a real Asterisk
+when ARI_URL / ARI_USERNAME / ARI_PASSWORD are set (and, for calls, the [ARI-test] dialplan
+from notebook 06 is loaded, or ARI_CONTEXT names your own context).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+HERE = Path(__file__).resolve().parent
+_counter: dict[str, int] = {}
+
+
+def md(text: str):
+    return ("md", text.strip("\n"), None)
+
+
+def code(text: str, id: str | None = None):
+    return ("code", text.strip("\n"), id)
+
+
+CONNECT = code('''
+import asyncio
+import os
+
+import ari_notebook
+
+CONTEXT = os.environ.get("ARI_CONTEXT", "ARI-test")   # the dialplan context with 1000..4000
+client = await ari_notebook.connect()                 # simulator unless ARI_URL is set
+client
+''', id="connect")
+
+CLOSE = code('''
+await client.close()   # also stops the built-in simulator, if this notebook started one
+''', id="close")
+
+
+# --------------------------------------------------------------------------- 01
+NB01 = [
+    md('''
+# 01 · Getting started with ARI
+
+The **Asterisk REST Interface** (ARI) lets a program drive calls in Asterisk: answer them,
+play sounds, record, bridge them together. It has two halves:
+
+* a **REST API** under `/ari/...` for *doing* things (`POST /ari/channels/{id}/answer`), and
+* a **WebSocket** at `/ari/events` where Asterisk *tells* your application what happened
+  (`StasisStart`, `ChannelDtmfReceived`, ...).
+
+This notebook connects, asks the server who it is, shows the operations it offers and lists a
+few resources. Nothing here changes a call.
+
+**Where is the server?** With no configuration, `ari_notebook.connect()` starts a built-in
+*simulator* that behaves like Asterisk 23, so every tutorial runs anywhere. To use your own
+Asterisk, set three environment variables before starting JupyterLab
+(notebook 06 shows the Asterisk side):
+
+```bash
+export ARI_URL=http://my-asterisk:8088  ARI_USERNAME=myuser  ARI_PASSWORD=secret
+ari-notebook lab
+```
+'''),
+    CONNECT,
+    md('''
+The client read the server's own description of its API (the *api-docs*) and built every
+operation from it. Ask Asterisk who it is — this is `GET /ari/asterisk/info`:
+'''),
+    code('''
+info = await client.asterisk.getInfo()
+print("Asterisk", info.system["version"], "· entity", info.system["entity_id"])
+info
+''', id="info"),
+    code('''
+print("ARI version:", client.api_version)
+print("operations:", len(client.operations))
+print("resources: ", sorted({name.split(".")[0] for name in client.operations}))
+''', id="version"),
+    md('''
+## Reading the manual from the server
+
+Each operation carries its documentation: summary, parameters with types and allowed
+values, and the errors it can return. In JupyterLab, `client.channels.originate?` shows the same.
+'''),
+    code('''
+help(client.channels.originate)
+''', id="help"),
+    md('''
+## The Explorer
+
+The Explorer is Swagger-UI inside the notebook: pick a resource and an operation, fill
+the form, press **Execute**. The request goes through this kernel — the browser never talks to
+Asterisk and never sees the password. It also shows the equivalent Python call and `curl`
+command. Try `asterisk` → `ping`.
+'''),
+    code('''
+from ari_notebook.widgets import Explorer
+
+Explorer(client)
+'''),
+    md('''
+The same request from code. `execute` returns the status and timing as well as the value,
+which is handy when you want to see exactly what the server answered:
+'''),
+    code('''
+response = await client.execute("asterisk.ping")
+print(response.status, f"{response.elapsed_ms:.1f} ms", response.body)
+''', id="ping"),
+    md('''
+## Listing resources
+
+Every list operation returns objects with the JSON as attributes. Pandas makes a quick table
+of them. Sounds are the prompts Asterisk can play:
+'''),
+    code('''
+import pandas as pd
+
+sounds = await client.sounds.list()
+print(len(sounds), "sounds")
+pd.DataFrame([{"id": s.id, "text": s.text, "formats": ", ".join(f["format"] for f in s.formats)}
+              for s in sounds]).head(8)
+''', id="sounds"),
+    code('''
+channels = await client.channels.list()
+bridges = await client.bridges.list()
+apps = await client.applications.list()
+endpoints = await client.endpoints.list()
+print(f"{len(channels)} channels, {len(bridges)} bridges, {len(apps)} applications, "
+      f"{len(endpoints)} endpoints")
+''', id="lists"),
+    md('''
+No channels and no applications yet: an *application* exists only while a program holds its
+WebSocket open. That is the subject of notebook 02.
+'''),
+    CLOSE,
+]
+
+
+# --------------------------------------------------------------------------- 02
+NB02 = [
+    md('''
+# 02 · Your first Stasis app
+
+Calls reach an ARI application through the dialplan. In `extensions.conf`:
+
+```ini
+[ARI-test]
+exten => 1000,1,NoOp()
+ same => n,Answer()
+ same => n,Stasis(hello)     ; hand the channel to the ARI application "hello"
+ same => n,Hangup()
+```
+
+When a channel runs `Stasis(hello)`, Asterisk sends **`StasisStart`** to whoever holds the
+WebSocket for the app `hello`, and the channel waits there until the app lets it go
+(**`StasisEnd`**). While it is in Stasis, only your application controls it.
+'''),
+    CONNECT,
+    md('''
+## When nobody listens
+
+An application is *registered* only while its WebSocket is open. We have not opened one, so
+Asterisk knows no app called `hello`:
+'''),
+    code('''
+print("applications:", [a.name for a in await client.applications.list()])
+''', id="no-apps"),
+    md('''
+Send a channel to `hello` anyway. Asterisk accepts the request (the channel is created) but
+the channel cannot enter an app that does not exist, so it is hung up at once. Asterisk 23 logs
+`Stasis app 'hello' doesn't exist` (older versions say *"Stasis app 'hello' not
+registered"*) — the classic first mistake.
+'''),
+    code('''
+orphan = await client.channels.originate(endpoint=f"Local/3000@{CONTEXT}", app="hello")
+print("created:", orphan.id, orphan.state)
+await asyncio.sleep(0.5)
+try:
+    await client.channels.get(channelId=orphan.id)
+    print("still there?!")
+except ari_notebook.NotFound as exc:
+    print("gone:", exc)
+''', id="orphan"),
+    md('''
+## The hello app
+
+Now the real thing: register handlers, then open the WebSocket for `hello`. Handlers receive
+the `Channel` object and the event. This one answers, plays *hello-world*, and hangs up when the
+playback finishes — the "hello world" of telephony.
+'''),
+    code('''
+async def on_start(channel, event):
+    print(f"StasisStart  {channel.name}  args={event['args']}")
+    await channel.answer()
+    playback = await channel.play(media="sound:hello-world")
+    await client.wait_for("PlaybackFinished", timeout=30,
+                          predicate=lambda e: e["playback"]["id"] == playback.id)
+    await channel.hangup()
+
+def on_end(channel, event):
+    print(f"StasisEnd    {channel.name}")
+
+client.on_channel_event("StasisStart", on_start, key="hello-start")   # a key: re-running
+client.on_channel_event("StasisEnd", on_end, key="hello-end")         # replaces, never stacks
+await client.start(apps="hello")
+print("applications:", [a.name for a in await client.applications.list()])
+''', id="start"),
+    md('''
+Place a call to extension 1000. From a notebook we do it with a *Local channel*: a pair of
+channels `;1` and `;2` joined back to back. `;2` runs extension 1000 (and so `Stasis(hello)`),
+`;1` runs extension 3000 (it answers and waits) — a caller and a callee without any phone.
+'''),
+    code('''
+call = await client.channels.originate(endpoint=f"Local/1000@{CONTEXT}", extension="3000",
+                                       context=CONTEXT)
+await client.wait_for("StasisEnd", timeout=30)
+''', id="call-1000"),
+    md('''
+A channel can also be sent straight to the app by `originate(app=...)`, with arguments.
+They arrive in `StasisStart` as `args` — how a dialplan `Stasis(hello,sales,42)` passes them:
+'''),
+    code('''
+await client.channels.originate(endpoint=f"Local/3000@{CONTEXT}", app="hello", appArgs="sales,42")
+await client.wait_for("StasisEnd", timeout=30)
+''', id="args"),
+    md('''
+## The event log
+
+Every event the client received is in `client.log`. The view below is live: it keeps
+updating while the kernel is idle. Underneath it is a pandas DataFrame.
+'''),
+    code('''
+from ari_notebook.widgets import EventLogView
+
+EventLogView(client.log)
+'''),
+    code('''
+client.log.df[["type", "channel_name", "channel_state"]].tail(12)
+''', id="log-df"),
+    code('''
+client.log.counts()
+''', id="counts"),
+    CLOSE,
+]
+
+
+# --------------------------------------------------------------------------- 03
+NB03 = [
+    md('''
+# 03 · Controlling a channel
+
+Once a channel is in your Stasis app, every ARI channel operation is yours: answer, ring, play,
+record, send and receive DTMF, read and set variables, hang up. This notebook does each once
+from code; the **ChannelControls** widget does the same with buttons.
+'''),
+    CONNECT,
+    code('''
+await client.start(apps="hello")
+'''),
+    md('''
+## A channel that starts in Stasis
+
+`channels.create` makes a channel that enters the app straight away, still `Down`;
+`dial` then calls the endpoint. Watch the state change from the events:
+'''),
+    code('''
+channel = await client.channels.create(endpoint=f"Local/3000@{CONTEXT}", app="hello",
+                                       channelId="nb03-call")
+print("after create:", channel.state)
+await channel.dial(timeout=30)
+await client.wait_for("ChannelStateChange", timeout=30,
+                      predicate=lambda e: e["channel"]["id"] == channel.id and e["channel"]["state"] == "Up")
+channel = await client.channels.get(channelId=channel.id)
+print("after dial:  ", channel.state)
+await channel.answer()     # harmless on an answered channel; an incoming call needs it
+''', id="create-dial"),
+    md('''
+## The controls
+
+Buttons that do not apply in the current state are disabled; each shows its result or error
+right there. Try *MOH start*, then *MOH stop*.
+'''),
+    code('''
+from ari_notebook.widgets import ChannelControls
+
+ChannelControls(client, channel)
+'''),
+    md('''
+## Play and record
+
+`play` returns a `Playback` at once (`queued`); the events tell when it started and
+finished. `record` works the same way and leaves a stored recording you can fetch as audio.
+'''),
+    code('''
+playback = await channel.play(media="sound:hello-world")
+print("playback", playback.id, playback.state)
+finished = await client.wait_for("PlaybackFinished", timeout=30,
+                                 predicate=lambda e: e["playback"]["id"] == playback.id)
+print("finished:", finished["playback"]["state"])
+''', id="play"),
+    code('''
+recording = await channel.record(name="nb03-greeting", format="wav", maxDurationSeconds=2,
+                                 ifExists="overwrite")
+done = await client.wait_for("RecordingFinished", timeout=30,
+                             predicate=lambda e: e["recording"]["name"] == "nb03-greeting")
+print("recorded", done["recording"]["duration"], "s")
+audio = await client.recordings.getStoredFile(recordingName="nb03-greeting")
+print(len(audio), "bytes,", audio[:4])
+''', id="record"),
+    code('''
+from IPython.display import Audio
+
+Audio(data=audio)
+'''),
+    md('''
+## DTMF
+
+DTMF needs someone at the other end. A Local channel to extension 1000 puts *both* halves in
+our app: `;1` directly, `;2` through the dialplan's `Stasis(hello)`. Digits sent on one
+half arrive as `ChannelDtmfReceived` on the other.
+'''),
+    code('''
+caller = await client.channels.originate(endpoint=f"Local/1000@{CONTEXT}", app="hello",
+                                         channelId="nb03-caller", otherChannelId="nb03-agent")
+await client.wait_for("StasisStart", timeout=30,
+                      predicate=lambda e: e["channel"]["id"] == "nb03-agent")
+
+digits = ""
+async def collect():
+    global digits
+    async for event in client.events(types=["ChannelDtmfReceived"], channel="nb03-agent"):
+        digits += event["digit"]
+        if event["digit"] == "#":
+            break
+
+collector = asyncio.ensure_future(collect())
+await asyncio.sleep(0)                      # let the collector subscribe first
+await caller.sendDTMF(dtmf="42#")
+await asyncio.wait_for(collector, timeout=30)
+print("the agent heard:", digits)
+''', id="dtmf"),
+    md('''
+## Channel variables
+
+Variables are the dialplan's memory: set one from ARI and the dialplan (or another app) reads it.
+Setting one emits `ChannelVarset`.
+'''),
+    code('''
+await channel.setChannelVar(variable="CUSTOMER_ID", value="4711")
+value = await channel.getChannelVar(variable="CUSTOMER_ID")
+print("CUSTOMER_ID =", value.value if hasattr(value, "value") else value)
+''', id="variables"),
+    md('''
+## Hang up
+
+`hangup(reason=...)` ends the call; the reason shows up as the cause in `ChannelDestroyed`.
+'''),
+    code('''
+for ch in (channel, caller):
+    await ch.hangup(reason="normal")
+destroyed = await client.wait_for("ChannelDestroyed", timeout=30,
+                                  predicate=lambda e: e["channel"]["id"] == "nb03-call")
+print("destroyed:", destroyed["cause"], destroyed["cause_txt"])
+print("channels left:", len(await client.channels.list()))
+''', id="hangup"),
+    CLOSE,
+]
+
+
+# --------------------------------------------------------------------------- 04
+NB04 = [
+    md('''
+# 04 · Bridges
+
+A **bridge** mixes the audio of the channels in it. Two channels in a bridge are a normal call;
+five are a conference. The bridge itself can play sounds and music on hold to everyone in it.
+'''),
+    CONNECT,
+    code('''
+await client.start(apps="hello")
+
+async def new_call(name):
+    """A Local channel in our app, answered by extension 3000 (waits 10 minutes)."""
+    channel = await client.channels.originate(endpoint=f"Local/3000@{CONTEXT}", app="hello",
+                                              channelId=name)
+    await client.wait_for("StasisStart", timeout=30, predicate=lambda e: e["channel"]["id"] == name)
+    return channel
+''', id="helpers"),
+    md('''
+## A two-party call
+
+Create a `mixing` bridge and add two channels: they can now hear each other.
+'''),
+    code('''
+alice, bob = await new_call("alice"), await new_call("bob")
+bridge = await client.bridges.create(type="mixing", name="call-1", bridgeId="call-1")
+await bridge.addChannel(channel=[alice.id, bob.id])
+bridge = await client.bridges.get(bridgeId="call-1")
+print(bridge.bridge_type, bridge.technology, "members:", bridge.channels)
+''', id="two-party"),
+    md('''
+The dashboard shows live channels and bridges, kept up to date from the events.
+'''),
+    code('''
+from ari_notebook.widgets import Dashboard
+
+Dashboard(client)
+'''),
+    md('''
+## Playing to the whole bridge
+
+A bridge playback is heard by every member (Asterisk adds an *Announcer* channel for it).
+'''),
+    code('''
+playback = await bridge.play(media="sound:hello-world")
+print("target:", playback.target_uri)
+done = await client.wait_for("PlaybackFinished", timeout=30,
+                             predicate=lambda e: e["playback"]["id"] == playback.id)
+print("finished:", done["playback"]["state"])
+''', id="bridge-play"),
+    md('''
+## Music on hold
+
+`startMoh` plays a music-on-hold class to the bridge until `stopMoh`. Asterisk emits no event
+for it, so we just wait a moment.
+'''),
+    code('''
+await bridge.startMoh(mohClass="default")
+await asyncio.sleep(1)
+await bridge.stopMoh()
+print("music on hold started and stopped")
+''', id="moh"),
+    md('''
+## A small conference
+
+Add a third caller, then let one leave. `ChannelEnteredBridge` and `ChannelLeftBridge` tell
+who is in the room.
+'''),
+    code('''
+carol = await new_call("carol")
+await bridge.addChannel(channel=carol.id)
+print("in the room:", sorted((await client.bridges.get(bridgeId="call-1")).channels))
+
+await bridge.removeChannel(channel=alice.id)
+left = await client.wait_for("ChannelLeftBridge", timeout=30,
+                             predicate=lambda e: e["channel"]["id"] == "alice")
+print("left:", left["channel"]["id"])
+print("in the room:", sorted((await client.bridges.get(bridgeId="call-1")).channels))
+''', id="conference"),
+    md('''
+## Tidy up
+
+Destroy the bridge and hang up. Bridges live until destroyed, even when empty.
+'''),
+    code('''
+await bridge.destroy()
+for ch in (alice, bob, carol):
+    await ch.hangup()
+await asyncio.sleep(0.3)
+print("bridges:", len(await client.bridges.list()), "channels:", len(await client.channels.list()))
+''', id="tidy"),
+    code('''
+client.log.bridges()
+''', id="bridges-frame"),
+    CLOSE,
+]
+
+
+# --------------------------------------------------------------------------- 05
+NB05 = [
+    md('''
+# 05 · Analysing calls with pandas
+
+The event log turns the stream of ARI events into tidy pandas DataFrames: one row per
+event, one row per call, the DTMF each caller pressed. Here we generate some traffic, ask
+questions of it, save it, and analyse a saved log of many calls.
+'''),
+    code('''
+import asyncio
+import os
+import random
+
+import pandas as pd
+
+import ari_notebook
+
+CONTEXT = os.environ.get("ARI_CONTEXT", "ARI-test")
+# On the simulator, run its clock 20x faster so the generated calls take seconds, not minutes.
+client = await ari_notebook.connect(simulator={"clock_speed": 20})
+await client.start(apps="load")
+client
+''', id="connect"),
+    md('''
+## A call load
+
+Each call is a Local pair to extension 1000: the `;1` half comes straight into our app `load`
+as the *caller*, the `;2` half runs the dialplan and enters as the *agent*. The caller keys
+in a customer number, the agent plays a prompt, and the caller hangs up.
+'''),
+    code('''
+random.seed(7)
+
+async def one_call(i):
+    caller_id, agent_id = f"caller-{i:03d}", f"agent-{i:03d}"
+    # Subscribe before acting ("stage then exec"): the agent's StasisStart can arrive at once.
+    agent_in = asyncio.ensure_future(client.wait_for(
+        "StasisStart", timeout=60, predicate=lambda e: e["channel"]["id"] == agent_id))
+    caller = await client.channels.originate(
+        endpoint=f"Local/1000@{CONTEXT}", app="load", channelId=caller_id,
+        otherChannelId=agent_id, callerId=f"Customer {i} <555{i:04d}>")
+    await agent_in
+    await caller.sendDTMF(dtmf=f"{random.randint(10, 99)}#")
+    agent = await client.channels.get(channelId=agent_id)
+    playback = await agent.play(media="sound:hello-world")
+    await client.wait_for("PlaybackFinished", timeout=60,
+                          predicate=lambda e: e["playback"]["id"] == playback.id)
+    await caller.hangup()
+
+await asyncio.gather(*(one_call(i) for i in range(12)))
+await asyncio.sleep(0.5)
+print(len(client.log), "events from 12 calls")
+''', id="load"),
+    md('''
+## One row per event
+
+`log.df` has typed columns (time, type, channel, caller, digit, cause, ...) and keeps the
+raw event. Events of a type Asterisk adds tomorrow still land, with their JSON.
+'''),
+    code('''
+df = client.log.df
+df[["time", "type", "channel_id", "digit", "cause"]].head(10)
+''', id="df"),
+    code('''
+df["type"].value_counts().head(10)
+''', id="types"),
+    md('''
+## One row per call
+
+`calls()` is what a CDR user expects: created, answered, entered and left Stasis, ended,
+ring and talk time, hangup cause, caller, bridges visited.
+'''),
+    code('''
+calls = client.log.calls()
+calls.head()
+''', id="calls"),
+    code('''
+dtmf = client.log.dtmf()
+dtmf.head()
+''', id="dtmf"),
+    md('''
+## A timeline
+
+One lane per channel: ringing, up, in a bridge, with marks for playbacks and DTMF.
+'''),
+    code('''
+client.log.plot_timeline()
+''', id="timeline"),
+    md('''
+## Save, load, analyse later
+
+A log saves to JSONL (one raw event per line, append-friendly) or Parquet. Loading gives
+the same frames, so an analysis written today runs on last month's logs.
+'''),
+    code('''
+client.log.save("calls.jsonl")
+client.log.save("calls.parquet")
+saved = ari_notebook.EventLog.load("calls.parquet")
+print(len(saved), "events loaded;", "same frame:", saved.calls().shape == calls.shape)
+''', id="save"),
+    md('''
+## Many calls
+
+A busier day: 200 calls, with the same code, saved and analysed from the file only. (On a
+real Asterisk this places 200 short Local calls — reduce `N` if that is too many for yours.)
+'''),
+    code('''
+N = 200
+client.log.clear()
+for start in range(0, N, 25):
+    await asyncio.gather(*(one_call(i) for i in range(start, min(start + 25, N))))
+client.log.save("day.jsonl")
+await client.close()
+
+day = ari_notebook.EventLog.load("day.jsonl")
+day_calls = day.calls()
+print(len(day), "events,", len(day_calls), "channels")
+''', id="many"),
+    code('''
+summary = day.summary()
+summary
+''', id="summary"),
+    code('''
+import matplotlib.pyplot as plt
+
+fig, ax = plt.subplots(figsize=(6, 3))
+day_calls["talk_time"].dt.total_seconds().dropna().plot.hist(bins=20, ax=ax)
+ax.set_xlabel("talk time (s)"); ax.set_ylabel("calls"); ax.set_title("Talk time over the day")
+plt.show()
+''', id="hist"),
+    code('''
+for path in ("calls.jsonl", "calls.parquet", "day.jsonl"):
+    os.remove(path)
+'''),
+]
+
+
+# --------------------------------------------------------------------------- 06
+NB06 = [
+    md('''
+# 06 · Setting up a real Asterisk for ARI, and keeping it safe
+
+Everything so far ran on the simulator. This notebook is the checklist for a real Asterisk
+(16 to 23): the three configuration files, TLS, who may call ARI from where — and the
+**doctor**, which checks a server and names the setting to fix.
+
+## 1. `http.conf`: the built-in web server
+
+ARI is served by Asterisk's own HTTP server. Bind it to an address only your application
+servers can reach — loopback if the app runs on the same machine.
+
+```ini
+[general]
+enabled = yes
+bindaddr = 127.0.0.1        ; never 0.0.0.0 on a machine reachable from the internet
+bindport = 8088
+enablestatic = no
+; TLS (section 4)
+tlsenable = yes
+tlsbindaddr = 0.0.0.0:8089
+tlscertfile = /etc/asterisk/keys/asterisk.pem
+tlsprivatekey = /etc/asterisk/keys/asterisk.key
+```
+
+`asterisk -rx "http show status"` shows what it listens on.
+
+## 2. `ari.conf`: enable ARI and create users
+
+```ini
+[general]
+enabled = yes
+pretty = no
+allowed_origins = http://localhost:8888   ; development tools only — see section 5
+
+[myapp]                     ; the user name is the section name
+type = user
+read_only = no
+password = a-long-random-password
+password_format = plain     ; or crypt, with a hash from `ari mkpasswd`
+
+[dashboard]                 ; a user that can watch but not act
+type = user
+read_only = yes
+password = another-long-random-password
+```
+
+Reload with `asterisk -rx "module reload res_ari.so"`; `asterisk -rx "ari show users"` lists them.
+The WebSocket needs `res_http_websocket.so` loaded (it is, by default).
+
+## 3. `extensions.conf`: a way into your app
+
+Calls reach ARI only through `Stasis()`. The tutorials use this context — load it to run them
+unchanged against your server (or set `ARI_CONTEXT` to your own context with the same
+extensions):
+
+```ini
+[ARI-test]
+exten => 1000,1,NoOp()
+ same => n,Answer()
+ same => n,Stasis(hello)
+ same => n,Hangup()
+exten => 2000,1,Answer()
+ same => n,Playback(tt-monkeys)
+ same => n,Hangup()
+exten => 3000,1,Answer()
+ same => n,Wait(600)
+ same => n,Hangup()
+exten => 4000,1,Wait(30)
+ same => n,Hangup()
+```
+
+`asterisk -rx "dialplan reload"`. Then point the notebooks at the server:
+
+```bash
+export ARI_URL=https://pbx.example.com:8089 ARI_USERNAME=myapp ARI_PASSWORD=...
+ari-notebook lab
+```
+'''),
+    md('''
+## 4. TLS and WSS
+
+Basic authentication sends the password with every request: outside loopback, use HTTPS
+(and so WSS for events). A self-signed certificate is fine for a lab if clients are told to
+trust it — never by switching verification off:
+
+```bash
+openssl req -new -x509 -days 365 -nodes -subj "/CN=pbx.example.com" \\
+    -out /etc/asterisk/keys/asterisk.pem -keyout /etc/asterisk/keys/asterisk.key
+```
+
+```python
+import ssl
+ctx = ssl.create_default_context(cafile="asterisk.pem")      # trust exactly this certificate
+client = await ari_notebook.connect("https://pbx.example.com:8089", "myapp", password, ssl=ctx)
+```
+
+## 5. Why ARI must not be exposed to a web page
+
+It is tempting to call ARI straight from JavaScript in a web page. Don't: it is like giving the
+page your database password. Whoever opens the page can read the credentials and then hang up,
+record or redirect *any* call. `allowed_origins` only tells browsers which sites may read ARI's
+answers — it is not access control, and Asterisk does not even check the Origin of a WebSocket
+upgrade. Put your own application server in front: it holds the ARI credentials, checks who the
+user is, logs, and exposes only what the page needs. The widgets in this project work that way:
+the browser talks to the kernel, the kernel talks to ARI.
+
+So: keep `allowed_origins` to the development tools you use (Swagger-UI, this notebook's
+server), give dashboards a `read_only` user, and use a separate user per application.
+
+## 6. The doctor
+
+`ari_notebook.doctor.check()` (and `ari-notebook doctor URL -u USER -p PASSWORD` in a terminal)
+walks through the setup in the order it usually breaks and names the setting to fix. Here it
+examines the simulator (or your server, if `ARI_URL` is set):
+'''),
+    code('''
+import os
+
+import ari_notebook
+from ari_notebook import doctor
+
+client = await ari_notebook.connect()          # simulator unless ARI_URL is set
+url, user = client.url, client.username
+password = os.environ.get("ARI_PASSWORD") or client.simulator.password
+report = await doctor.check(url, user, password, origin="http://localhost:8888")
+report
+''', id="doctor-ok"),
+    md('''
+A wrong password: the doctor stops at the credentials and says where they live. Checks that
+depend on a failed one are skipped, so the first failure is the one to fix.
+'''),
+    code('''
+bad = await doctor.check(url, user, "not-the-password")
+print(bad.to_text())
+''', id="doctor-badpass"),
+    md('''
+A web origin that is not in `allowed_origins`:
+'''),
+    code('''
+foreign = await doctor.check(url, user, password, origin="http://evil.example")
+print(foreign["CORS"].summary)
+print("fix:", foreign["CORS"].fix)
+''', id="doctor-cors"),
+    md('''
+On the simulator, the read-only user `viewer` shows what a dashboard account looks like:
+it may read, and every attempt to act is refused with `403 Write access denied`.
+'''),
+    code('''
+if getattr(client, "simulator", None) is not None:
+    viewer = await doctor.check(url, "viewer", "viewer")
+    print(viewer["read-only"].status, "-", viewer["read-only"].summary)
+    readonly = await ari_notebook.connect(url, "viewer", "viewer")
+    try:
+        await readonly.channels.originate(endpoint=f"Local/3000@ARI-test", app="hello")
+    except ari_notebook.Forbidden as exc:
+        print("refused:", exc)
+    finally:
+        await readonly.close()
+''', id="doctor-readonly"),
+    md('''
+From a terminal, the same checks print as a table and the exit status is non-zero when one
+fails — handy in a deployment script:
+
+```bash
+ari-notebook doctor https://pbx.example.com:8089 -u myapp --cafile asterisk.pem \\
+    --origin http://localhost:8888
+```
+'''),
+    code('''
+await client.close()
+'''),
+]
+
+NOTEBOOKS = {
+    "01_getting_started.ipynb": NB01,
+    "02_first_stasis_app.ipynb": NB02,
+    "03_controlling_a_channel.ipynb": NB03,
+    "04_bridges.ipynb": NB04,
+    "05_analysing_calls_with_pandas.ipynb": NB05,
+    "06_real_asterisk_setup_and_safety.ipynb": NB06,
+}
+
+
+def build(name: str, cells) -> nbformat.NotebookNode:
+    nb = new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                 "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    prefix = name[:2]
+    for n, (kind, text, cell_id) in enumerate(cells):
+        cell = new_markdown_cell(text) if kind == "md" else new_code_cell(text)
+        cell["id"] = f"nb{prefix}-{cell_id}" if cell_id else f"nb{prefix}-{n:02d}"
+        nb.cells.append(cell)
+    nbformat.validate(nb)
+    return nb
+
+
+def main(out: Path = HERE) -> list[Path]:
+    written = []
+    for name, cells in NOTEBOOKS.items():
+        path = out / name
+        nbformat.write(build(name, cells), path)
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for p in main(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE):
+        print("wrote", p)
