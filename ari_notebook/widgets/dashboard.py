@@ -1,0 +1,178 @@
+"""Dashboard: live channels and bridges, connection state and app registrations.
+
+Tables are kept from events and redrawn by a throttled background task; after a reconnect
+(``EventStreamGap``) or a bridge-changing request (the app that creates a bridge gets no
+``BridgeCreated``) they are resynced with list calls. Selecting a channel opens its
+ChannelControls; selecting a bridge shows its members.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as w
+
+from ._style import root, style_widget
+from ._tasks import TaskRunner, Throttle, describe_error
+from .channel import ChannelControls
+from .dashboard_model import (BRIDGE_HEADER, CHANNEL_HEADER, LiveObjects, bridge_html, bridge_label,
+                              channel_label, connection_html)
+
+# the app that creates or destroys a bridge may get no event for it (traces README)
+RESYNC_AFTER = ("bridges.create", "bridges.createWithId", "bridges.destroy")
+
+
+class Dashboard(w.VBox):
+    """Channels, bridges, connection and apps of ``client``, live."""
+
+    def __init__(self, client: Any, *, rate: float = 4.0, **kwargs: Any) -> None:
+        self._client = client
+        self.runner = TaskRunner()
+        self.objects = LiveObjects()
+        self.apps: list[dict] | None = None
+        self.resyncs = 0
+        self._error: str | None = None
+        self._seen: tuple | None = None
+        self._programmatic = False
+        self.controls: ChannelControls | None = None
+
+        self.connection = w.HTML()
+        self.connection.add_class("ari-dashboard-connection")
+        self.resync_button = w.Button(description="Resync", icon="refresh", tooltip="list channels, bridges, apps")
+        self.resync_button.add_class("ari-dashboard-resync")
+        self.resync_button.on_click(lambda _b: self.resync())
+        self.channels = w.Select(options=[], rows=8, layout=w.Layout(width="100%"))
+        self.channels.add_class("ari-rows")
+        self.channels.add_class("ari-dashboard-channels")
+        self.bridges = w.Select(options=[], rows=4, layout=w.Layout(width="100%"))
+        self.bridges.add_class("ari-rows")
+        self.bridges.add_class("ari-dashboard-bridges")
+        self.bridge_view = w.HTML()
+        self.bridge_view.add_class("ari-dashboard-bridge")
+        self.detail = w.VBox()
+        self.detail.add_class("ari-dashboard-detail")
+        self.channels.observe(self._on_channel, names="value")
+        self.bridges.observe(self._on_bridge, names="value")
+
+        pre = "<pre class='ari-muted' style='margin:0'>{}</pre>"
+        super().__init__([
+            style_widget(),
+            w.HBox([self.connection, self.resync_button]),
+            w.HTML("<div class='ari-title'>Channels</div>"), w.HTML(pre.format(CHANNEL_HEADER)), self.channels,
+            w.HTML("<div class='ari-title'>Bridges</div>"), w.HTML(pre.format(BRIDGE_HEADER)), self.bridges,
+            self.bridge_view, self.detail], **kwargs)
+        root(self, "dashboard")
+        self._handles = []
+        if hasattr(client, "on_event"):
+            self._handles.append(client.on_event("*", self._on_event))
+        if hasattr(client, "add_request_listener"):
+            self._handles.append(client.add_request_listener(self._on_request))
+        self.throttle = Throttle(self.render, self._dirty, rate=rate, runner=self.runner)
+        self.render()
+        self.resync()
+        self.throttle.start()
+
+    # data ----------------------------------------------------------------------------------
+    def _on_event(self, ev: dict) -> None:
+        self.objects.apply(ev)
+        if self.objects.needs_resync:
+            self.resync()
+
+    def _on_request(self, record: dict) -> None:
+        status = record.get("status")
+        if record.get("operation") in RESYNC_AFTER and status is not None and status < 300:
+            self.resync(channels=False, apps=False)
+
+    def resync(self, *, channels: bool = True, bridges: bool = True, apps: bool = True) -> None:
+        """Re-list channels, bridges and applications (a task; the tables redraw after)."""
+        self.objects.needs_resync = False
+
+        async def fetch():
+            ex = self._client.execute
+            ch = (await ex("channels.list")).body if channels else None
+            br = (await ex("bridges.list")).body if bridges else None
+            ap = (await ex("applications.list")).body if apps else None
+            return ch, br, ap
+
+        def ok(result):
+            ch, br, ap = result
+            self.objects.resync(ch, br)
+            if ap is not None:
+                self.apps = ap
+            self.resyncs += 1
+            self._error = None
+
+        def failed(exc):
+            self._error = f"resync failed: {describe_error(exc)}"
+            self.objects.version += 1
+
+        self.runner.spawn(fetch, on_ok=ok, on_error=failed, name="dashboard.resync")
+
+    # drawing -------------------------------------------------------------------------------
+    def _key(self) -> tuple:
+        return (self.objects.version, getattr(self._client, "connection_state", "?"), self.resyncs,
+                self._error, len(self.apps or ()))
+
+    def _dirty(self) -> bool:
+        if self.comm is None:
+            self.throttle.stop()
+            return False
+        return self._key() != self._seen
+
+    def render(self) -> None:
+        key = self._key()
+        c = self._client
+        self.connection.value = connection_html(getattr(c, "connection_state", "?"), getattr(c, "url", ""),
+                                                getattr(c, "username", None), self.apps,
+                                                self.objects.gaps, self._error)
+        self._programmatic = True
+        try:
+            chans = sorted(self.objects.channels.values(), key=lambda ch: ch.get("creationtime", ""))
+            current = self.channels.value
+            self.channels.options = [(channel_label(ch), ch["id"]) for ch in chans]
+            self.channels.value = current if current in self.objects.channels else None
+            bridges = sorted(self.objects.bridges.values(), key=lambda b: b.get("creationtime", ""))
+            current_b = self.bridges.value
+            self.bridges.options = [(bridge_label(b), b["id"]) for b in bridges]
+            self.bridges.value = current_b if current_b in self.objects.bridges else None
+        finally:
+            self._programmatic = False
+        if self.bridges.value:
+            self.bridge_view.value = bridge_html(self.objects.bridges[self.bridges.value], self.objects.channels)
+        else:
+            self.bridge_view.value = ""
+        self._seen = key
+
+    def _on_channel(self, change) -> None:
+        if self._programmatic or not change["new"]:
+            return
+        self.open_channel(change["new"])
+
+    def _on_bridge(self, change) -> None:
+        if self._programmatic:
+            return
+        br = self.objects.bridges.get(change["new"] or "")
+        self.bridge_view.value = bridge_html(br, self.objects.channels) if br else ""
+
+    def open_channel(self, channel_id: str) -> ChannelControls:
+        """Show the ChannelControls of one channel below the tables (replacing the previous one)."""
+        if self.controls is not None:
+            if self.controls.channel_id == channel_id:
+                return self.controls
+            self.controls.close()
+        ch = self.objects.channels.get(channel_id) or channel_id
+        self.controls = ChannelControls(self._client, ch)
+        self.detail.children = [self.controls]
+        return self.controls
+
+    async def idle(self, timeout: float = 5.0) -> None:
+        await self.runner.idle(timeout)
+
+    def close(self) -> None:
+        for h in self._handles:
+            h.remove()
+        self.throttle.stop()
+        self.runner.cancel_all()
+        if self.controls is not None:
+            self.controls.close()
+        super().close()
