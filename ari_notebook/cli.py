@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import shutil
 import signal
@@ -76,17 +75,6 @@ def _lab(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- sim
 
-def _load_config(path: str | None) -> dict[str, Any]:
-    if not path:
-        return {}
-    text = Path(path).read_text()
-    if path.endswith(".toml"):
-        import tomllib
-
-        return tomllib.loads(text)
-    return json.loads(text)
-
-
 async def _run_sim(host: str, port: int, config: dict[str, Any], ready=print) -> None:
     from .sim import Simulator
 
@@ -109,9 +97,8 @@ async def _run_sim(host: str, port: int, config: dict[str, Any], ready=print) ->
 
 
 def _sim(args: argparse.Namespace) -> int:
-    config = _load_config(args.config)
-    if args.clock_speed is not None:
-        config["clock_speed"] = args.clock_speed
+    # The simulator reads its own TOML file (ari.conf/http.conf/extensions.conf as sections).
+    config: dict[str, Any] = {"config": args.config, "clock_speed": args.clock_speed}
     try:
         asyncio.run(_run_sim(args.host, args.port, config, ready=lambda m: print(m, flush=True)))
     except KeyboardInterrupt:
@@ -160,8 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
                                      "Default users: asterisk/asterisk (read-write), viewer/viewer (read-only).")
     sim.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     sim.add_argument("--port", type=int, default=8088, help="port (default: %(default)s; 0 = any free port)")
-    sim.add_argument("--config", metavar="FILE", help="simulator options as JSON or TOML "
-                                                      "(keyword arguments of Simulator.start)")
+    sim.add_argument("--config", metavar="FILE", help="simulator settings as TOML: [http], [ari], [users.NAME], "
+                                                      "[dialplan.CONTEXT], [endpoints], [sounds], ...")
     sim.add_argument("--clock-speed", type=float, metavar="X",
                      help="run the simulated clock X times faster than real time")
     sim.set_defaults(func=_sim)

@@ -1,0 +1,137 @@
+"""Execute a tutorial notebook with nbclient and read its outputs back as text.
+
+Shared by the notebook tests, the fresh-venv (Binder) test and the screenshot script.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+REPO = Path(__file__).resolve().parents[2]
+NOTEBOOK_DIR = REPO / "notebooks"
+NOTEBOOKS = sorted(p.name for p in NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+
+# Per notebook: cell id -> substrings its outputs must contain (what a reader would check).
+CHECKS: dict[str, dict[str, list[str]]] = {
+    "01_getting_started.ipynb": {
+        "nb01-info": ["Asterisk 23", "entity"],
+        "nb01-version": ["ARI version: ", "'channels'", "'bridges'", "'recordings'"],
+        "nb01-help": ["endpoint", "originate"],
+        "nb01-ping": ["200 ", "pong"],
+        "nb01-sounds": [" sounds", "hello-world"],
+        "nb01-lists": ["0 channels, 0 bridges, 0 applications"],
+    },
+    "02_first_stasis_app.ipynb": {
+        "nb02-no-apps": ["applications: []"],
+        "nb02-orphan": ["created:", "Down", "gone: 404"],
+        "nb02-start": ["applications: ['hello']"],
+        "nb02-call-1000": ["StasisStart", "args=[]", "StasisEnd"],
+        "nb02-args": ["args=['sales', '42']", "StasisEnd"],
+        "nb02-log-df": ["StasisStart", "StasisEnd"],
+        "nb02-counts": ["StasisStart", "PlaybackFinished"],
+    },
+    "03_controlling_a_channel.ipynb": {
+        "nb03-create-dial": ["after create: Down", "after dial:   Up"],
+        "nb03-play": ["finished: done"],
+        "nb03-record": ["recorded 2 s", "b'RIFF'"],
+        "nb03-dtmf": ["the agent heard: 42#"],
+        "nb03-variables": ["CUSTOMER_ID = 4711"],
+        "nb03-hangup": ["destroyed: 16 Normal Clearing", "channels left: 0"],
+    },
+    "04_bridges.ipynb": {
+        "nb04-two-party": ["mixing", "members:", "alice", "bob"],
+        "nb04-bridge-play": ["target: bridge:call-1", "finished: done"],
+        "nb04-moh": ["music on hold started and stopped"],
+        "nb04-conference": ["'alice', 'bob', 'carol'", "left: alice", "in the room: ['bob', 'carol']"],
+        "nb04-tidy": ["bridges: 0 channels: 0"],
+        "nb04-bridges-frame": ["call-1", "alice"],
+    },
+    "05_analysing_calls_with_pandas.ipynb": {
+        "nb05-load": ["events from 12 calls"],
+        "nb05-df": ["StasisStart"],
+        "nb05-types": ["ChannelDtmfReceived", "StasisStart"],
+        "nb05-calls": ["caller-000", "agent-000"],
+        "nb05-dtmf": ["agent-0"],
+        "nb05-save": ["same frame: True"],
+        "nb05-many": ["400 channels"],
+    },
+    "06_real_asterisk_setup_and_safety.ipynb": {
+        "nb06-doctor-ok": ["no check failed", "credentials", "WebSocket", "CORS"],
+        "nb06-doctor-badpass": ["FAIL  credentials", "ari.conf", "SKIP  WebSocket"],
+        "nb06-doctor-cors": ["not allowed", "allowed_origins = http://evil.example"],
+        "nb06-doctor-readonly": ["warn - user 'viewer' is read-only", "refused: 403 Write access denied"],
+    },
+}
+
+
+def kernel_env() -> dict[str, str]:
+    """The kernel's environment: the simulator (no ARI_URL), nothing written to $HOME."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARI_")}
+    return env
+
+
+def execute(name: str, workdir: Path, *, kernel_name: str = "python3", timeout: int = 120,
+            source_dir: Path = NOTEBOOK_DIR) -> nbformat.NotebookNode:
+    """Copy notebook ``name`` into ``workdir`` and run it top to bottom there; returns it with outputs."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    path = workdir / name
+    shutil.copyfile(source_dir / name, path)
+    nb = nbformat.read(path, as_version=4)
+    saved = dict(os.environ)
+    try:
+        os.environ.clear()
+        os.environ.update(kernel_env())
+        client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, allow_errors=True,
+                                store_widget_state=True, resources={"metadata": {"path": str(workdir)}})
+        client.execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    nbformat.write(nb, path)
+    return nb
+
+
+def cell_text(cell) -> str:
+    parts = []
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "stream":
+            parts.append(out.get("text", ""))
+        elif out.get("output_type") == "error":
+            parts.append(f"{out.get('ename')}: {out.get('evalue')}")
+        else:
+            data = out.get("data", {})
+            parts.append(data.get("text/plain", ""))
+            parts.append(data.get("text/html", ""))
+    return "\n".join(parts)
+
+
+def errors(nb) -> list[str]:
+    """Every error output and every stderr stream that shows a traceback, with the cell id."""
+    found = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                found.append(f"{cell.get('id')}: {out.get('ename')}: {out.get('evalue')}")
+            elif out.get("output_type") == "stream" and out.get("name") == "stderr" \
+                    and ("Traceback" in out.get("text", "") or "Error" in out.get("text", "")):
+                found.append(f"{cell.get('id')}: stderr: {out['text'][:500]}")
+    return found
+
+
+def failed_checks(name: str, nb) -> list[str]:
+    by_id = {c.get("id"): c for c in nb.cells}
+    missing = []
+    for cell_id, needles in CHECKS[name].items():
+        if cell_id not in by_id:
+            missing.append(f"{cell_id}: no such cell")
+            continue
+        text = cell_text(by_id[cell_id])
+        for needle in needles:
+            if needle not in text:
+                missing.append(f"{cell_id}: {needle!r} not in output {text[:800]!r}")
+    return missing
