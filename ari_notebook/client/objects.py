@@ -1,0 +1,183 @@
+"""Result objects: ``Channel``, ``Bridge``, ``Playback``... built from a response's JSON.
+
+Why objects and not dicts: a notebook user wants ``channel.state`` and ``await channel.answer()``.
+Each object keeps the raw dict in ``.json``, exposes its keys as attributes, and binds its own
+resource's operations by path parameter (``channelId`` <- ``channel.id``). A model a newer
+server adds becomes a plain ``AriObject`` subclass named after it, with no code change.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .client import Client
+    from .ops import BoundOperation
+
+
+class AriObject:
+    """Base of every result object: attributes from ``.json``, short repr, HTML repr."""
+
+    __slots__ = ("_client", "json", "__weakref__")
+    #: ARI model name (``Channel``)
+    model = "AriObject"
+    #: resource family whose operations bind to this object, and how path parameters map
+    resource: str | None = None
+    id_fields: dict[str, str] = {}
+    #: only operations whose path starts with this bind (live vs stored recordings)
+    path_prefix: str | None = None
+    #: fields shown by repr after the id
+    summary_fields: tuple[str, ...] = ()
+
+    def __init__(self, client: "Client | None", json: dict) -> None:
+        object.__setattr__(self, "_client", client)
+        object.__setattr__(self, "json", json if isinstance(json, dict) else {"value": json})
+
+    # --- attributes -------------------------------------------------------------------
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        data = object.__getattribute__(self, "json")
+        if name in data:
+            return data[name]
+        client = object.__getattribute__(self, "_client")
+        if client is not None:
+            bound = client._bind(self, name)
+            if bound is not None:
+                return bound
+        raise AttributeError(f"{type(self).__name__} has no attribute or operation {name!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} objects are read-only; the server owns the state")
+
+    def __dir__(self) -> list[str]:
+        names = set(self.json)
+        if self._client is not None:
+            names.update(self._client._bindable(type(self)))
+        names.update(("json", "id", "on_event"))
+        return sorted(names)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.json[key]
+
+    @property
+    def id(self) -> Any:
+        """The identity used in paths: ``id``, ``name``, or ``technology/resource``."""
+        fields = self.id_fields
+        if len(fields) == 1:
+            return self.json.get(next(iter(fields.values())))
+        if fields:
+            return "/".join(str(self.json.get(f, "")) for f in fields.values())
+        return self.json.get("id", self.json.get("name"))
+
+    def path_values(self) -> dict[str, Any]:
+        """{path parameter: value} for this object's bound operations."""
+        return {param: self.json.get(field) for param, field in self.id_fields.items()}
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, AriObject):
+            return NotImplemented
+        return type(self) is type(other) and self.id == other.id and self.id is not None
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self.id))
+
+    # --- events for this object -------------------------------------------------------
+    def on_event(self, event_type: str, callback: Callable, *, key: Any = None):
+        """``callback(obj, event)`` for events of ``event_type`` that concern this object."""
+        if self._client is None:
+            raise RuntimeError("this object is not attached to a client")
+        return self._client._on_object_event(type(self), event_type, callback, key=key,
+                                             only_id=self.id)
+
+    # --- display ----------------------------------------------------------------------
+    def _summary(self) -> str:
+        parts = []
+        for f in self.summary_fields:
+            v = self.json.get(f)
+            if v not in (None, "", [], {}):
+                parts.append(repr(v) if isinstance(v, str) and " " in v else str(v))
+        return " ".join(parts)
+
+    def __repr__(self) -> str:
+        ident = self.id
+        head = f"<{type(self).__name__}"
+        if ident is not None:
+            head += f" {ident}"
+        summary = self._summary()
+        if summary:
+            head += f" {summary}"
+        if ident is None and not summary:
+            keys = ", ".join(list(self.json)[:4])
+            head += f" {{{keys}}}"
+        return head + ">"
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th style='text-align:left;padding-right:1em'>{html.escape(str(k))}</th>"
+            f"<td style='text-align:left'><code>{html.escape(_short(v))}</code></td></tr>"
+            for k, v in self.json.items())
+        ops = ""
+        if self._client is not None:
+            names = sorted(self._client._bindable(type(self)))
+            if names:
+                ops = ("<div style='font-size:smaller'>operations: "
+                       + ", ".join(f"<code>{html.escape(n)}()</code>" for n in names) + "</div>")
+        title = html.escape(type(self).__name__ + ("" if self.id is None else f" {self.id}"))
+        return f"<div class='ari-object'><b>{title}</b><table>{rows}</table>{ops}</div>"
+
+
+def _short(value: Any) -> str:
+    text = repr(value) if not isinstance(value, str) else value
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _make(name: str, resource: str | None = None, id_fields: dict[str, str] | None = None,
+          summary: tuple[str, ...] = (), path_prefix: str | None = None, doc: str = "") -> type[AriObject]:
+    return type(name, (AriObject,), {
+        "__slots__": (), "__doc__": doc or f"ARI ``{name}``.", "model": name, "resource": resource,
+        "id_fields": id_fields or {}, "summary_fields": summary, "path_prefix": path_prefix,
+        "__module__": __name__})
+
+
+Channel = _make("Channel", "channels", {"channelId": "id"}, ("name", "state"),
+                doc="A channel; ``await channel.answer()``, ``await channel.play(media=...)``...")
+Bridge = _make("Bridge", "bridges", {"bridgeId": "id"}, ("bridge_type", "technology", "channels"),
+               doc="A bridge; ``await bridge.addChannel(channel=ch.id)``...")
+Playback = _make("Playback", "playbacks", {"playbackId": "id"}, ("media_uri", "state"),
+                 doc="A playback; ``await playback.control(operation='pause')``, ``await playback.stop()``.")
+LiveRecording = _make("LiveRecording", "recordings", {"recordingName": "name"}, ("state", "format"),
+                      path_prefix="/recordings/live", doc="A recording in progress.")
+StoredRecording = _make("StoredRecording", "recordings", {"recordingName": "name"}, ("format",),
+                        path_prefix="/recordings/stored",
+                        doc="A stored recording; ``await rec.getStoredFile()`` returns the bytes.")
+Endpoint = _make("Endpoint", "endpoints", {"tech": "technology", "resource": "resource"}, ("state",),
+                 doc="An endpoint (technology/resource).")
+DeviceState = _make("DeviceState", "deviceStates", {"deviceName": "name"}, ("state",))
+Mailbox = _make("Mailbox", "mailboxes", {"mailboxName": "name"}, ("new_messages", "old_messages"))
+Sound = _make("Sound", "sounds", {"soundId": "id"}, ("text",))
+Application = _make("Application", "applications", {"applicationName": "name"}, ("channel_ids",))
+AsteriskInfo = _make("AsteriskInfo", doc="``GET /asterisk/info``: build, system, config, status.")
+Variable = _make("Variable", summary=("value",))
+
+KNOWN: dict[str, type[AriObject]] = {c.model: c for c in (
+    Channel, Bridge, Playback, LiveRecording, StoredRecording, Endpoint, DeviceState, Mailbox, Sound,
+    Application, AsteriskInfo, Variable)}
+
+_DYNAMIC: dict[str, type[AriObject]] = {}
+
+
+def object_class(model: str) -> type[AriObject]:
+    """The class for an ARI model name; unknown models get a generic subclass named after them."""
+    cls = KNOWN.get(model)
+    if cls is None:
+        cls = _DYNAMIC.get(model)
+        if cls is None:
+            cls = _DYNAMIC[model] = _make(model)
+    return cls
+
+
+__all__ = ["AriObject", "Application", "AsteriskInfo", "Bridge", "Channel", "DeviceState", "Endpoint",
+           "KNOWN", "LiveRecording", "Mailbox", "Playback", "Sound", "StoredRecording", "Variable",
+           "object_class"]

@@ -1,0 +1,154 @@
+"""Operations bound from the spec: ``client.channels.originate(...)`` and ``channel.answer()``.
+
+Why precomputed callables: each ``Operation`` gets one ``OperationCallable`` at connect time
+carrying its help (``__doc__``/``__signature__`` from the spec, so ``originate?`` and
+``inspect.signature`` work) and its result converter, so a call is: validate (``spec.prepare``,
+before any I/O), send, convert.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, Callable
+
+from .._errors import ValidationError
+from ..spec import Operation, help_text, prepare, signature
+from .objects import AriObject, object_class
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .client import Client
+
+_LIST = re.compile(r"^List\[(.+)\]$")
+_PRIMITIVES = {"string", "int", "long", "double", "float", "boolean", "object", "containers", "Date"}
+
+
+def converter(client: "Client", response_class: str) -> Callable[[Any], Any]:
+    """How a decoded body becomes a result: None, bytes, an object, a list of objects, or as-is."""
+    rc = response_class or "void"
+    if rc == "void":
+        return lambda body: None
+    if rc == "binary":
+        return lambda body: body
+    m = _LIST.match(rc)
+    if m:
+        inner = m.group(1)
+        if inner in _PRIMITIVES:
+            return lambda body: body
+        cls = object_class(inner)
+        return lambda body: [cls(client, item) for item in body] if isinstance(body, list) else body
+    if rc in _PRIMITIVES:
+        return lambda body: body
+    cls = object_class(rc)
+    return lambda body: None if body is None else cls(client, body)
+
+
+class OperationCallable:
+    """One ARI operation; ``await op(**kwargs)`` validates, sends and returns the converted result."""
+
+    def __init__(self, client: "Client", op: Operation) -> None:
+        self._client = client
+        self.operation = op
+        self.name = op.name
+        self.__name__ = op.nickname
+        self.__qualname__ = op.name
+        self._doc: str | None = None
+        self._sig: Any = None
+        self.binary = op.response_class == "binary"
+        self.convert = converter(client, op.response_class)
+
+    # help is built on first look, not at connect: a server has ~100 operations
+    @property
+    def __doc__(self) -> str:  # type: ignore[override]
+        if self._doc is None:
+            self._doc = help_text(self.operation)
+        return self._doc
+
+    @property
+    def __signature__(self):
+        if self._sig is None:
+            self._sig = signature(self.operation)
+        return self._sig
+
+    async def __call__(self, **kwargs: Any) -> Any:
+        prepared = prepare(self.operation, kwargs)
+        body = await self._client._call(prepared, self.binary)
+        return self.convert(body)
+
+    def __repr__(self) -> str:
+        op = self.operation
+        return f"<ARI operation {op.name}{self.__signature__}: {op.method} {op.path}>"
+
+
+class BoundOperation:
+    """An operation with an object's path parameters filled in (``channel.answer``)."""
+
+    def __init__(self, target: OperationCallable, obj: AriObject, bound: dict[str, Any]) -> None:
+        self._target = target
+        self._bound = bound
+        self.operation = target.operation
+        self.__name__ = target.__name__
+        self.__qualname__ = f"{type(obj).__name__}.{target.__name__}"
+        self.__doc__ = (f"{target.operation.name} with {', '.join(f'{k}={v!r}' for k, v in bound.items())} "
+                        f"taken from this {type(obj).__name__}.\n\n{target.__doc__}")
+        sig = target.__signature__
+        self.__signature__ = sig.replace(parameters=[p for p in sig.parameters.values() if p.name not in bound])
+
+    async def __call__(self, **kwargs: Any) -> Any:
+        for name in kwargs:
+            if name in self._bound:
+                raise ValidationError(self.operation.name, name,
+                                      f"is taken from this object ({self._bound[name]!r}); call "
+                                      f"client.{self.operation.name}(...) to use another value")
+        return await self._target(**self._bound, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<bound ARI operation {self.__qualname__}{self.__signature__}>"
+
+
+def snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+
+
+class ResourceNamespace:
+    """``client.channels``: one attribute per operation (tab completion and ``dir()`` list them)."""
+
+    def __init__(self, name: str, description: str, operations: dict[str, OperationCallable]) -> None:
+        self.__dict__.update(operations)
+        self._name = name
+        self._ops = operations
+        self._snake = {snake(k): v for k, v in operations.items() if snake(k) != k}
+        self.__doc__ = f"ARI resource {name!r}: {description}\n\nOperations: {', '.join(operations)}"
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        op = self.__dict__.get("_snake", {}).get(name)
+        if op is not None:
+            return op
+        raise AttributeError(f"ARI resource {self.__dict__.get('_name')!r} has no operation {name!r}; "
+                             f"it has: {', '.join(self.__dict__.get('_ops', {}))}")
+
+    def __dir__(self) -> list[str]:
+        return sorted(self._ops)
+
+    def __iter__(self):
+        return iter(self._ops.values())
+
+    def __repr__(self) -> str:
+        return f"<ARI resource {self._name}: {', '.join(self._ops)}>"
+
+
+class EventsNamespace(ResourceNamespace):
+    """``client.events``: the events operations AND, when called, an async iterator of events."""
+
+    def __init__(self, name: str, description: str, operations: dict[str, OperationCallable],
+                 stream: Callable[..., Any]) -> None:
+        super().__init__(name, description, operations)
+        self._stream = stream
+
+    def __call__(self, types: Any = None, channel: Any = None, *, predicate: Any = None):
+        """``async for ev in client.events(types=..., channel=...)``: events from now on."""
+        return self._stream(types=types, channel=channel, predicate=predicate)
+
+
+__all__ = ["BoundOperation", "EventsNamespace", "OperationCallable", "ResourceNamespace", "converter", "snake"]

@@ -1,0 +1,190 @@
+"""HTTP transport: one aiohttp session, credentials in the Authorization header only, TLS.
+
+Why one seam: operations, ``execute`` and the spec loader all send through ``HttpTransport``,
+so error mapping, timing and request records happen once. The WebSocket side gets its own
+connector with ``force_close`` so an upgrade never rides a pooled keep-alive connection
+(Asterisk writes a second HTTP response after refusing an upgrade; traces README).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import ssl as _ssl
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+import aiohttp
+import orjson
+from yarl import URL
+
+from .._errors import ConfigurationError, TransportError, http_error_for
+
+
+class InsecureConnectionWarning(UserWarning):
+    """TLS certificate verification was switched off with ``verify=False``."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Who we are; ``repr`` never shows the password."""
+
+    username: str
+    password: str
+
+    @classmethod
+    def resolve(cls, username: str | None, password: str | None, api_key: str | None,
+                url_username: str | None = None, url_password: str | None = None) -> "Credentials":
+        if api_key is not None:
+            if username is not None:
+                raise ConfigurationError("pass either username/password or api_key='user:pass', not both")
+            user, sep, pwd = str(api_key).partition(":")
+            if not sep or not user:
+                raise ConfigurationError("api_key must look like 'username:password'")
+            return cls(user, pwd)
+        if username is None:
+            username, password = url_username, url_password if password is None else password
+        if not username:
+            raise ConfigurationError("no ARI user name: pass username=/password= or api_key='user:pass'")
+        return cls(str(username), "" if password is None else str(password))
+
+    @property
+    def header(self) -> str:
+        token = base64.b64encode(f"{self.username}:{self.password}".encode()).decode("ascii")
+        return "Basic " + token
+
+    @property
+    def api_key(self) -> str:
+        return f"{self.username}:{self.password}"
+
+    def __repr__(self) -> str:
+        return f"Credentials(username={self.username!r}, password=***)"
+
+
+def ssl_setting(secure: bool, ssl: Any, verify: bool) -> Any:
+    """What aiohttp's ``ssl=`` gets: a context from a CA file path, the given context, or False."""
+    if not secure:
+        return None
+    if not verify:
+        warnings.warn("TLS certificate verification is OFF (verify=False): anyone on the path can "
+                      "read and change ARI traffic, including your credentials",
+                      InsecureConnectionWarning, stacklevel=4)
+        return False
+    if ssl is None or ssl is True:
+        return True  # aiohttp's default: verify against the system CAs
+    if isinstance(ssl, _ssl.SSLContext):
+        return ssl
+    if isinstance(ssl, (str, bytes)) or hasattr(ssl, "__fspath__"):
+        try:
+            return _ssl.create_default_context(cafile=str(ssl if not isinstance(ssl, bytes) else ssl.decode()))
+        except (OSError, _ssl.SSLError) as exc:
+            raise ConfigurationError(f"cannot load the CA file {ssl!s}: {exc}") from exc
+    raise ConfigurationError(f"ssl= must be a CA file path or an ssl.SSLContext, got {type(ssl).__name__}")
+
+
+@dataclass
+class RawResponse:
+    status: int
+    headers: Mapping[str, str]
+    data: bytes | str | None  # body as received; None when empty
+    content_type: str
+    elapsed_ms: float
+
+
+_JSON_HEADERS = {"Content-Type": "application/json"}
+
+
+def decode_json(data: bytes | str | None) -> Any:
+    if not data:
+        return None
+    return orjson.loads(data)
+
+
+def error_from(raw: RawResponse, operation: str | None, method: str, path: str) -> Exception:
+    """The HttpError subclass for an error status, with ARI's message (or the 'error' quirk)."""
+    body: Any = None
+    message = ""
+    if raw.data:
+        try:
+            body = orjson.loads(raw.data)
+        except orjson.JSONDecodeError:
+            text = raw.data.decode("utf-8", "replace") if isinstance(raw.data, bytes) else raw.data
+            body = text
+            message = _html_text(text)
+    if isinstance(body, dict):
+        message = str(body.get("message") or body.get("error") or "")
+    if not message:
+        message = _REASONS.get(raw.status, "error")
+    return http_error_for(raw.status, message, operation=operation, method=method, path=path, body=body)
+
+
+_REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+            405: "Method Not Allowed", 409: "Conflict", 412: "Precondition Failed",
+            422: "Unprocessable Entity", 500: "Internal Server Error", 501: "Not Implemented",
+            503: "Service Unavailable"}
+
+
+def _html_text(text: str) -> str:
+    """Asterisk answers some failures with a tiny HTML page; keep its <p> text."""
+    import re
+
+    m = re.search(r"<p>(.*?)</p>", text, re.S)
+    if m and m.group(1).strip():
+        return m.group(1).strip()
+    stripped = re.sub(r"<[^>]+>", " ", text)
+    return " ".join(stripped.split())[:200]
+
+
+class HttpTransport:
+    """Sends prepared requests over HTTP; returns ``RawResponse`` or raises TransportError."""
+
+    def __init__(self, ari_base: str, credentials: Credentials, ssl: Any, *,
+                 timeout: float | None = 30.0, connector_limit: int = 100) -> None:
+        self.ari_base = ari_base.rstrip("/")
+        self._auth = {"Authorization": credentials.header}
+        self._ssl = ssl
+        connector = aiohttp.TCPConnector(limit=connector_limit, ssl=ssl if ssl is not None else True)
+        self.session = aiohttp.ClientSession(
+            connector=connector, headers=self._auth,
+            timeout=aiohttp.ClientTimeout(total=timeout, sock_connect=min(timeout or 10.0, 10.0)),
+            json_serialize=lambda o: orjson.dumps(o).decode())
+        self._closed = False
+
+    def ws_session(self) -> aiohttp.ClientSession:
+        """A session whose connector never reuses a connection: one fresh socket per upgrade."""
+        connector = aiohttp.TCPConnector(force_close=True, limit=0,
+                                         ssl=self._ssl if self._ssl is not None else True)
+        return aiohttp.ClientSession(connector=connector, headers=self._auth)
+
+    async def send(self, method: str, path: str, query: Mapping[str, str] | None, body: Any,
+                   *, operation: str | None = None) -> RawResponse:
+        url = URL(self.ari_base + path, encoded=True)
+        if query:
+            url = url.update_query(query)
+        data = None
+        headers = None
+        if body is not None:
+            data = orjson.dumps(body)
+            headers = _JSON_HEADERS
+        started = time.perf_counter()
+        try:
+            async with self.session.request(method, url, data=data, headers=headers) as resp:
+                raw = await resp.read()
+                elapsed = (time.perf_counter() - started) * 1000.0
+                return RawResponse(resp.status, resp.headers, raw or None,
+                                   resp.headers.get("Content-Type", ""), elapsed)
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+            what = f"{operation} " if operation else ""
+            detail = str(exc) or type(exc).__name__
+            raise TransportError(f"{what}{method} /ari{path}: {detail}") from exc
+
+    async def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            await self.session.close()
+
+
+__all__ = ["Credentials", "HttpTransport", "InsecureConnectionWarning", "RawResponse", "decode_json",
+           "error_from", "ssl_setting"]
