@@ -199,9 +199,11 @@ playback finishes — the "hello world" of telephony.
 async def on_start(channel, event):
     print(f"StasisStart  {channel.name}  args={event['args']}")
     await channel.answer()
-    playback = await channel.play(media="sound:hello-world")
-    await client.wait_for("PlaybackFinished", timeout=30,
-                          predicate=lambda e: e["playback"]["id"] == playback.id)
+    # Subscribe *before* acting, so a fast answer can never be missed:
+    finished = client.wait_for("PlaybackFinished", timeout=30,
+                               predicate=lambda e: e["playback"]["target_uri"] == f"channel:{channel.id}")
+    await channel.play(media="sound:hello-world")
+    await finished
     await channel.hangup()
 
 def on_end(channel, event):
@@ -218,17 +220,19 @@ channels `;1` and `;2` joined back to back. `;2` runs extension 1000 (and so `St
 `;1` runs extension 3000 (it answers and waits) — a caller and a callee without any phone.
 '''),
     code('''
+ended = client.wait_for("StasisEnd", timeout=30)
 call = await client.channels.originate(endpoint=f"Local/1000@{CONTEXT}", extension="3000",
                                        context=CONTEXT)
-await client.wait_for("StasisEnd", timeout=30)
+await ended
 ''', id="call-1000"),
     md('''
 A channel can also be sent straight to the app by `originate(app=...)`, with arguments.
 They arrive in `StasisStart` as `args` — how a dialplan `Stasis(hello,sales,42)` passes them:
 '''),
     code('''
+ended = client.wait_for("StasisEnd", timeout=30)
 await client.channels.originate(endpoint=f"Local/3000@{CONTEXT}", app="hello", appArgs="sales,42")
-await client.wait_for("StasisEnd", timeout=30)
+await ended
 ''', id="args"),
     md('''
 ## The event log
@@ -274,9 +278,10 @@ await client.start(apps="hello")
 channel = await client.channels.create(endpoint=f"Local/3000@{CONTEXT}", app="hello",
                                        channelId="nb03-call")
 print("after create:", channel.state)
+up = client.wait_for("ChannelStateChange", timeout=30,
+                     predicate=lambda e: e["channel"]["id"] == channel.id and e["channel"]["state"] == "Up")
 await channel.dial(timeout=30)
-await client.wait_for("ChannelStateChange", timeout=30,
-                      predicate=lambda e: e["channel"]["id"] == channel.id and e["channel"]["state"] == "Up")
+await up
 channel = await client.channels.get(channelId=channel.id)
 print("after dial:  ", channel.state)
 await channel.answer()     # harmless on an answered channel; an incoming call needs it
@@ -299,18 +304,18 @@ ChannelControls(client, channel)
 finished. `record` works the same way and leaves a stored recording you can fetch as audio.
 '''),
     code('''
+finished = client.wait_for("PlaybackFinished", timeout=30,
+                           predicate=lambda e: e["playback"]["target_uri"] == f"channel:{channel.id}")
 playback = await channel.play(media="sound:hello-world")
 print("playback", playback.id, playback.state)
-finished = await client.wait_for("PlaybackFinished", timeout=30,
-                                 predicate=lambda e: e["playback"]["id"] == playback.id)
-print("finished:", finished["playback"]["state"])
+print("finished:", (await finished)["playback"]["state"])
 ''', id="play"),
     code('''
+done = client.wait_for("RecordingFinished", timeout=30,
+                       predicate=lambda e: e["recording"]["name"] == "nb03-greeting")
 recording = await channel.record(name="nb03-greeting", format="wav", maxDurationSeconds=2,
                                  ifExists="overwrite")
-done = await client.wait_for("RecordingFinished", timeout=30,
-                             predicate=lambda e: e["recording"]["name"] == "nb03-greeting")
-print("recorded", done["recording"]["duration"], "s")
+print("recorded", (await done)["recording"]["duration"], "s")
 audio = await client.recordings.getStoredFile(recordingName="nb03-greeting")
 print(len(audio), "bytes,", audio[:4])
 ''', id="record"),
@@ -327,23 +332,20 @@ our app: `;1` directly, `;2` through the dialplan's `Stasis(hello)`. Digits sent
 half arrive as `ChannelDtmfReceived` on the other.
 '''),
     code('''
+agent_in = client.wait_for("StasisStart", timeout=30,
+                           predicate=lambda e: e["channel"]["id"] == "nb03-agent")
 caller = await client.channels.originate(endpoint=f"Local/1000@{CONTEXT}", app="hello",
                                          channelId="nb03-caller", otherChannelId="nb03-agent")
-await client.wait_for("StasisStart", timeout=30,
-                      predicate=lambda e: e["channel"]["id"] == "nb03-agent")
+await agent_in
 
+heard = client.events(types="ChannelDtmfReceived", channel="nb03-agent")   # listen first
+await caller.sendDTMF(dtmf="42#")
 digits = ""
-async def collect():
-    global digits
-    async for event in client.events(types=["ChannelDtmfReceived"], channel="nb03-agent"):
+async with asyncio.timeout(30):
+    async for event in heard:
         digits += event["digit"]
         if event["digit"] == "#":
             break
-
-collector = asyncio.ensure_future(collect())
-await asyncio.sleep(0)                      # let the collector subscribe first
-await caller.sendDTMF(dtmf="42#")
-await asyncio.wait_for(collector, timeout=30)
 print("the agent heard:", digits)
 ''', id="dtmf"),
     md('''
@@ -363,10 +365,12 @@ print("CUSTOMER_ID =", value.value if hasattr(value, "value") else value)
 `hangup(reason=...)` ends the call; the reason shows up as the cause in `ChannelDestroyed`.
 '''),
     code('''
+destroyed = client.wait_for("ChannelDestroyed", timeout=30,
+                             predicate=lambda e: e["channel"]["id"] == "nb03-call")
 for ch in (channel, caller):
     await ch.hangup(reason="normal")
-destroyed = await client.wait_for("ChannelDestroyed", timeout=30,
-                                  predicate=lambda e: e["channel"]["id"] == "nb03-call")
+destroyed = await destroyed
+await asyncio.sleep(0.3)
 print("destroyed:", destroyed["cause"], destroyed["cause_txt"])
 print("channels left:", len(await client.channels.list()))
 ''', id="hangup"),
@@ -388,9 +392,10 @@ await client.start(apps="hello")
 
 async def new_call(name):
     """A Local channel in our app, answered by extension 3000 (waits 10 minutes)."""
+    started = client.wait_for("StasisStart", timeout=30, predicate=lambda e: e["channel"]["id"] == name)
     channel = await client.channels.originate(endpoint=f"Local/3000@{CONTEXT}", app="hello",
                                               channelId=name)
-    await client.wait_for("StasisStart", timeout=30, predicate=lambda e: e["channel"]["id"] == name)
+    await started
     return channel
 ''', id="helpers"),
     md('''
@@ -419,11 +424,11 @@ Dashboard(client)
 A bridge playback is heard by every member (Asterisk adds an *Announcer* channel for it).
 '''),
     code('''
+done = client.wait_for("PlaybackFinished", timeout=30,
+                       predicate=lambda e: e["playback"]["target_uri"] == "bridge:call-1")
 playback = await bridge.play(media="sound:hello-world")
 print("target:", playback.target_uri)
-done = await client.wait_for("PlaybackFinished", timeout=30,
-                             predicate=lambda e: e["playback"]["id"] == playback.id)
-print("finished:", done["playback"]["state"])
+print("finished:", (await done)["playback"]["state"])
 ''', id="bridge-play"),
     md('''
 ## Music on hold
@@ -448,10 +453,10 @@ carol = await new_call("carol")
 await bridge.addChannel(channel=carol.id)
 print("in the room:", sorted((await client.bridges.get(bridgeId="call-1")).channels))
 
+left = client.wait_for("ChannelLeftBridge", timeout=30,
+                       predicate=lambda e: e["channel"]["id"] == "alice")
 await bridge.removeChannel(channel=alice.id)
-left = await client.wait_for("ChannelLeftBridge", timeout=30,
-                             predicate=lambda e: e["channel"]["id"] == "alice")
-print("left:", left["channel"]["id"])
+print("left:", (await left)["channel"]["id"])
 print("in the room:", sorted((await client.bridges.get(bridgeId="call-1")).channels))
 ''', id="conference"),
     md('''
@@ -510,17 +515,17 @@ random.seed(7)
 async def one_call(i):
     caller_id, agent_id = f"caller-{i:03d}", f"agent-{i:03d}"
     # Subscribe before acting ("stage then exec"): the agent's StasisStart can arrive at once.
-    agent_in = asyncio.ensure_future(client.wait_for(
-        "StasisStart", timeout=60, predicate=lambda e: e["channel"]["id"] == agent_id))
+    agent_in = client.wait_for("StasisStart", timeout=60, predicate=lambda e: e["channel"]["id"] == agent_id)
     caller = await client.channels.originate(
         endpoint=f"Local/1000@{CONTEXT}", app="load", channelId=caller_id,
         otherChannelId=agent_id, callerId=f"Customer {i} <555{i:04d}>")
     await agent_in
     await caller.sendDTMF(dtmf=f"{random.randint(10, 99)}#")
     agent = await client.channels.get(channelId=agent_id)
-    playback = await agent.play(media="sound:hello-world")
-    await client.wait_for("PlaybackFinished", timeout=60,
-                          predicate=lambda e: e["playback"]["id"] == playback.id)
+    prompt_done = client.wait_for("PlaybackFinished", timeout=60,
+                                  predicate=lambda e: e["playback"]["target_uri"] == f"channel:{agent_id}")
+    await agent.play(media="sound:hello-world")
+    await prompt_done
     await caller.hangup()
 
 await asyncio.gather(*(one_call(i) for i in range(12)))
