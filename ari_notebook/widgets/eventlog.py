@@ -230,7 +230,8 @@ class EventLogView(w.VBox):
             mask = m if mask is None else mask & m
         if f.obj.strip():
             cols = [c for c in df.columns if c in ("channel_id", "channel_name", "bridge_id", "peer_id",
-                                                   "playback_id", "target_uri", "recording_name")]
+                                                   "playback_id", "playback_target", "recording_name",
+                                                   "recording_target", "endpoint")]
             if cols:
                 m = None
                 for c in cols:

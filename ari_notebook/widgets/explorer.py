@@ -93,6 +93,10 @@ class Explorer(w.VBox):
         self.last: Outcome | None = None
         self.executions = 0
 
+        self._playbacks: dict[str, bool] = {}
+        self._handles = [client.on_event(t, self._on_playback)
+                         for t in ("PlaybackStarted", "PlaybackContinuing", "PlaybackFinished")] \
+            if hasattr(client, "on_event") else []
         self.resource.observe(self._on_resource, names="value")
         self.operation.observe(self._on_operation, names="value")
         self.execute_button.on_click(lambda _b: self.execute())
@@ -151,7 +155,7 @@ class Explorer(w.VBox):
         self.snippets.value = snippet_html(
             python_call(self.form.operation, kwargs),
             curl_command(self._client.url, prepared, username=getattr(self._client, "username", None),
-                         api_key=bool(getattr(self._client, "uses_api_key", False))))
+                         api_key=False))  # the client always sends an Authorization header
 
     # live ids ------------------------------------------------------------------------------
     def _offer_live_ids(self) -> None:
@@ -175,21 +179,19 @@ class Explorer(w.VBox):
             self.runner.spawn(fetch, on_ok=offer, on_error=lambda exc: None, name=f"ids:{kind}")
 
     def _playback_ids(self) -> list[str]:
-        """Playbacks still running, as the client's event log saw them (ARI has no playback list)."""
-        log = getattr(self._client, "_log", None) or getattr(self._client, "log", None)
-        if log is None or not hasattr(log, "tail"):
-            return []
-        live: dict[str, bool] = {}
-        for ev in log.tail(500):
-            pb = ev.get("playback") or {}
-            pid = pb.get("id")
-            if not pid:
-                continue
-            if ev.get("type") == "PlaybackFinished":
-                live.pop(pid, None)
-            elif ev.get("type") in ("PlaybackStarted", "PlaybackContinuing"):
-                live[pid] = True
-        return list(live)
+        """Playbacks still running, as this Explorer saw them in events (ARI has no playback list)."""
+        return list(self._playbacks)
+
+    def _on_playback(self, ev: dict) -> None:
+        pid = (ev.get("playback") or {}).get("id")
+        if not pid:
+            return
+        if ev.get("type") == "PlaybackFinished":
+            self._playbacks.pop(pid, None)
+        else:
+            self._playbacks[pid] = True
+        while len(self._playbacks) > 200:
+            self._playbacks.pop(next(iter(self._playbacks)))
 
     # execute -------------------------------------------------------------------------------
     def execute(self) -> None:
@@ -236,5 +238,7 @@ class Explorer(w.VBox):
         await self.runner.idle(timeout)
 
     def close(self) -> None:
+        for h in self._handles:
+            h.remove()
         self.runner.cancel_all()
         super().close()
