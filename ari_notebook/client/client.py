@@ -57,7 +57,9 @@ class _Run:
         await self.client.start(apps=self.apps, subscribe_all=self.subscribe_all)
         task = self.client._events.task if self.client._events else None
         if task is not None:
-            await asyncio.shield(task)
+            await asyncio.wait([task])  # ends when stop()/close() ends the reader
+            if not task.cancelled() and task.exception() is not None:
+                raise task.exception()
 
     def __await__(self):
         return self._main().__await__()
@@ -84,6 +86,8 @@ class Client:
 
     #: set by ``ari_notebook.jupyter`` so ``loop.run_until_complete(client.run())`` works in a kernel
     _run_hook: Callable[["Client"], None] | None = None
+    #: seconds the REST-over-WebSocket probe may take before falling back to HTTP
+    rest_probe_timeout = 2.0
 
     def __init__(self, server: ServerUrl, credentials: Credentials, spec: Spec, http: HttpTransport,
                  *, ssl: Any, heartbeat: float | None, reconnect_base: float, reconnect_max: float,
@@ -171,7 +175,7 @@ class Client:
             await rest.open()
             probe = self.operations.get("asterisk.ping")
             if probe is not None:
-                rest.timeout, saved = 3.0, rest.timeout
+                rest.timeout, saved = self.rest_probe_timeout, rest.timeout
                 raw = await rest.send("GET", "/asterisk/ping", None, None, operation=probe.name)
                 rest.timeout = saved
                 if raw.status >= 400:
@@ -534,6 +538,7 @@ class Client:
                            heartbeat=self.heartbeat, reconnect_base=self.reconnect_base,
                            reconnect_max=self.reconnect_max)
         self._events = sock
+        self._set_state("connecting")
         future = sock.start()
         future.add_done_callback(_consume_exception)
         return _Started(future)

@@ -106,6 +106,7 @@ def error_from(raw: RawResponse, operation: str | None, method: str, path: str) 
     """The HttpError subclass for an error status, with ARI's message (or the 'error' quirk)."""
     body: Any = None
     message = ""
+    path = path.split("?", 1)[0]  # a query could hold api_key: never part of an error
     if raw.data:
         try:
             body = orjson.loads(raw.data)

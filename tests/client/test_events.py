@@ -1,0 +1,253 @@
+"""Events over the WebSocket: handlers, typed handlers, iterators, reconnect with a gap marker."""
+
+from __future__ import annotations
+
+import asyncio
+import warnings
+
+import pytest
+
+from ari_notebook._errors import AriTimeout, EventStreamError, NotFound
+from ari_notebook.client import Channel, Client
+
+
+def _stasis_start(cid="c1"):
+    return {"type": "StasisStart", "args": [], "channel": {"id": cid, "name": f"Local/{cid}", "state": "Up"}}
+
+
+def _client_side_tasks():
+    """Tasks left on the loop that are not the fake server's own connection handlers."""
+    left = []
+    for t in asyncio.all_tasks():
+        if t is asyncio.current_task():
+            continue
+        code = getattr(t.get_coro(), "cr_code", None)
+        if code is not None and "aiohttp/web_" in code.co_filename:
+            continue
+        left.append(t)
+    return left
+
+
+async def _until(cond, timeout=5.0):
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not cond():
+        if loop.time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.01)
+
+
+async def test_start_returns_at_once_and_events_reach_handlers(client, fake_ari):
+    seen, typed, raw = [], [], []
+    client.add_listener(lambda ev, t: raw.append((ev["type"], t)))
+    client.on_event("*", lambda ev: seen.append(ev["type"]))
+    client.on_channel_event("StasisStart", lambda ch, ev: typed.append((type(ch), ch.id, ev["type"])))
+    started = client.start(apps="hello")
+    assert client.connection_state in ("connecting", "connected")
+    await started
+    assert client.connection_state == "connected"
+    await fake_ari.push(_stasis_start("c1"))
+    await fake_ari.push({"type": "ChannelDtmfReceived", "digit": "1", "duration_ms": 100,
+                         "channel": {"id": "c1"}})
+    await _until(lambda: len(seen) == 2)
+    assert seen == ["StasisStart", "ChannelDtmfReceived"]
+    assert typed == [(Channel, "c1", "StasisStart")]
+    assert [t for t, _ in raw] == seen and all(r > 1e9 for _, r in raw)
+    assert fake_ari.upgrade_queries[-1] == {"app": "hello"}
+    assert fake_ari.upgrade_auth[-1] == "header"
+
+
+async def test_typed_handler_gets_bound_objects_and_async_callbacks(client, fake_ari):
+    answered = []
+
+    async def on_start(channel, event):
+        await channel.answer()
+        answered.append(channel.id)
+    client.on_channel_event("StasisStart", on_start)
+    await client.start(apps="hello")
+    ch = await client.channels.originate(endpoint="Local/1000@ARI-test", app="hello")
+    await _until(lambda: answered == [ch.id])
+    assert fake_ari.channels[ch.id]["state"] == "Up"
+
+
+async def test_object_on_event_only_sees_its_own(client, fake_ari):
+    mine = Channel(client, {"id": "c1"})
+    got = []
+    mine.on_event("ChannelDtmfReceived", lambda ch, ev: got.append((ch.id, ev["digit"])))
+    await client.start(apps="hello")
+    for cid, digit in (("c2", "9"), ("c1", "5")):
+        await fake_ari.push({"type": "ChannelDtmfReceived", "digit": digit, "channel": {"id": cid}})
+    await _until(lambda: got)
+    await asyncio.sleep(0.05)
+    assert got == [("c1", "5")]
+
+
+async def test_rerunning_registration_replaces(client, fake_ari):
+    calls = []
+    for _ in range(3):
+        def on_start(channel, event):
+            calls.append(channel.id)
+        client.on_channel_event("StasisStart", on_start)
+    await client.start(apps="hello")
+    await fake_ari.push(_stasis_start("c9"))
+    await _until(lambda: calls)
+    await asyncio.sleep(0.05)
+    assert calls == ["c9"]
+
+
+async def test_failing_handler_does_not_stop_the_reader(client, fake_ari):
+    good = []
+    client.on_event("StasisStart", lambda ev: 1 / 0)
+    client.on_event("StasisStart", lambda ev: good.append(ev["channel"]["id"]))
+    await client.start(apps="hello")
+    await fake_ari.push(_stasis_start("a"))
+    await fake_ari.push(_stasis_start("b"))
+    await _until(lambda: good == ["a", "b"])
+    assert len(client.handler_errors) == 2 and isinstance(client.handler_errors[0].error, ZeroDivisionError)
+    assert client.connection_state == "connected"
+
+
+async def test_events_iterator_and_wait_for(client, fake_ari):
+    await client.start(apps="hello")
+    stream = client.events(types="StasisStart", channel="c2")
+    waiter = client.wait_for("StasisEnd", predicate=lambda ev: ev["channel"]["id"] == "c2", timeout=5)
+    await fake_ari.push(_stasis_start("c1"))
+    await fake_ari.push(_stasis_start("c2"))
+    await fake_ari.push({"type": "StasisEnd", "channel": {"id": "c2"}})
+    ev = await stream.get(timeout=5)
+    assert ev["channel"]["id"] == "c2"
+    assert (await waiter)["type"] == "StasisEnd"
+    stream.close()
+    with pytest.raises(AriTimeout):
+        await client.wait_for("Nothing", timeout=0.05)
+
+
+async def test_dispatch_runs_the_live_path(client):
+    raw, seen = [], []
+    client.add_listener(lambda ev, t: raw.append(t))
+    client.on_channel_event("StasisStart", lambda ch, ev: seen.append(ch.id))
+    client.dispatch(_stasis_start("replayed"), received_at=123.0)
+    assert raw == [123.0] and seen == ["replayed"]
+
+
+async def test_reconnect_after_drop_keeps_handlers_and_marks_the_gap(client, fake_ari):
+    seen, states = [], []
+    client.on_event("*", lambda ev: seen.append(ev))
+    await client.start(apps=["hello", "other"])
+    await fake_ari.push(_stasis_start("before"))
+    await _until(lambda: len(seen) == 1)
+    await fake_ari.drop()
+    await _until(lambda: client.connection_state == "reconnecting", 2)
+    await fake_ari.wait_sockets(1)
+    await _until(lambda: client.connection_state == "connected")
+    await fake_ari.push(_stasis_start("after"))
+    await _until(lambda: len(seen) == 3)
+    gap = seen[1]
+    assert gap["type"] == "EventStreamGap" and gap["application"] == "hello,other"
+    assert gap["reason"] and gap["disconnected_at"] <= gap["reconnected_at"] == gap["timestamp"]
+    assert gap["timestamp"].endswith("+0000")
+    assert seen[2]["channel"]["id"] == "after"
+    assert fake_ari.upgrade_queries == [{"app": "hello,other"}] * 2  # apps registered again
+    assert len(set(fake_ari.upgrade_peers)) == 2  # a fresh TCP connection for each upgrade
+
+
+async def test_reconnect_after_server_restart_with_backoff(client, fake_ari):
+    seen = []
+    client.on_event("*", lambda ev: seen.append(ev["type"]))
+    await client.start(apps="hello")
+    await fake_ari.restart(pause=0.3)
+    await fake_ari.wait_sockets(1, timeout=5)
+    await _until(lambda: client.connection_state == "connected")
+    await fake_ari.push(_stasis_start("x"))
+    await _until(lambda: seen[-1:] == ["StasisStart"])
+    assert seen == ["EventStreamGap", "StasisStart"]
+    assert client._events.reconnects == 1
+
+
+async def test_rest_calls_keep_working_after_reconnect(client, fake_ari):
+    await client.start(apps="hello")
+    await fake_ari.drop()
+    await fake_ari.wait_sockets(1)
+    info = await client.asterisk.getInfo()
+    assert info.system["version"] == "23.4.1"
+
+
+async def test_refused_upgrade_fails_start_with_a_clear_error(client, fake_ari):
+    fake_ari.refuse_upgrades_with = 500
+    with pytest.raises(EventStreamError, match="refused with 500") as info:
+        await client.start(apps="hello")
+    assert info.value.status == 500 and "asterisk" not in str(info.value)
+    assert client.connection_state == "disconnected"
+
+
+async def test_api_key_query_fallback_never_leaks(fake_ari, caplog):
+    c = await Client.connect(fake_ari.url, "asterisk", "asterisk")
+    try:
+        fake_ari.refuse_upgrades_with = 401
+        with pytest.raises(EventStreamError) as info:
+            await c.start(apps="hello")
+        text = str(info.value) + repr(info.value) + caplog.text + repr(c)
+        assert "api_key" not in text and "asterisk:asterisk" not in text
+        assert info.value.__cause__ is None
+    finally:
+        await c.close()
+
+
+async def test_run_blocks_until_stop(client, fake_ari):
+    runner = asyncio.ensure_future(client.run(apps="hello"))
+    await fake_ari.wait_sockets(1)
+    await asyncio.sleep(0.05)
+    assert not runner.done()
+    await client.stop()
+    await asyncio.wait_for(runner, 2)
+    assert client.connection_state == "disconnected"
+
+
+async def test_rest_over_websocket(fake_ari):
+    c = await Client.connect(fake_ari.url, "asterisk", "asterisk", transport="websocket")
+    try:
+        assert c.transport == "websocket"
+        before = fake_ari.rest_ws_requests
+        info = await c.asterisk.getInfo()
+        assert info.system["version"] == "23.4.1"
+        assert len(await c.channels.list()) == 20
+        with pytest.raises(NotFound, match="Channel not found"):
+            await c.channels.get(channelId="nope")
+        assert fake_ari.rest_ws_requests - before == 3
+        resp = await c.execute("asterisk.getInfo")
+        assert resp.status == 200 and resp.body["system"]["version"] == "23.4.1"
+    finally:
+        await c.close()
+    await asyncio.sleep(0)
+    assert _client_side_tasks() == []
+
+
+async def test_rest_over_websocket_falls_back_with_a_warning(traces_dir, monkeypatch):
+    from .fakeari import FakeAri
+
+    monkeypatch.setattr(Client, "rest_probe_timeout", 0.3)
+
+    server = await FakeAri(traces_dir / "api-docs", strip_rest_models=True).start()
+    try:
+        with pytest.warns(RuntimeWarning, match="RESTRequest"):
+            c = await Client.connect(server.url, "asterisk", "asterisk", transport="websocket")
+        assert c.transport == "http"
+        assert (await c.asterisk.getInfo()).system["version"] == "23.4.1"
+        await c.close()
+    finally:
+        await server.stop()
+    server = await FakeAri(traces_dir / "api-docs", rest_over_ws=False).start()
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            c = await Client.connect(server.url, "asterisk", "asterisk", transport="websocket")
+        assert c.transport == "http"
+        assert any("REST over WebSocket is not available" in str(w.message) for w in caught)
+        await c.close()
+    finally:
+        await server.stop()
+
+
+async def test_connect_with_apps_starts_the_reader(fake_ari):
+    async with await Client.connect(fake_ari.url, "asterisk", "asterisk", apps="hello") as c:
+        assert c.connection_state == "connected" and c.apps == ["hello"]
