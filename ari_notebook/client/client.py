@@ -160,6 +160,9 @@ class Client:
         except BaseException:
             await self.close()
             raise
+        hook = cls._run_hook
+        if hook is not None:  # prepare now: ``loop.run_until_complete`` is looked up before run()
+            hook(self)
         return self
 
     async def _enable_rest_websocket(self) -> None:
