@@ -330,11 +330,16 @@ class Asterisk:
             app.sources.discard(source)
 
     # ---- events
-    def _event_dict(self, event_type: str, fields: dict, app_name: str, lead: bool = False) -> dict:
-        if lead:  # Asterisk puts some events' own fields before "type" (ChannelVarset, ...)
-            event = dict(fields)
+    def _event_dict(self, event_type: str, fields: dict, app_name: str, lead: bool | int = False) -> dict:
+        # Asterisk puts some events' own fields before "type" (ChannelVarset: variable, value;
+        # ChannelHangupRequest: cause, soft). ``lead`` = how many leading fields (True = all).
+        if lead:
+            items = list(fields.items())
+            count = len(items) if lead is True else int(lead)
+            event = dict(items[:count])
             event["type"] = event_type
             event["timestamp"] = self.timestamp()
+            event.update(items[count:])
         else:
             event = {"type": event_type, "timestamp": self.timestamp()}
             event.update(fields)
@@ -343,8 +348,8 @@ class Asterisk:
         return event
 
     def publish(self, event_type: str, fields: dict, *, sources: Iterable[str] = (),
-                apps: Iterable[str] | None = None, lead: bool = False,
-                exclude: Iterable[str] = ()) -> int:
+                apps: Iterable[str] | None = None, lead: bool | int = False,
+                exclude: Iterable[str] = (), only_all: bool = False) -> int:
         """Deliver one event to every interested app; returns how many got it.
 
         ``sources``: the event's topics; subscribed and subscribeAll apps receive it.
@@ -357,7 +362,7 @@ class Asterisk:
         forced = set(apps or ())
         skip = set(exclude)
         for app in self.apps.values():
-            if app.sink is None or app.name in skip:
+            if app.sink is None or app.name in skip or (only_all and not app.subscribe_all):
                 continue
             if app.name in forced or app.wants(sources):
                 if app.accepts(event_type):

@@ -59,7 +59,15 @@ class Channel:
     runner: Any = None                # the dialplan interpreter state, when running dialplan
     timers: list[Any] = field(default_factory=list)     # clock timers to cancel on hangup
     apps_seen: set[str] = field(default_factory=set)    # apps that ever subscribed (for cleanup)
-    subscribed_all: bool = False
+    home_app: tuple[str, str] = ("", "")  # dialplan app shown again in ChannelDestroyed
+    on_answered: Any = None           # what an originated channel does once answered
+    dial_target: tuple[str, str] | None = None  # (exten, context) a created Local ;1 dials later
+    dialed: bool = False
+    dial_caller: "Channel | None" = None  # for a leg created by Dial(): the calling channel
+    dialstring: str = ""
+    dial_leg: "Channel | None" = None     # for a caller in Dial(): the leg it is connected to
+    after_hangup: Any = None          # a connected Dial() leg: resume the caller's dialplan
+    on_gone: Any = None               # an unanswered Dial() leg: tell the Dial() it failed
 
     @property
     def in_stasis(self) -> bool:
@@ -98,6 +106,8 @@ class Bridge:
     creator_app: str | None = None
     moh_channel: str | None = None     # Announcer/ARI_MOH channel id while MOH plays
     playbacks: list[str] = field(default_factory=list)
+    extra_members: list[str] = field(default_factory=list)  # announcer channels (play, MOH)
+    subscriptions: dict[str, int] = field(default_factory=dict)  # app -> channels it added
 
     @property
     def technology(self) -> str:

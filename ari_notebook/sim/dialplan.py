@@ -1,0 +1,192 @@
+"""A small dialplan interpreter: contexts of extensions running NoOp, Answer, Stasis, Hangup,
+Playback, Wait, Echo, MusicOnHold, Set and Dial, as ``extensions.conf`` would.
+
+Each priority emits ``ChannelDialplan``; applications that take time (Wait, Playback, ringing
+phones) use clock timers, so a 600 s Wait ends in milliseconds on a fast clock with the same
+events. Sans-I/O like the rest of the backend.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from .core import Asterisk
+from .objects import Channel
+from . import telephony as tel
+
+
+def extension_steps(ast: Asterisk, context: str, exten: str) -> list[tuple[str, str]] | None:
+    plan = getattr(ast.config, "dialplan", None) or {}
+    return plan.get(context, {}).get(exten)
+
+
+def extension_exists(ast: Asterisk, context: str, exten: str) -> bool:
+    return extension_steps(ast, context, exten) is not None
+
+
+class Runner:
+    """Runs one channel through the dialplan from (context, exten, priority)."""
+
+    def __init__(self, ast: Asterisk, chan: Channel, context: str, exten: str, priority: int = 1) -> None:
+        self.ast = ast
+        self.chan = chan
+        self.context = context
+        self.exten = exten
+        self.priority = priority
+        self.cleanup: Callable[[], None] | None = None  # what an interrupted app still does
+
+    def start(self) -> None:
+        self.chan.runner = self
+        self.chan.context, self.chan.exten = self.context, self.exten
+        self.step()
+
+    # ---- control
+    def step(self) -> None:
+        chan = self.chan
+        if chan.runner is not self or chan.hangup_requested:
+            return
+        self.cleanup = None
+        steps = extension_steps(self.ast, self.context, self.exten)
+        if steps is None or not (1 <= self.priority <= len(steps)):
+            tel.end_by_dialplan(self.ast, chan)  # ran off the end (or no such extension)
+            return
+        app, data = steps[self.priority - 1]
+        chan.context, chan.exten, chan.priority = self.context, self.exten, self.priority
+        chan.app_name, chan.app_data = app, data
+        tel.dialplan_event(self.ast, chan)
+        handler = APPLICATIONS.get(app.lower())
+        if handler is None:
+            self.ast.write_log("WARNING", f"pbx.c: No application '{app}' for extension "
+                                          f"({self.context}, {self.exten}, {self.priority})")
+            tel.end_by_dialplan(self.ast, chan)
+            return
+        handler(self, data)
+
+    def next(self, delay: float = 0.0) -> None:
+        self.priority += 1
+        if delay > 0:
+            tel.later(self.ast, self.chan, delay, self.step)
+        else:
+            self.step()
+
+    def goto(self, context: str, exten: str, priority: int) -> None:
+        self.context, self.exten, self.priority = context, exten, priority
+        self.chan.runner = self
+        self.step()
+
+    def interrupt(self) -> None:
+        """The channel hung up in the middle of an application."""
+        if self.cleanup is not None:
+            cleanup, self.cleanup = self.cleanup, None
+            cleanup()
+
+    def dtmf(self, digit: str) -> None:  # the applications here do not read DTMF
+        return None
+
+
+# ---- applications --------------------------------------------------------------------------
+
+def _noop(run: Runner, data: str) -> None:
+    run.next()
+
+
+def _answer(run: Runner, data: str) -> None:
+    if run.chan.state == "Up":
+        run.next()
+        return
+    tel.answer(run.ast, run.chan)
+    run.next(tel.ANSWER_SETTLE)
+
+
+def _wait(run: Runner, data: str) -> None:
+    try:
+        seconds = float(data or 0)
+    except ValueError:
+        seconds = 0.0
+    run.next(max(0.0, seconds))
+
+
+def _hangup(run: Runner, data: str) -> None:
+    try:
+        cause = int(data) if data else 16
+    except ValueError:
+        cause = 16
+    tel.end_by_dialplan(run.ast, run.chan, cause)
+
+
+def _set(run: Runner, data: str) -> None:
+    name, _, value = data.partition("=")
+    if name:
+        tel.set_variable(run.ast, run.chan, name.strip(), value)
+    run.next()
+
+
+def _stasis(run: Runner, data: str) -> None:
+    parts = data.split(",") if data else [""]
+    app, args = parts[0], parts[1:]
+    if tel.enter_stasis(run.ast, run.chan, app, args, from_dialplan=True):
+        return  # resumes on continue (or ends on hangup)
+    tel.set_variable(run.ast, run.chan, "STASISSTATUS", "FAILED")
+    run.next()
+
+
+def _playback(run: Runner, data: str) -> None:
+    from .playback import media_seconds
+
+    files, _, options = data.partition(",")
+    if run.chan.state != "Up" and "noanswer" not in options:
+        tel.answer(run.ast, run.chan)
+    total = 0.0
+    for name in files.split("&"):
+        seconds = media_seconds(run.ast, f"sound:{name}", run.chan.language)
+        if seconds is None:
+            run.ast.write_log("WARNING", f"file.c: Unable to open {name} (format (ulaw)): No such file or directory")
+            tel.set_variable(run.ast, run.chan, "PLAYBACKSTATUS", "FAILED")
+            run.next()
+            return
+        total += seconds
+
+    def finished() -> None:
+        tel.set_variable(run.ast, run.chan, "PLAYBACKSTATUS", "SUCCESS")
+
+    run.cleanup = finished
+
+    def done() -> None:
+        run.cleanup = None
+        finished()
+        run.next()
+
+    tel.later(run.ast, run.chan, total, done)
+
+
+def _forever(run: Runner, data: str) -> None:
+    """Echo: until the caller hangs up."""
+    return None
+
+
+def _music_on_hold(run: Runner, data: str) -> None:
+    cls, _, duration = data.partition(",")
+    run.chan.moh = cls or "default"
+    if duration:
+        try:
+            run.next(float(duration))
+        except ValueError:
+            pass
+
+
+def _dial(run: Runner, data: str) -> None:
+    from .phones import dial_app
+
+    dial_app(run, data)
+
+
+APPLICATIONS: dict[str, Callable[[Runner, str], Any]] = {
+    "noop": _noop, "answer": _answer, "wait": _wait, "hangup": _hangup, "set": _set, "stasis": _stasis,
+    "playback": _playback, "echo": _forever, "musiconhold": _music_on_hold, "dial": _dial,
+}
+
+
+def run_dialplan(ast: Asterisk, chan: Channel, context: str, exten: str, priority: int = 1) -> Runner:
+    runner = Runner(ast, chan, context, exten, priority)
+    runner.start()
+    return runner

@@ -1,0 +1,297 @@
+"""The thin aiohttp layer: HTTP/WebSocket in, ``routing.handle`` and the event bus out.
+
+Everything Asterisk's HTTP server does around ARI lives here and nowhere else: Basic/api_key
+auth (401 + ``WWW-Authenticate``), read-only users (403), CORS for ``allowed_origins``,
+``Server: Asterisk``/``Cache-Control`` headers, api-docs with ``basePath`` rewritten to the
+request's host, the events WebSocket (400/426/500 HTML answers, ``ApplicationReplaced``,
+``app=a,b``, ``subscribeAll``) and REST over that WebSocket (RESTRequest -> RESTResponse).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit
+
+from aiohttp import WSMsgType, web
+
+from ..spec import api_declaration, resource_listing
+from .routing import ROUTES, Reply, handle
+
+if TYPE_CHECKING:
+    from .server import Simulator
+
+try:  # orjson is a project dependency; the stdlib is enough when it is missing
+    import orjson
+
+    def dumps(value: Any) -> bytes:
+        return orjson.dumps(value)
+except ImportError:  # pragma: no cover
+    def dumps(value: Any) -> bytes:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+REALM = 'Basic realm="Asterisk REST Interface"'
+BASE_HEADERS = {"Server": "Asterisk", "Cache-Control": "no-cache, no-store"}
+MAX_APP_NAME = 255  # a 300-character app name fails registration (traces); shorter ones work
+REASONS = {200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 401: "Unauthorized",
+           403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict",
+           412: "Precondition Failed", 422: "Unprocessable Entity", 426: "Upgrade Required",
+           500: "Internal Server Error", 501: "Not Implemented"}
+
+
+def html_error(status: int, text: str) -> web.Response:
+    """Asterisk's HTML error page (ast_http_error), used by the events upgrade path."""
+    title = f"{status} {REASONS.get(status, '')}".strip()
+    body = ('<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\r\n<html><head>\r\n'
+            f"<title>{title}</title>\r\n</head><body>\r\n<h1>{REASONS.get(status, '')}</h1>\r\n"
+            f"<p>{text}</p>\r\n<hr />\r\n<address>Asterisk</address>\r\n</body></html>\r\n")
+    resp = web.Response(status=status, body=body.encode(), headers=dict(BASE_HEADERS))
+    resp.headers["Content-type"] = "text/html"
+    return resp
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> web.Response:
+    all_headers = dict(BASE_HEADERS)
+    all_headers.update(headers or {})
+    if status == 204 or body is None:
+        return web.Response(status=status, headers=all_headers)
+    all_headers["Content-type"] = "application/json"
+    return web.Response(status=status, body=dumps(body), headers=all_headers)
+
+
+class AriHttp:
+    """Request handling for one ``Simulator`` (no module-level state)."""
+
+    def __init__(self, sim: "Simulator") -> None:
+        self.sim = sim
+        self.ast = sim.asterisk
+        self.config = sim.config
+        prefix = (self.config.prefix or "").strip("/")
+        self.root = f"/{prefix}/ari" if prefix else "/ari"
+        self.sockets: set[EventSocket] = set()
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=16 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self.dispatch)
+        return app
+
+    # ---- helpers
+    def authenticate(self, request: web.Request) -> Any:
+        """The configured user for the request's Basic header or ``api_key``, else None."""
+        header = request.headers.get("Authorization", "")
+        name = password = None
+        if header[:6].lower() == "basic ":
+            try:
+                decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError, ValueError):
+                decoded = ""
+            name, sep, password = decoded.partition(":")
+            if not sep:
+                name = None
+        else:
+            api_key = request.query.get("api_key")
+            if api_key is not None:
+                name, sep, password = api_key.partition(":")
+                if not sep:
+                    name = None
+        if name is None:
+            return None
+        user = self.config.user(name)
+        if user is None or user.password != password:
+            return None
+        return user
+
+    def cors_headers(self, request: web.Request) -> dict[str, str]:
+        origin = request.headers.get("Origin")
+        if origin is None:
+            return {}
+        if origin in self.config.allowed_origins:
+            return {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true"}
+        self.ast.write_log("NOTICE", f"http.c: Origin header '{origin}' does not match an allowed origin.")
+        return {}
+
+    def base_path(self, request: web.Request) -> str:
+        return f"{request.scheme}://{request.host}{self.root}"
+
+    # ---- entry point
+    async def dispatch(self, request: web.Request) -> web.StreamResponse:
+        path = request.path
+        if path != self.root and not path.startswith(self.root + "/"):
+            return html_error(404, "The requested URL was not found on this server.")
+        rel = path[len(self.root):]
+        cors = self.cors_headers(request)
+        user = self.authenticate(request)
+        if user is None:
+            return json_response(401, {"message": "Authentication required"}, {**cors, "WWW-Authenticate": REALM})
+        if rel.rstrip("/") == "/events" and request.method == "GET" and rel == "/events":
+            return await self.events(request, user, cors)
+        if request.method == "OPTIONS":
+            return self.options(request, rel, cors)
+        if user.read_only and request.method not in ("GET", "HEAD"):
+            return json_response(403, {"message": "Write access denied"}, cors)
+        if rel.startswith("/api-docs/") and request.method == "GET":
+            return self.api_docs(request, rel[len("/api-docs/"):], cors)
+        raw = await request.read()
+        query = [(k, v) for k, v in request.query.items() if k != "api_key"]
+        reply = handle(self.ast, request.method, rel or "/", query, raw, request.headers.get("Content-Type"),
+                       user.name)
+        return self.to_response(reply, cors)
+
+    def to_response(self, reply: Reply, cors: dict[str, str]) -> web.Response:
+        headers = dict(reply.headers)
+        if "Location" in headers and headers["Location"].startswith("/") and not headers["Location"].startswith(self.root):
+            headers["Location"] = self.root + headers["Location"]
+        headers.update(cors)
+        if reply.raw is not None:
+            all_headers = {**BASE_HEADERS, **headers}
+            if reply.content_type:
+                all_headers["Content-type"] = reply.content_type
+            return web.Response(status=reply.status, body=reply.raw, headers=all_headers)
+        return json_response(reply.status, reply.body, headers)
+
+    def options(self, request: web.Request, rel: str, cors: dict[str, str]) -> web.Response:
+        allow = ROUTES.allowed(rel or "/")
+        if allow is None:
+            return json_response(404, {"message": "Resource not found"}, cors)
+        headers = {**cors, "Allow": allow}
+        if cors:
+            headers["Access-Control-Allow-Methods"] = allow
+            wanted = request.headers.get("Access-Control-Request-Headers")
+            if wanted:
+                headers["Access-Control-Allow-Headers"] = wanted
+        return json_response(204, None, headers)
+
+    def api_docs(self, request: web.Request, name: str, cors: dict[str, str]) -> web.Response:
+        spec = self.sim.spec
+        base = self.base_path(request)
+        if name == "resources.json":
+            return json_response(200, resource_listing(spec, base), cors)
+        stem = name[:-5] if name.endswith(".json") else None
+        if stem is None or stem not in spec.resources:
+            return json_response(404, {"message": "Resource not found"}, cors)
+        return json_response(200, api_declaration(spec.resources[stem], base), cors)
+
+    # ---- events WebSocket
+    async def events(self, request: web.Request, user: Any, cors: dict[str, str]) -> web.StreamResponse:
+        apps = [a for a in request.query.get("app", "").split(",") if a]
+        if request.headers.get("Upgrade", "").lower() != "websocket":
+            return html_error(426, "")
+        if not apps:
+            return html_error(400, "HTTP request is missing param: [app]")
+        if any(len(a) > MAX_APP_NAME for a in apps):
+            return html_error(500, "Stasis app registration failed")
+        origin = request.headers.get("Origin")
+        if self.config.strict_origin and origin is not None and origin not in self.config.allowed_origins:
+            return html_error(403, "Origin not allowed")  # opt-in: Asterisk 23 does not check Origin
+        subscribe_all = request.query.get("subscribeAll", "").lower() in ("true", "yes", "1", "on")
+        ws = web.WebSocketResponse(autoping=True, heartbeat=None, max_msg_size=16 * 1024 * 1024)
+        await ws.prepare(request)
+        sock = EventSocket(self, ws, apps, subscribe_all, user.name)
+        self.sockets.add(sock)
+        try:
+            await sock.run()
+        finally:
+            self.sockets.discard(sock)
+        return ws
+
+    async def close_sockets(self) -> None:
+        for sock in list(self.sockets):
+            await sock.close()
+
+
+class EventSocket:
+    """One events WebSocket: registered apps feed a queue, a writer task sends in order."""
+
+    def __init__(self, http: AriHttp, ws: web.WebSocketResponse, apps: list[str], subscribe_all: bool,
+                 user: str) -> None:
+        self.http = http
+        self.ast = http.ast
+        self.ws = ws
+        self.apps = apps
+        self.subscribe_all = subscribe_all
+        self.user = user
+        self.queue: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self.replaced: set[str] = set()
+
+    def sink(self, event: dict) -> None:
+        if event.get("type") == "ApplicationReplaced":
+            self.replaced.add(event.get("application", ""))
+        self.queue.put_nowait(dumps(event))
+
+    async def run(self) -> None:
+        for name in self.apps:
+            self.ast.register_app(name, self.sink, subscribe_all=self.subscribe_all)
+        writer = asyncio.create_task(self._write())
+        try:
+            async for msg in self.ws:
+                if msg.type == WSMsgType.TEXT:
+                    self._rest_request(msg.data)
+                elif msg.type in (WSMsgType.ERROR, WSMsgType.CLOSE):
+                    break
+        finally:
+            for name in self.apps:
+                self.ast.unregister_app(name, self.sink)
+            self.queue.put_nowait(None)
+            try:
+                await asyncio.wait_for(writer, 1.0)
+            except (asyncio.TimeoutError, asyncio.CancelledError):
+                writer.cancel()
+
+    async def _write(self) -> None:
+        while True:
+            item = await self.queue.get()
+            if item is None or self.ws.closed:
+                return
+            try:
+                await self.ws.send_str(item.decode())
+            except (ConnectionError, RuntimeError):
+                return
+
+    async def close(self) -> None:
+        if not self.ws.closed:
+            await self.ws.close()
+
+    def _rest_request(self, data: str) -> None:
+        """REST over WebSocket: a ``RESTRequest`` runs like an HTTP request; answer ``RESTResponse``."""
+        try:
+            msg = json.loads(data)
+        except ValueError:
+            return
+        if not isinstance(msg, dict) or msg.get("type") != "RESTRequest":
+            return
+        uri = str(msg.get("uri", ""))
+        parts = urlsplit(uri if uri.startswith("/") else "/" + uri)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        for item in msg.get("query_strings") or ():
+            if isinstance(item, dict) and "name" in item:
+                query.append((str(item["name"]), str(item.get("value", ""))))
+        body = msg.get("message_body") or ""
+        raw = body.encode() if isinstance(body, str) else dumps(body)
+        ctype = msg.get("content_type") or ("application/json" if raw else None)
+        method = str(msg.get("method", "GET")).upper()
+        user = self.http.config.user(self.user)
+        rel = parts.path
+        if rel.startswith(self.http.root):
+            rel = rel[len(self.http.root):] or "/"
+        if user is not None and user.read_only and method not in ("GET", "HEAD"):
+            reply = Reply(403, {"message": "Write access denied"})
+        else:
+            reply = handle(self.ast, method, rel, query, raw, ctype, self.user)
+        answer: dict[str, Any] = {
+            "type": "RESTResponse",
+            "transaction_id": str(msg.get("transaction_id", "")),
+            "request_id": str(msg.get("request_id", "")),
+            "status_code": reply.status,
+            "reason_phrase": REASONS.get(reply.status, ""),
+            "uri": uri,
+        }
+        if reply.body is not None:
+            answer["content_type"] = "application/json"
+            answer["message_body"] = dumps(reply.body).decode()
+        answer["application"] = self.apps[0]
+        answer["timestamp"] = self.ast.timestamp()
+        answer["asterisk_id"] = self.ast.asterisk_id
+        self.queue.put_nowait(dumps(answer))

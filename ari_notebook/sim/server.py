@@ -1,0 +1,236 @@
+"""``Simulator``: start the embedded Asterisk on the running loop, stop it, poke it like a phone.
+
+::
+
+    sim = await Simulator.start(port=0)             # or: async with Simulator.start() as sim:
+    sim.url                                         # "http://127.0.0.1:54321" (ARI under /ari)
+    chan_id = await sim.call("PJSIP/alice", "1000") # a phone calls into the dialplan
+    await sim.press(chan_id, "123#")                # ... presses keys
+    await sim.hangup(chan_id)                       # ... and hangs up
+    await sim.stop()
+
+Every instance owns its state (``sim.asterisk``), its clock and its aiohttp server, so several
+can run in one process. It binds loopback unless ``allow_public=True``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+from typing import Any
+
+from aiohttp import web
+
+from .._errors import ConfigurationError
+from .config import SimConfig, make_config
+from .core import Asterisk, Clock
+from .http import AriHttp
+from .routing import ROUTES
+
+
+def _is_loopback(host: str) -> bool:
+    if host in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class _Starting:
+    """What ``Simulator.start`` returns: await it, or use it as ``async with``."""
+
+    def __init__(self, sim: "Simulator") -> None:
+        self._sim = sim
+        self._started = False
+
+    def __await__(self):
+        return self._start().__await__()
+
+    async def _start(self) -> "Simulator":
+        if not self._started:
+            self._started = True
+            await self._sim._start()
+        return self._sim
+
+    async def __aenter__(self) -> "Simulator":
+        return await self._start()
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self._sim.stop()
+
+
+class Simulator:
+    """An ARI server that behaves like Asterisk 23, for notebooks, classrooms and tests."""
+
+    def __init__(self, config: SimConfig, *, host: str, port: int, clock: Clock) -> None:
+        self.config = config
+        self.host = host
+        self._requested_port = port
+        self.port = port
+        self.clock = clock
+        self.asterisk = Asterisk(clock=clock, config=config)
+        self.spec = ROUTES.spec()
+        self._http = AriHttp(self)
+        self._runner: web.AppRunner | None = None
+        self._driver: asyncio.Task | None = None
+        self._wake = asyncio.Event()
+        self._stopped = False
+
+    # ---- life cycle
+    @classmethod
+    def start(cls, port: int = 0, host: str = "127.0.0.1", *, clock_speed: float | None = None,
+              clock: str | Clock | None = None, allow_public: bool = False, config: Any = None,
+              **settings: Any) -> _Starting:
+        """Build and start a simulator (await the result, or ``async with`` it).
+
+        ``clock_speed``: simulated seconds per wall second (50 makes a 30 s playback last 0.6 s);
+        ``clock="manual"``: time moves only with ``sim.advance(seconds)``. ``config``: a TOML
+        file path or dict; ``settings`` (``users=``, ``allowed_origins=``, ``dialplan=``,
+        ``endpoints=``, ``prefix=``, ``strict_origin=``, ...) override it.
+        """
+        if not _is_loopback(host) and not allow_public:
+            raise ConfigurationError(
+                f"refusing to bind the simulator to {host!r}: it accepts well-known demo passwords; "
+                "pass allow_public=True if you really want it reachable from other machines")
+        cfg = make_config(config, clock_speed=clock_speed, **settings)
+        if isinstance(clock, Clock):
+            the_clock = clock
+        elif clock == "manual":
+            the_clock = Clock(manual=True)
+        elif clock is None:
+            the_clock = Clock(cfg.clock_speed or 1.0)
+        else:
+            raise ConfigurationError(f"clock must be None, 'manual' or a Clock, got {clock!r}")
+        return _Starting(cls(cfg, host=host, port=port, clock=the_clock))
+
+    async def _start(self) -> None:
+        app = self._http.app()
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self._requested_port, reuse_address=True)
+        await site.start()
+        sockets = site._server.sockets if site._server is not None else []  # type: ignore[union-attr]
+        if sockets:
+            self.port = sockets[0].getsockname()[1]
+        self.clock.on_schedule = self._wake.set
+        self._driver = asyncio.create_task(self._drive(), name=f"ari-sim-clock-{self.port}")
+
+    async def stop(self) -> None:
+        """Close every WebSocket, stop the clock and the HTTP server. Safe to call twice."""
+        if self._stopped:
+            return
+        self._stopped = True
+        await self._http.close_sockets()
+        if self._driver is not None:
+            self._driver.cancel()
+            try:
+                await self._driver
+            except asyncio.CancelledError:
+                pass
+        self.clock.on_schedule = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def __aenter__(self) -> "Simulator":
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.stop()
+
+    async def _drive(self) -> None:
+        """Run due timers; sleep until the next one (in wall time) or until one is scheduled."""
+        clock = self.clock
+        while True:
+            self._wake.clear()
+            clock.run_due()
+            deadline = clock.next_deadline()
+            timeout = None
+            if deadline is not None and not clock.manual:
+                timeout = clock.wall_delay(deadline)
+            elif deadline is not None and deadline <= clock.now():
+                timeout = 0
+            if timeout == 0:
+                await asyncio.sleep(0)
+                continue
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout)
+            except asyncio.TimeoutError:
+                pass
+
+    # ---- addresses and users
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def ari_url(self) -> str:
+        prefix = f"/{self.config.prefix}" if self.config.prefix else ""
+        return f"{self.url}{prefix}/ari"
+
+    def _first_writer(self):
+        for user in self.config.users:
+            if not user.read_only:
+                return user
+        return self.config.users[0]
+
+    @property
+    def username(self) -> str:
+        return self._first_writer().name
+
+    @property
+    def password(self) -> str:
+        return self._first_writer().password
+
+    def __repr__(self) -> str:
+        state = "stopped" if self._stopped else ("running" if self._runner else "not started")
+        return f"<Simulator {self.url} {state}, {len(self.asterisk.channels)} channels>"
+
+    # ---- clock
+    def advance(self, seconds: float) -> int:
+        """Manual clock only: let ``seconds`` of simulated time pass now; returns timers run."""
+        ran = self.clock.advance(seconds)
+        self._wake.set()
+        return ran
+
+    async def _let_pass(self, seconds: float) -> None:
+        if self.clock.manual:
+            self.advance(seconds)
+            await asyncio.sleep(0)
+        else:
+            await asyncio.sleep(seconds / self.clock.speed + 0.001)
+
+    # ---- teaching hooks
+    async def call(self, endpoint: str, exten: str, context: str = "ARI-test") -> str:
+        """A simulated phone (``PJSIP/alice``) dials ``exten@context``; returns its channel id."""
+        from .phones import inbound_call
+
+        chan = inbound_call(self.asterisk, endpoint, str(exten), context)
+        await asyncio.sleep(0)
+        return chan.id
+
+    async def press(self, channel_id: str, digits: str, *, duration_ms: int = 100, gap_ms: int = 100) -> None:
+        """The caller on ``channel_id`` presses ``digits``; returns once they have all arrived."""
+        from .telephony import receive_dtmf
+
+        chan = self.asterisk.channels.get(channel_id)
+        if chan is None:
+            raise KeyError(f"no channel {channel_id!r}")
+        seconds = receive_dtmf(self.asterisk, chan, digits, duration=duration_ms, gap=gap_ms)
+        await self._let_pass(seconds)
+
+    async def hangup(self, channel_id: str, cause: int = 16) -> None:
+        """The caller on ``channel_id`` hangs up (not an ARI hangup: no soft-hangup request)."""
+        from .telephony import hangup
+
+        chan = self.asterisk.channels.get(channel_id)
+        if chan is None:
+            raise KeyError(f"no channel {channel_id!r}")
+        hangup(self.asterisk, chan, cause, soft=False)
+        await asyncio.sleep(0)
+
+    @property
+    def log(self) -> list[tuple[str, str, str]]:
+        """What Asterisk would have written to its log: (timestamp, level, text)."""
+        return self.asterisk.log

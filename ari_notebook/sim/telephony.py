@@ -1,0 +1,409 @@
+"""Channel life cycle as Asterisk 23 shows it over ARI: creation, Local pairs, Stasis, answer,
+variables, DTMF, hangup with causes. Sans-I/O: functions change ``Asterisk`` state and publish
+events; anything that takes time is a clock timer.
+
+The event orders follow the reference traces (``../shared/ari-traces``), e.g. an ARI hangup of a
+Local ``;1`` in Stasis whose ``;2`` runs dialplan gives::
+
+    ChannelHangupRequest(;1 cause 32 soft) -> StasisEnd(;1) -> ChannelVarset(;1 STASISSTATUS=SUCCESS)
+    -> ChannelHangupRequest(;2 <cause>) -> ChannelDestroyed(;1 <cause>)
+    -> ChannelHangupRequest(;2 16 soft) -> ChannelDestroyed(;2 <cause>)
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .core import AriFailure, Asterisk
+from .objects import CallerId, Channel
+
+# Q.850 cause -> Asterisk's cause text (ast_cause2str).
+CAUSE_TEXT = {
+    0: "Unknown", 1: "Unallocated (unassigned) number", 2: "No route to specified transmit network",
+    3: "No route to destination", 16: "Normal Clearing", 17: "User busy", 18: "No user responding",
+    19: "User alerting, no answer", 21: "Call Rejected", 22: "Number changed", 26: "Answered elsewhere",
+    27: "Destination out of order", 28: "Invalid number format (addresses incomplete)",
+    31: "Normal, unspecified", 34: "Circuit/channel congestion", 38: "Network out of order",
+    41: "Temporary failure", 58: "Bearer capability not available", 127: "Interworking, unspecified",
+}
+
+# ARI hangup ``reason`` -> cause (resource_channels.c).
+HANGUP_REASONS = {
+    "normal": 16, "busy": 17, "congestion": 34, "no_answer": 19, "timeout": 18, "rejected": 21,
+    "unallocated": 1, "normal_unspecified": 31, "number_incomplete": 28, "codec_mismatch": 58,
+    "interworking": 127, "failure": 38, "answered_elsewhere": 26,
+}
+
+ARI_SOFT_HANGUP = 32  # ARI's DELETE reports the soft-hangup flag, not a Q.850 cause
+PRESENTATION = (0, "Presentation Allowed, Not Screened")
+ANSWER_SETTLE = 0.5  # Answer() on a ringing channel lets 500 ms pass before the next priority
+
+
+def cause_text(cause: int) -> str:
+    return CAUSE_TEXT.get(cause, "Unknown")
+
+
+# ---- events --------------------------------------------------------------------------------
+
+def channel_event(ast: Asterisk, chan: Channel, event_type: str, fields: dict | None = None, *,
+                  lead: bool | int = False, apps: Any = None, key: str = "channel") -> None:
+    """Publish an event about ``chan`` on its topic (``channel:<id>``)."""
+    body = dict(fields or {})
+    body[key] = chan.json()
+    ast.publish(event_type, body, sources=(f"channel:{chan.id}",), lead=lead, apps=apps)
+
+
+def state_change(ast: Asterisk, chan: Channel, state: str) -> None:
+    if chan.state == state:
+        return
+    chan.state = state
+    channel_event(ast, chan, "ChannelStateChange")
+    if state == "Up" and chan.device:
+        device_state(ast, chan.device, "INUSE")
+
+
+def device_state(ast: Asterisk, name: str, state: str) -> None:
+    """``DeviceStateChanged`` on the device's topic (only subscribeAll apps see channel devices)."""
+    ast.publish("DeviceStateChanged", {"application": None, "device_state": {"name": name, "state": state}},
+                sources=(f"deviceState:{name}",), lead=False)
+
+
+def dialplan_event(ast: Asterisk, chan: Channel) -> None:
+    channel_event(ast, chan, "ChannelDialplan",
+                  {"dialplan_app": chan.app_name, "dialplan_app_data": chan.app_data})
+
+
+def set_variable(ast: Asterisk, chan: Channel, name: str, value: str, *, event: bool = True) -> None:
+    """Set a channel variable or writable function; ``CALLERID(...)`` emits ChannelCallerId."""
+    upper = name.upper()
+    if upper.startswith("CALLERID(") and upper.endswith(")"):
+        part = upper[9:-1]
+        if part == "NAME":
+            chan.caller.name = value
+        elif part in ("NUM", "NUMBER"):
+            chan.caller.number = value
+        elif part == "ALL":
+            chan.caller = parse_caller_id(value)
+        else:
+            raise AriFailure(400, f"Unable to set variable {name}")
+        if event:
+            channel_event(ast, chan, "ChannelCallerId",
+                          {"caller_presentation": PRESENTATION[0], "caller_presentation_txt": PRESENTATION[1]})
+        return
+    if upper.startswith("CONNECTEDLINE(") and upper.endswith(")"):
+        part = upper[14:-1]
+        if part == "NAME":
+            chan.connected.name = value
+        elif part in ("NUM", "NUMBER"):
+            chan.connected.number = value
+        if event:
+            channel_event(ast, chan, "ChannelConnectedLine")
+        return
+    chan.variables[name] = value
+    if event:
+        channel_event(ast, chan, "ChannelVarset", {"variable": name, "value": value}, lead=2)
+
+
+def get_variable(chan: Channel, name: str) -> str | None:
+    """A channel variable or one of the read-only functions ARI users reach for."""
+    upper = name.upper()
+    if upper == "CHANNEL(STATE)":
+        return chan.state
+    if upper == "CHANNEL(NAME)":
+        return chan.name
+    if upper in ("CHANNEL(UNIQUEID)", "UNIQUEID"):
+        return chan.id
+    if upper == "CHANNEL(LANGUAGE)":
+        return chan.language
+    if upper == "CALLERID(NAME)":
+        return chan.caller.name
+    if upper in ("CALLERID(NUM)", "CALLERID(NUMBER)"):
+        return chan.caller.number
+    if upper == "CALLERID(ALL)":
+        return format_caller_id(chan.caller)
+    if upper == "CONNECTEDLINE(NAME)":
+        return chan.connected.name
+    if upper in ("CONNECTEDLINE(NUM)", "CONNECTEDLINE(NUMBER)"):
+        return chan.connected.number
+    if upper == "CONTEXT":
+        return chan.context
+    if upper == "EXTEN":
+        return chan.exten
+    if upper == "PRIORITY":
+        return str(chan.priority)
+    return chan.variables.get(name)
+
+
+def parse_caller_id(text: str) -> CallerId:
+    """``"Alice" <100>`` / ``Alice <100>`` / ``100`` -> CallerId."""
+    text = text.strip()
+    match = re.match(r'^\s*"?([^"<]*?)"?\s*<([^>]*)>\s*$', text)
+    if match:
+        return CallerId(match.group(1).strip(), match.group(2).strip())
+    if text and all(c.isdigit() or c in "+*#" for c in text):
+        return CallerId("", text)
+    return CallerId(text, "")
+
+
+def format_caller_id(cid: CallerId) -> str:
+    if cid.name and cid.number:
+        return f'"{cid.name}" <{cid.number}>'
+    if cid.number:
+        return f"<{cid.number}>"
+    return f'"{cid.name}"' if cid.name else ""
+
+
+# ---- creation ------------------------------------------------------------------------------
+
+def new_channel(ast: Asterisk, tech: str, name: str, *, channel_id: str | None = None, state: str = "Down",
+                context: str = "default", exten: str = "s", priority: int = 1, device: str = "",
+                caller: CallerId | None = None) -> Channel:
+    chan = Channel(id=channel_id or ast.unique_id(), name=name, tech=tech, creationtime=ast.timestamp(),
+                   state=state, context=context, exten=exten, priority=priority, device=device,
+                   caller=caller or CallerId())
+    ast.channels[chan.id] = chan
+    channel_event(ast, chan, "ChannelCreated")
+    return chan
+
+
+def check_new_ids(ast: Asterisk, *ids: str | None) -> None:
+    for cid in ids:
+        if cid and cid in ast.channels:
+            raise AriFailure(409, "Channel with given unique ID already exists")
+
+
+def parse_local(target: str) -> tuple[str, str, str]:
+    """``1000@ARI-test/n`` -> (exten, context, options)."""
+    rest, _, options = target.partition("/")
+    exten, _, context = rest.partition("@")
+    return exten, context or "default", options
+
+
+def local_pair(ast: Asterisk, target: str, *, channel_id: str | None, other_id: str | None) -> tuple[Channel, Channel]:
+    """A Local channel pair ``Local/<exten>@<ctx>-<seq>;1`` / ``;2`` (``;2`` id defaults to ``<id>;2``)."""
+    exten, context, _ = parse_local(target)
+    seq = ast.channel_seq()
+    base = f"Local/{exten}@{context}-{seq}"
+    one_id = channel_id or ast.unique_id()
+    two_id = other_id or (f"{channel_id};2" if channel_id else ast.unique_id())
+    device = f"Local/{exten}@{context}"
+    one = new_channel(ast, "Local", base + ";1", channel_id=one_id, context=context, exten=exten, device=device)
+    two = new_channel(ast, "Local", base + ";2", channel_id=two_id, state="Ring", context=context, exten=exten,
+                      device=device)
+    one.local_half, two.local_half = 1, 2
+    one.peer, two.peer = two, one
+    return one, two
+
+
+# ---- Stasis --------------------------------------------------------------------------------
+
+def enter_stasis(ast: Asterisk, chan: Channel, app_name: str, args: list[str], *,
+                 from_dialplan: bool) -> bool:
+    """Put ``chan`` into ``app_name``: STASISSTATUS="" then StasisStart. False if the app is absent.
+
+    Asterisk 23 logs two warnings when the app has no WebSocket (see the traces README).
+    """
+    app = ast.app(app_name)
+    if app is None:
+        ast.write_log("WARNING", f"ari/ari_websockets.c: {chan.name}: Failed to find outbound websocket "
+                                 f"per-call config for app '{app_name}'")
+        ast.write_log("WARNING", f"app_stasis.c: {chan.name}: Stasis app '{app_name}' doesn't exist")
+        return False
+    ast.subscribe(app_name, f"channel:{chan.id}")
+    chan.apps_seen.add(app_name)
+    chan.app_name, chan.app_data = "Stasis", ",".join([app_name, *args])
+    set_variable(ast, chan, "STASISSTATUS", "")
+    chan.stasis_app = app_name
+    chan.stasis_args = list(args)
+    channel_event(ast, chan, "StasisStart", {"args": list(args)}, apps=[app_name])
+    return True
+
+
+def leave_stasis(ast: Asterisk, chan: Channel, *, status: str = "SUCCESS") -> None:
+    """StasisEnd to the app, then STASISSTATUS; playbacks stop, the channel leaves its bridge."""
+    app = chan.stasis_app
+    if app is None:
+        return
+    from .bridging import leave_bridge
+    from .playback import stop_channel_playbacks
+
+    stop_channel_playbacks(ast, chan, state="failed" if chan.hangup_requested else "done")
+    if chan.bridge_id:
+        leave_bridge(ast, chan, by_hangup=chan.hangup_requested)
+    channel_event(ast, chan, "StasisEnd", apps=[app])
+    chan.stasis_app = None
+    set_variable(ast, chan, "STASISSTATUS", status)
+
+
+def move(ast: Asterisk, chan: Channel, app_name: str, args: list[str]) -> None:
+    """Move a channel from its app to another: StasisEnd on the old one, StasisStart on the new."""
+    old = chan.stasis_app
+    if ast.app(app_name) is None:
+        ast.write_log("ERROR", f"res_stasis.c: Could not move to Stasis app '{app_name}' - not registered")
+        channel_event(ast, chan, "ApplicationMoveFailed", {"destination": app_name, "args": list(args)},
+                      apps=[old] if old else None)
+        return
+    channel_event(ast, chan, "StasisEnd", apps=[old] if old else None)
+    ast.subscribe(app_name, f"channel:{chan.id}")
+    chan.apps_seen.add(app_name)
+    chan.stasis_app = app_name
+    chan.stasis_args = list(args)
+    channel_event(ast, chan, "StasisStart", {"args": list(args)}, apps=[app_name])
+
+
+# ---- answer / Local call progress ----------------------------------------------------------
+
+def answer(ast: Asterisk, chan: Channel) -> None:
+    """Answer ``chan``; answering a Local ``;2`` answers its ``;1`` (which then moves on)."""
+    if chan.state == "Up":
+        return
+    state_change(ast, chan, "Up")
+    peer = chan.peer
+    if chan.tech == "Local" and chan.local_half == 2 and peer is not None and not peer.destroyed:
+        on_answered = getattr(peer, "on_answered", None)
+        state_change(ast, peer, "Up")
+        if on_answered is not None:
+            peer.on_answered = None
+            on_answered()
+
+
+# ---- hangup --------------------------------------------------------------------------------
+
+def hangup(ast: Asterisk, chan: Channel, cause: int = 16, *, soft: bool = True) -> None:
+    """Hang ``chan`` up. ``soft``: asked through ARI (``ChannelHangupRequest`` 32 soft first);
+    otherwise the far end hung up (a plain ``ChannelHangupRequest`` with the cause)."""
+    if chan.hangup_requested or chan.destroyed:
+        return
+    chan.hangup_requested = True
+    if soft:
+        channel_event(ast, chan, "ChannelHangupRequest", {"cause": ARI_SOFT_HANGUP, "soft": True}, lead=2)
+    else:
+        channel_event(ast, chan, "ChannelHangupRequest", {"cause": cause}, lead=1)
+    _unwind(ast, chan)
+    _destroy(ast, chan, cause)
+
+
+def _unwind(ast: Asterisk, chan: Channel) -> None:
+    """Stop what the channel is doing: playbacks, bridge, Stasis, then its dialplan."""
+    from .bridging import leave_bridge
+    from .playback import stop_channel_playbacks
+
+    for timer in chan.timers:
+        timer.cancel()
+    chan.timers.clear()
+    if chan.stasis_app is not None:
+        leave_stasis(ast, chan)
+    else:
+        stop_channel_playbacks(ast, chan, state="failed")
+        if chan.bridge_id:
+            leave_bridge(ast, chan, by_hangup=True)
+    runner = chan.runner
+    if runner is not None:
+        chan.runner = None
+        runner.interrupt()
+        channel_event(ast, chan, "ChannelHangupRequest", {"cause": 16, "soft": True}, lead=2)
+
+
+def _destroy(ast: Asterisk, chan: Channel, cause: int) -> None:
+    peer = chan.peer if chan.tech == "Local" and chan.peer is not None and not chan.peer.destroyed else None
+    if peer is not None and not peer.hangup_requested:
+        peer.hangup_requested = True
+        channel_event(ast, peer, "ChannelHangupRequest", {"cause": cause}, lead=1)
+    else:
+        peer = None
+    chan.destroyed = True
+    chan.hangup_cause = cause
+    was_up = chan.state == "Up"
+    chan.app_name, chan.app_data = chan.home_app
+    if chan.tech != "Snoop":  # quirk: a snoop channel's app never sees ChannelDestroyed
+        channel_event(ast, chan, "ChannelDestroyed", {"cause": cause, "cause_txt": cause_text(cause)})
+    ast.channels.pop(chan.id, None)
+    ast.forget_source(f"channel:{chan.id}")
+    if chan.device and was_up:
+        device_state(ast, chan.device, "NOT_INUSE")
+    ast.fire("channel_destroyed", channel=chan)
+    if peer is not None:
+        _unwind(ast, peer)
+        _destroy(ast, peer, cause)
+    leg = chan.dial_leg
+    if leg is not None and not leg.destroyed and not leg.hangup_requested:
+        hangup(ast, leg, cause, soft=False)  # the caller left a connected Dial(): the callee goes too
+    if chan.dial_caller is not None:
+        connected = chan.dial_caller.dial_leg is chan
+        resume, gone = chan.after_hangup, chan.on_gone
+        chan.after_hangup = chan.on_gone = None
+        if connected and resume is not None:
+            resume()
+        elif not connected and gone is not None:
+            gone(chan)
+
+
+def end_by_dialplan(ast: Asterisk, chan: Channel, cause: int = 16) -> None:
+    """The dialplan ran out or ran Hangup(): the PBX hangs the channel up."""
+    if chan.hangup_requested or chan.destroyed:
+        return
+    chan.hangup_requested = True
+    chan.runner = None
+    for timer in chan.timers:
+        timer.cancel()
+    chan.timers.clear()
+    channel_event(ast, chan, "ChannelHangupRequest", {"cause": cause, "soft": True}, lead=2)
+    _destroy(ast, chan, cause)
+
+
+def later(ast: Asterisk, chan: Channel, seconds: float, fn: Any) -> Any:
+    """A timer owned by ``chan`` (cancelled when it hangs up)."""
+    timer = ast.clock.call_later(seconds, fn)
+    chan.timers.append(timer)
+    return timer
+
+
+# ---- DTMF ----------------------------------------------------------------------------------
+
+VALID_DTMF = set("0123456789ABCDabcd*#,")
+
+
+def send_dtmf(ast: Asterisk, chan: Channel, digits: str, *, before: int = 0, between: int = 100,
+              duration: int = 100, after: int = 0, done: Any = None) -> float:
+    """DTMF from ``chan``: a Local half's digits arrive as ChannelDtmfReceived on the other half;
+    other channels send to the (simulated) far end, which ARI cannot see. Returns seconds taken."""
+    receiver = chan.peer if chan.tech == "Local" else None
+    t = before / 1000.0
+    for digit in digits:
+        if digit == ",":
+            t += 0.5
+            continue
+        if receiver is not None:
+            later(ast, chan, t + duration / 1000.0, _dtmf_arrives(ast, receiver, digit.upper(), duration))
+        t += (duration + between) / 1000.0
+    t += after / 1000.0
+    if done is not None:
+        later(ast, chan, t, done)
+    return t
+
+
+def _dtmf_arrives(ast: Asterisk, chan: Channel, digit: str, duration: int):
+    def fire() -> None:
+        if chan.destroyed:
+            return
+        channel_event(ast, chan, "ChannelDtmfReceived", {"digit": digit, "duration_ms": duration})
+        runner = chan.runner
+        if runner is not None:
+            runner.dtmf(digit)
+    return fire
+
+
+def receive_dtmf(ast: Asterisk, chan: Channel, digits: str, *, duration: int = 100, gap: int = 100,
+                 done: Any = None) -> float:
+    """Digits pressed on the caller's phone arrive on ``chan`` (the teaching hook ``sim.press``)."""
+    t = 0.0
+    for digit in digits:
+        if digit.upper() not in VALID_DTMF or digit == ",":
+            continue
+        t += duration / 1000.0
+        later(ast, chan, t, _dtmf_arrives(ast, chan, digit.upper(), duration))
+        t += gap / 1000.0
+    if done is not None:
+        later(ast, chan, t, done)
+    return t
