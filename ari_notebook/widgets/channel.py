@@ -125,6 +125,13 @@ class ChannelControls(w.VBox):
         root(self, "channel")
         self._render_pending = False
         self._handle = client.on_event("*", self._on_event) if hasattr(client, "on_event") else None
+        state = getattr(client, "connection_state", "connected")
+        if state not in ("connected", "connecting", "reconnecting"):
+            # without the events reader this card cannot follow the channel: say so, and do not
+            # lock the buttons on a Stasis state we cannot observe
+            self.model.in_stasis = True
+            self.status.value = error_html("events are not running, so this card will not update by "
+                                           "itself: call client.start(apps=...) first")
         self.render()
         if len(channel_json(channel)) <= 1:
             self.reload()
@@ -284,6 +291,8 @@ class ChannelControls(w.VBox):
         await asyncio.sleep(0)
 
     def close(self) -> None:
+        if not hasattr(self, "runner"):  # failed half-way through __init__
+            return super().close()
         if self._handle is not None:
             self._handle.remove()
         self.runner.cancel_all()

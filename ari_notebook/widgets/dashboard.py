@@ -169,6 +169,8 @@ class Dashboard(w.VBox):
         await self.runner.idle(timeout)
 
     def close(self) -> None:
+        if not hasattr(self, "runner"):  # failed half-way through __init__
+            return super().close()
         for h in self._handles:
             h.remove()
         self.throttle.stop()

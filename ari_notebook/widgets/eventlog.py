@@ -23,7 +23,7 @@ class EventLogView(w.VBox):
     """Live table of ``log``'s newest events: filters, pause, clear, counts, detail, export."""
 
     def __init__(self, log: Any, *, rows: int = 40, rate: float = 4.0, **kwargs: Any) -> None:
-        self.log = log
+        self.event_log = log  # not .log: ipywidgets' Widget already has a ``log`` trait
         self.n_rows = rows
         self.filters = Filters()
         self.runner = TaskRunner()
@@ -101,8 +101,8 @@ class EventLogView(w.VBox):
 
     def _key(self) -> tuple:
         f = self.filters
-        return (getattr(self.log, "version", len(self.log)), f.type, f.obj, f.app,
-                bool(getattr(self.log, "paused", False)))
+        return (getattr(self.event_log, "version", len(self.event_log)), f.type, f.obj, f.app,
+                bool(getattr(self.event_log, "paused", False)))
 
     def _dirty(self) -> bool:
         if self.comm is None:  # the widget was closed: stop the background task
@@ -113,10 +113,10 @@ class EventLogView(w.VBox):
     def refresh(self) -> None:
         """Redraw from the newest events (called by the background task; callable directly)."""
         key = self._key()
-        rows, scanned = newest(self.log, self.n_rows, self.filters)
+        rows, scanned = newest(self.event_log, self.n_rows, self.filters)
         self.scanned = scanned
         self._shown = rows
-        counts = dict(self.log.counts())
+        counts = dict(self.event_log.counts())
         if tuple(sorted(counts)) != self._types:
             self._types = tuple(sorted(counts))
             current = self.type_filter.value
@@ -126,8 +126,8 @@ class EventLogView(w.VBox):
                 self.type_filter.value = current if current in dict(self.type_filter.options).values() else ""
             finally:
                 self._programmatic = False
-        self.counts.value = counts_html(counts, len(self.log), paused=self.paused,
-                                        recording=not bool(getattr(self.log, "paused", False)),
+        self.counts.value = counts_html(counts, len(self.event_log), paused=self.paused,
+                                        recording=not bool(getattr(self.event_log, "paused", False)),
                                         shown=len(rows))
         self._programmatic = True
         try:
@@ -159,9 +159,9 @@ class EventLogView(w.VBox):
 
     def _on_recording(self, change) -> None:
         if change["new"]:
-            self.log.resume()
+            self.event_log.resume()
         else:
-            self.log.pause()
+            self.event_log.pause()
         self.refresh()
 
     def _on_select(self, change) -> None:
@@ -180,7 +180,7 @@ class EventLogView(w.VBox):
                              + json_tree(ev, open_depth=3))
 
     def clear(self) -> None:
-        self.log.clear()
+        self.event_log.clear()
         self._selected = None
         self.detail.value = "<div class='ari-muted'>Select an event to see its raw JSON.</div>"
         self.refresh()
@@ -218,7 +218,7 @@ class EventLogView(w.VBox):
 
     def filtered_frame(self):
         """The log's DataFrame restricted to the current filters."""
-        df = self.log.df
+        df = self.event_log.df
         if not self.filters.active or df.empty:
             return df
         mask = None
@@ -241,6 +241,7 @@ class EventLogView(w.VBox):
         return df if mask is None else df[mask]
 
     def close(self) -> None:
-        self.throttle.stop()
-        self.runner.cancel_all()
+        if hasattr(self, "throttle"):
+            self.throttle.stop()
+            self.runner.cancel_all()
         super().close()

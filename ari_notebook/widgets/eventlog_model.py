@@ -121,10 +121,23 @@ class Filters:
 
 
 def newest(log: Any, n: int, filters: Filters, scan_limit: int = 5000) -> tuple[list[dict], int]:
-    """The newest ``n`` events passing ``filters``, newest first, and how many were scanned."""
+    """The newest ``n`` events passing ``filters``, newest first, and how many were decoded.
+
+    With an EventLog this uses its indexed ``newest(n, type=, channel=, bridge=, app=)`` (the
+    object filter is a channel id or name, else a bridge id); any other log with ``tail`` is
+    scanned backwards over at most ``scan_limit`` events."""
     if not filters.active:
         rows = list(log.tail(n))
         rows.reverse()
+        return rows, len(rows)
+    indexed = getattr(log, "newest", None)
+    if callable(indexed):
+        common = {"type": filters.type or None, "app": filters.app.strip() or None}
+        obj = filters.obj.strip()
+        if not obj:
+            rows = indexed(n, **common)
+        else:
+            rows = indexed(n, channel=obj, **common) or indexed(n, bridge=obj, **common)
         return rows, len(rows)
     window = max(4 * n, 200)
     total = len(log)

@@ -57,7 +57,6 @@ def input_for(f: Field) -> w.Widget:
         widget = w.Text(value=str(f.initial or ""), placeholder="comma separated", **common)
     else:
         widget = w.Text(value=f.initial, placeholder=f.data_type, **common)
-    widget.description_tooltip = tip  # ipywidgets 8 maps this to the description's title
     widget.tooltip = tip
     widget.add_class(f"ari-param-{f.name}")
     if f.required:
@@ -238,6 +237,8 @@ class Explorer(w.VBox):
         await self.runner.idle(timeout)
 
     def close(self) -> None:
+        if not hasattr(self, "runner"):  # failed half-way through __init__
+            return super().close()
         for h in self._handles:
             h.remove()
         self.runner.cancel_all()

@@ -119,14 +119,14 @@ class _PhoneCard(w.VBox):
         self.hang = w.Button(description="Hang up", icon="phone-slash", button_style="danger",
                              layout=w.Layout(width="90px"))
         self.hang.add_class("ari-phone-hangup")
-        self.keys = []
+        self.keypad = []
         for d in DTMF_KEYS:
             key = w.Button(description=d, layout=w.Layout(width="44px", height="34px"))
             key.add_class("ari-key")
             key.add_class(f"ari-phone-key-{'star' if d == '*' else 'hash' if d == '#' else d}")
             key.on_click(lambda _b, d=d: self.press(d))
-            self.keys.append(key)
-        pad = w.GridBox(self.keys, layout=w.Layout(grid_template_columns="repeat(3, 46px)", grid_gap="3px"))
+            self.keypad.append(key)
+        pad = w.GridBox(self.keypad, layout=w.Layout(grid_template_columns="repeat(3, 46px)", grid_gap="3px"))
         self.status = w.HTML()
         self.status.add_class("ari-phone-status")
         self.dial.on_click(lambda _b: self.call())
@@ -145,7 +145,7 @@ class _PhoneCard(w.VBox):
         self.display.value = h.html()
         self.dial.disabled = live
         self.hang.disabled = not live
-        for key in self.keys:
+        for key in self.keypad:
             key.disabled = not live
 
     def call(self) -> None:
@@ -225,6 +225,8 @@ class Phone(w.VBox):
         await self.runner.idle(timeout)
 
     def close(self) -> None:
+        if not hasattr(self, "runner"):  # failed half-way through __init__
+            return super().close()
         if self._handle is not None:
             self._handle.remove()
         self.runner.cancel_all()

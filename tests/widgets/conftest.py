@@ -1,0 +1,45 @@
+"""A simulator on 127.0.0.1 (ephemeral port) and a client connected to it, for widget tests."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+
+@pytest.fixture
+async def sim():
+    try:
+        from ari_notebook.sim import Simulator
+    except (ImportError, AttributeError) as exc:  # the simulator is built in parallel
+        pytest.skip(f"ari_notebook.sim.Simulator is not available yet: {exc}")
+    s = await Simulator.start(port=0, clock_speed=50.0)
+    try:
+        yield s
+    finally:
+        await s.stop()
+
+
+@pytest.fixture
+async def client(sim):
+    from ari_notebook.client import Client
+
+    c = await Client.connect(sim.url, sim.username, sim.password)
+    await c.start(apps="hello")
+    try:
+        yield c
+    finally:
+        await c.close()
+
+
+async def until(predicate, timeout: float = 5.0, step: float = 0.02):
+    """Wait until ``predicate()`` is true (events and tasks run meanwhile)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        await asyncio.sleep(step)

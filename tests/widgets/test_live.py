@@ -1,0 +1,251 @@
+"""Widgets driven like a person would (``.click()``, ``.value =``) against the simulator.
+
+Each test asserts on what the widget displays and on the server's state as the client reads
+it back, never on the widget's internals alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pandas as pd
+import pytest
+
+from ari_notebook.widgets import ChannelControls, Dashboard, EventLogView, Explorer, Phone, workbench
+
+from .conftest import until
+
+
+async def test_explorer_ping_and_originate(client):
+    ex = Explorer(client)
+    try:
+        ex.select("asterisk.ping")
+        assert ex.operation.value == "asterisk.ping" and ex.resource.value == "asterisk"
+        assert "await client.asterisk.ping()" in ex.snippets.value
+        ex.execute_button.click()
+        await ex.idle()
+        assert ex.last.status == 200 and ex.last.body["ping"] == "pong"
+        assert ">200<" in ex.response.value and "pong" in ex.response.value
+
+        ex.select("channels.originate")
+        ex.set_values(endpoint="Local/1000@ARI-test", app="hello", appArgs="a,b",
+                      variables='{"CUSTOMER": "42"}')
+        assert "channels.originate(" in ex.snippets.value and "CUSTOMER" in ex.snippets.value
+        assert f"{client.username}:****" in ex.snippets.value
+        ex.execute_button.click()
+        await ex.idle()
+        assert ex.last.status == 200, ex.last
+        cid = ex.last.body["id"]
+        assert cid in ex.response.value
+        listed = [c.id for c in await client.channels.list()]
+        assert cid in listed
+    finally:
+        ex.close()
+
+
+async def test_explorer_shows_errors_inside(client):
+    ex = Explorer(client)
+    try:
+        ex.select("channels.answer")
+        ex.set_values(channelId="no-such-channel")
+        ex.execute_button.click()
+        await ex.idle()
+        assert ex.last.status == 404
+        assert "Channel not found" in ex.response.value and "ari-badge err" in ex.response.value
+        ex.select("channels.originate")  # required endpoint left empty: refused before any I/O
+        ex.execute_button.click()
+        await ex.idle()
+        assert ex.last.status is None and "endpoint" in ex.last.error
+        assert "required" in ex.response.value
+    finally:
+        ex.close()
+
+
+async def test_explorer_offers_live_ids(client):
+    chan = await client.channels.create(endpoint="Local/3000@ARI-test", app="hello")
+    ex = Explorer(client)
+    try:
+        ex.select("channels.answer")
+        await ex.idle()
+        assert chan.id in ex.inputs["channelId"].options
+    finally:
+        ex.close()
+
+
+async def incoming(client, endpoint="PJSIP/alice"):
+    """A channel sitting in Stasis, not yet answered."""
+    chan = await client.channels.create(endpoint=endpoint, app="hello")
+    await until(lambda: True)
+    return chan
+
+
+async def test_channel_controls_answer_hold_play_hangup(client):
+    chan = await incoming(client)
+    cc = ChannelControls(client, chan)
+    try:
+        await cc.idle()
+        assert cc.model.state == "Down" and "Down" in cc.card.value
+        assert not cc.buttons["answer"].disabled and cc.buttons["unhold"].disabled
+        cc.buttons["answer"].click()
+        await cc.idle()
+        assert (await client.channels.get(channelId=chan.id)).state == "Up"
+        await until(lambda: cc.model.state == "Up")
+        assert "ari-state-Up" in cc.card.value and cc.buttons["answer"].disabled
+        assert "channels.answer: 204" in cc.status.value
+
+        cc.buttons["hold"].click()
+        await cc.idle()
+        assert cc.buttons["hold"].disabled and not cc.buttons["unhold"].disabled
+
+        cc.media.value = "sound:hello-world"
+        cc.buttons["play"].click()
+        await cc.idle()
+        assert "channels.play: 201" in cc.status.value
+        await until(lambda: not cc.buttons["stopPlayback"].disabled or cc.model.playbacks == {})
+
+        cc.var_name.value = "CUSTOMER"
+        cc.var_value.value = "4711"
+        cc.buttons["setChannelVar"].click()
+        await cc.idle()
+        value = await client.channels.getChannelVar(channelId=chan.id, variable="CUSTOMER")
+        assert getattr(value, "value", value) == "4711"
+
+        cc.hangup_reason.value = "busy"
+        cc.buttons["hangup"].click()
+        await cc.idle()
+        await until(lambda: cc.model.gone)
+        assert all(b.disabled for b in cc.buttons.values())
+        assert "ari-state-gone" in cc.card.value
+        assert chan.id not in [c.id for c in await client.channels.list()]
+    finally:
+        cc.close()
+
+
+async def test_channel_controls_reports_ari_errors(client):
+    chan = await incoming(client)
+    cc = ChannelControls(client, chan)
+    try:
+        await cc.idle()
+        cc.rec_name.value = ""  # ARI refuses a recording without a name
+        cc.buttons["record"].click()
+        await cc.idle()
+        assert "ari-error" in cc.status.value and "record" in cc.status.value
+        assert cc.results[-1][1] is False
+    finally:
+        cc.close()
+        await client.channels.hangup(channelId=chan.id)
+
+
+async def test_eventlog_view_live_filter_detail_export(client, tmp_path):
+    view = EventLogView(client.log, rate=20)
+    try:
+        chan = await client.channels.originate(endpoint="Local/1000@ARI-test", app="hello")
+        await until(lambda: any("StasisStart" in label for label, _ in view.table.options))
+        assert "StasisStart" in view.counts.value
+        view.type_filter.value = "StasisStart"
+        await until(lambda: view.table.options and all("StasisStart" in l for l, _ in view.table.options))
+        view.obj_filter.value = chan.id  # both Local halves are in Stasis: pick ours
+        await until(lambda: len(view.table.options) == 1)
+        view.table.index = 0
+        assert '"StasisStart"' in view.detail.value or "StasisStart" in view.detail.value
+        assert chan.id in view.detail.value
+
+        view.pause_button.value = True
+        before = list(view.table.options)
+        await client.channels.hangup(channelId=chan.id)
+        await asyncio.sleep(0.3)
+        assert list(view.table.options) == before and "view paused" in view.counts.value
+        view.pause_button.value = False
+
+        view.type_filter.value = ""
+        view.obj_filter.value = chan.id
+        await until(lambda: any("StasisEnd" in l for l, _ in view.table.options))
+
+        view.export_path.value = str(tmp_path / "calls")
+        view.export_csv.click()
+        await view.runner.idle()
+        df = pd.read_csv(tmp_path / "calls.csv")
+        about = pd.Series(False, index=df.index)
+        for col in ("channel_id", "peer_id", "channel_name", "bridge_id"):
+            if col in df.columns:
+                about |= df[col].astype(str).str.contains(chan.id, regex=False)
+        assert len(df) > 0 and about.all() and len(df) < len(client.log.df)
+        assert "wrote" in view.status.value
+        view.export_parquet.click()
+        await view.runner.idle()
+        assert len(pd.read_parquet(tmp_path / "calls.parquet")) == len(df)
+
+        view.clear_button.click()
+        assert len(client.log) == 0
+        await until(lambda: ">0<" in view.counts.value)
+    finally:
+        view.close()
+
+
+async def test_dashboard_tables_bridge_and_resync(client):
+    dash = Dashboard(client, rate=20)
+    try:
+        await dash.idle()
+        a = await client.channels.create(endpoint="PJSIP/alice", app="hello")
+        b = await client.channels.create(endpoint="PJSIP/bob", app="hello")
+        await until(lambda: {a.id, b.id} <= {v for _, v in dash.channels.options})
+        assert "connected" in dash.connection.value and "hello" in dash.connection.value or dash.apps is not None
+        bridge = await client.bridges.create(type="mixing", name="dash-test")
+        await client.bridges.addChannel(bridgeId=bridge.id, channel=[a.id, b.id])
+        await until(lambda: bridge.id in {v for _, v in dash.bridges.options})
+        dash.bridges.value = bridge.id
+        await until(lambda: a.id in dash.bridge_view.value and b.id in dash.bridge_view.value)
+
+        dash.channels.value = a.id  # clicking a channel opens its controls
+        assert dash.controls is not None and dash.controls.channel_id == a.id
+        assert dash.detail.children == (dash.controls,)
+
+        # a reconnect gap: the dashboard re-lists (here: a channel it never heard of appears)
+        resyncs = dash.resyncs
+        client.dispatch({"type": "EventStreamGap", "application": "hello", "timestamp": "2026-11-26T00:00:00.000+0000",
+                         "disconnected_at": "2026-11-26T00:00:00.000+0000",
+                         "reconnected_at": "2026-11-26T00:00:01.000+0000", "reason": "test"})
+        await until(lambda: dash.resyncs > resyncs)
+        assert "1 reconnect" in dash.connection.value
+    finally:
+        dash.close()
+
+
+async def test_phone_calls_presses_and_hears(sim, client):
+    played = []
+
+    async def greet(ev):
+        if ev["channel"]["name"].startswith("PJSIP/alice"):
+            played.append(await client.channels.play(channelId=ev["channel"]["id"], media="sound:hello-world"))
+
+    client.on_event("StasisStart", greet)
+    phone = Phone(sim, client)
+    try:
+        card = phone.card("PJSIP/alice")
+        assert card.hang.disabled and not card.dial.disabled
+        card.number.value = "1000"
+        card.dial.click()
+        await phone.idle()
+        assert card.handset.channel_id
+        await until(lambda: "hello world" in card.display.value)
+        assert "hears" in card.display.value
+        card.keypad[0].click()  # "1"
+        await phone.idle()
+        assert "pressed 1" in card.status.value
+        card.hang.click()
+        await phone.idle()
+        await until(lambda: card.handset.state == "ended")
+        assert "call ended" in card.display.value and card.hang.disabled
+    finally:
+        phone.close()
+
+
+async def test_workbench_tabs(client):
+    tabs = workbench(client)
+    try:
+        assert [tabs.get_title(i) for i in range(3)] == ["Dashboard", "Events", "Explorer"]
+        assert isinstance(tabs.children[2], Explorer)
+    finally:
+        for child in tabs.children:
+            child.close()
+        tabs.close()
