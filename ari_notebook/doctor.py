@@ -16,6 +16,7 @@ The password is sent only in the ``Authorization`` header and never stored on th
 from __future__ import annotations
 
 import asyncio
+import base64
 import html
 import secrets
 import ssl as _ssl
@@ -266,7 +267,8 @@ async def check(url: str, username: str, password: str, *, origin: str | None = 
         # Keep diagnosing past an untrusted certificate: the remaining findings still help.
         request_ssl = verify_ctx if status == OK else False
 
-    auth = aiohttp.BasicAuth(username, password)
+    token = base64.b64encode(f"{username}:{password}".encode()).decode()
+    auth = {"Authorization": f"Basic {token}"}  # in a header only, never in a URL
     client_timeout = aiohttp.ClientTimeout(total=timeout)
     async with aiohttp.ClientSession(timeout=client_timeout) as session:
         # 3. HTTP server, without credentials: Asterisk answers /ari/api-docs with 401 (or 404 if ARI is off)
@@ -291,7 +293,7 @@ async def check(url: str, username: str, password: str, *, origin: str | None = 
                   "this may not be Asterisk (http.conf servername changes the header; a proxy may hide it)"))
 
         # 4. ARI enabled (with credentials: 200 or 401 both prove res_ari is there)
-        async with session.get(f"{root}/ari/api-docs/resources.json", auth=auth, ssl=request_ssl) as resp:
+        async with session.get(f"{root}/ari/api-docs/resources.json", headers=auth, ssl=request_ssl) as resp:
             docs_status = resp.status
             docs_body = await _json_or_text(resp)
         if docs_status == 404 or anon_status == 404:
@@ -310,7 +312,7 @@ async def check(url: str, username: str, password: str, *, origin: str | None = 
             add(Check("ARI enabled", OK, "ARI answers at /ari (api-docs found)"))
 
         # 5. credentials
-        async with session.get(f"{root}/ari/asterisk/info", auth=auth, ssl=request_ssl) as resp:
+        async with session.get(f"{root}/ari/asterisk/info", headers=auth, ssl=request_ssl) as resp:
             info_status = resp.status
             info = await _json_or_text(resp)
         if info_status == 401:
@@ -330,7 +332,7 @@ async def check(url: str, username: str, password: str, *, origin: str | None = 
         #    403 = read-only, 404 "Application not found" (or 400/422) = may write.
         probe_app = f"{PROBE_PREFIX}-{secrets.token_hex(4)}"
         async with session.post(f"{root}/ari/events/user/{PROBE_PREFIX}", params={"application": probe_app},
-                                auth=auth, ssl=request_ssl) as resp:
+                                headers=auth, ssl=request_ssl) as resp:
             write_status = resp.status
             write_body = await _json_or_text(resp)
         if write_status == 403:
@@ -348,7 +350,7 @@ async def check(url: str, username: str, password: str, *, origin: str | None = 
         try:
             async with aiohttp.ClientSession(timeout=client_timeout,
                                              connector=aiohttp.TCPConnector(force_close=True)) as wss:
-                async with wss.ws_connect(ws_url, params={"app": probe_app}, auth=auth, ssl=request_ssl,
+                async with wss.ws_connect(ws_url, params={"app": probe_app}, headers=auth, ssl=request_ssl,
                                           heartbeat=None, autoping=True) as ws:
                     await ws.close()
             add(Check("WebSocket", OK, "the events WebSocket upgrade works (101)"))
@@ -367,8 +369,8 @@ async def check(url: str, username: str, password: str, *, origin: str | None = 
         if origin is None:
             add(Check("CORS", SKIP, "no Origin given (pass origin=... / --origin to test one)"))
         else:
-            async with session.get(f"{root}/ari/asterisk/ping", auth=auth, ssl=request_ssl,
-                                   headers={"Origin": origin}) as resp:
+            async with session.get(f"{root}/ari/asterisk/ping", headers={**auth, "Origin": origin},
+                                   ssl=request_ssl) as resp:
                 acao = resp.headers.get("Access-Control-Allow-Origin")
                 await resp.read()
             if acao in (origin, "*"):
@@ -391,7 +393,7 @@ async def check(url: str, username: str, password: str, *, origin: str | None = 
             add(Check("API version", WARN, "could not read apiVersion from resources.json"))
 
         # 10. registered apps
-        async with session.get(f"{root}/ari/applications", auth=auth, ssl=request_ssl) as resp:
+        async with session.get(f"{root}/ari/applications", headers=auth, ssl=request_ssl) as resp:
             apps_status = resp.status
             apps = await _json_or_text(resp)
         if apps_status == 200 and isinstance(apps, list):

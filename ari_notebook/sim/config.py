@@ -54,6 +54,10 @@ class SimConfig:
     endpoints: dict[str, str] = field(default_factory=default_endpoints)
     answer_delay: float = 1.0  # seconds a simulated phone rings before it answers a Dial
     extra: dict[str, Any] = field(default_factory=dict)
+    # Misconfigurations to diagnose (see sim/misconfig.py): ari.conf enabled = no, and
+    # res_http_websocket not loaded. Both on, as in any working Asterisk.
+    ari_enabled: bool = True
+    websocket: bool = True
     # sounds: languages of Debian's asterisk-core-sounds (en, fr, es) and formats GET /sounds shows
     sound_languages: tuple[str, ...] = ("en",)
     sound_formats: tuple[str, ...] = ("gsm",)

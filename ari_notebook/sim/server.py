@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import ssl as _ssl
 from typing import Any
 
 from aiohttp import web
@@ -63,8 +64,10 @@ class _Starting:
 class Simulator:
     """An ARI server that behaves like Asterisk 23, for notebooks, classrooms and tests."""
 
-    def __init__(self, config: SimConfig, *, host: str, port: int, clock: Clock) -> None:
+    def __init__(self, config: SimConfig, *, host: str, port: int, clock: Clock,
+                 ssl: _ssl.SSLContext | None = None) -> None:
         self.config = config
+        self.ssl_context = ssl  # http.conf tlsenable: serve https:// and wss://
         self.host = host
         self._requested_port = port
         self.port = port
@@ -81,13 +84,14 @@ class Simulator:
     @classmethod
     def start(cls, port: int = 0, host: str = "127.0.0.1", *, clock_speed: float | None = None,
               clock: str | Clock | None = None, allow_public: bool = False, config: Any = None,
-              **settings: Any) -> _Starting:
+              ssl: _ssl.SSLContext | None = None, **settings: Any) -> _Starting:
         """Build and start a simulator (await the result, or ``async with`` it).
 
         ``clock_speed``: simulated seconds per wall second (50 makes a 30 s playback last 0.6 s);
         ``clock="manual"``: time moves only with ``sim.advance(seconds)``. ``config``: a TOML
         file path or dict; ``settings`` (``users=``, ``allowed_origins=``, ``dialplan=``,
-        ``endpoints=``, ``prefix=``, ``strict_origin=``, ...) override it.
+        ``endpoints=``, ``prefix=``, ``strict_origin=``, ...) override it. ``ssl``: a server
+        ``SSLContext`` with a certificate loaded, to serve https:// and wss:// (like tlsenable).
         """
         if not _is_loopback(host) and not allow_public:
             raise ConfigurationError(
@@ -102,13 +106,19 @@ class Simulator:
             the_clock = Clock(cfg.clock_speed or 1.0)
         else:
             raise ConfigurationError(f"clock must be None, 'manual' or a Clock, got {clock!r}")
-        return _Starting(cls(cfg, host=host, port=port, clock=the_clock))
+        return _Starting(cls(cfg, host=host, port=port, clock=the_clock, ssl=ssl))
 
     async def _start(self) -> None:
         app = self._http.app()
+        from .misconfig import middleware
+
+        misconfigured = middleware(self.config, self._http.root)
+        if misconfigured is not None:
+            app.middlewares.append(misconfigured)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self._requested_port, reuse_address=True)
+        site = web.TCPSite(self._runner, self.host, self._requested_port, reuse_address=True,
+                           ssl_context=self.ssl_context)
         await site.start()
         sockets = site._server.sockets if site._server is not None else []  # type: ignore[union-attr]
         if sockets:
@@ -162,7 +172,7 @@ class Simulator:
     @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"{'https' if self.ssl_context is not None else 'http'}://{host}:{self.port}"
 
     @property
     def ari_url(self) -> str:
