@@ -1,0 +1,23 @@
+"""Events: the ``EventLog`` (columnar store, typed frames, analysis, storage, plots, replay).
+
+``dispatch`` (the handler registry the client uses) lives here too, because events flow
+through it; it is imported by the client, not re-exported here.
+"""
+
+from typing import Any
+
+__all__ = ["COLUMNS", "EventLog"]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy: the client imports ``events.dispatch`` on every connect; pulling pandas in with it
+    # would cost ~0.6 s of import time and tens of MB of RSS for users who never make a log.
+    if name == "EventLog":
+        from .log import EventLog
+
+        return EventLog
+    if name == "COLUMNS":
+        from .frames import COLUMNS
+
+        return COLUMNS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

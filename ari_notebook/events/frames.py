@@ -1,0 +1,206 @@
+"""The tidy event frame: one typed row per event, built in one vectorised pass from the store.
+
+Why vectorised: the store already holds every field as a small code into a dictionary of
+distinct values (see ``store``), so a column is ``uniques[codes]``; only the distinct values are
+ever converted (timestamps parsed, text validated), never a million Python rows.
+
+Columns (``COLUMNS`` gives the dtypes; a field absent from an event is a missing value):
+
+=================  ============================================================================
+time               Asterisk's ``timestamp`` (tz-aware UTC); NaT when absent or unreadable
+received_at        when the client received it (tz-aware UTC); NaT for plain files of events
+type               event type (categorical); unknown and future types land like any other
+application        the Stasis application the event was sent to; ``asterisk_id`` the server
+channel_*          from the event's ``channel`` (for ``Dial``: ``caller``, else ``peer``):
+                   id, name, state; caller_number/caller_name, connected_number; dialplan
+                   context/exten/priority; ``channel_created`` its ``creationtime``
+bridge_*           id, bridge_type, bridge_class of the event's ``bridge``
+playback_*         id, state, media_uri of a playback; ``target_uri`` of a playback/recording
+recording_*        name and state of a live recording
+digit/duration_ms  ``ChannelDtmfReceived``
+cause/cause_txt    ``ChannelHangupRequest``/``ChannelDestroyed``; ``soft`` the request's flag
+variable/value     ``ChannelVarset``
+args               ``StasisStart``/``ApplicationMoveFailed`` arguments (a list)
+endpoint           ``technology/resource`` of endpoint events
+peer_id            ``Dial``'s peer channel id; ``dialstatus`` its status
+raw                the event's JSON text, exactly as stored (``orjson.loads`` gives the dict)
+=================  ============================================================================
+
+The index is ``seq``: the event's position in the log since it was created or cleared (spilled
+events keep their numbers).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+import orjson
+import pandas as pd
+import pyarrow as pa
+
+from .store import CHANNEL_FIELDS, EXTRA_FIELDS, HEAD_FIELDS, EventStore
+
+STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default ``str`` dtype
+TIME = pd.DatetimeTZDtype("us", "UTC")
+
+#: every column of the event frame and its dtype, in order
+COLUMNS: dict[str, Any] = {
+    "time": TIME, "received_at": TIME,
+    "type": "category", "application": "category", "asterisk_id": "category",
+    "channel_id": STR, "channel_name": STR, "channel_state": "category",
+    "caller_number": "category", "caller_name": "category", "connected_number": "category",
+    "context": "category", "exten": "category", "priority": "Int64", "channel_created": TIME,
+    "bridge_id": STR, "bridge_type": "category", "bridge_class": "category",
+    "playback_id": STR, "playback_state": "category", "media_uri": "category",
+    "target_uri": STR, "recording_name": STR, "recording_state": "category",
+    "digit": "category", "duration_ms": "Int64", "cause": "Int64", "cause_txt": "category",
+    "soft": "boolean", "variable": "category", "value": STR, "args": object,
+    "endpoint": STR, "peer_id": STR, "dialstatus": "category", "raw": object,
+}
+
+_SOURCES: dict[str, tuple[str, int]] = {}
+for _group, _fields in (("head", HEAD_FIELDS), ("channel", CHANNEL_FIELDS), ("extra", EXTRA_FIELDS)):
+    for _i, _name in enumerate(_fields):
+        _SOURCES[_name] = (_group, _i)
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else orjson.dumps(value).decode()
+
+
+def _integer(value: Any) -> Any:
+    if isinstance(value, bool):
+        return pd.NA
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            return pd.NA
+    return pd.NA
+
+
+def _field_codes(values: list, codes: np.ndarray, pos: int) -> tuple[list, np.ndarray]:
+    """(distinct non-null values of one field, per-row index into them or -1)."""
+    cats: dict[Any, int] = {}
+    mapping = np.empty(len(values) + 1, dtype=np.int32)
+    for i, tup in enumerate(values):
+        v = tup[pos] if tup is not None else None
+        if v is None:
+            mapping[i] = -1
+        else:
+            k = cats.get(v)
+            if k is None:
+                k = cats[v] = len(cats)
+            mapping[i] = k
+    mapping[len(values)] = -1  # code -1 (group absent) lands here
+    return list(cats), mapping[codes]
+
+
+def _categorical(uniques: list, rows: np.ndarray) -> pd.Categorical:
+    """Categories as text, sorted, so two logs of the same events give equal frames."""
+    text = [_text(u) for u in uniques]
+    order = sorted(set(text))
+    pos = {t: i for i, t in enumerate(order)}
+    remap = np.array([pos[t] for t in text] + [-1], dtype=np.int32)
+    return pd.Categorical.from_codes(remap[rows], categories=pd.Index(order, dtype=STR))
+
+
+def _strings(uniques: list, rows: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    dictionary = pa.array([_text(u) for u in uniques], type=pa.string())
+    indices = pa.array(rows, type=pa.int32(), mask=rows < 0)
+    decoded = pa.DictionaryArray.from_arrays(indices, dictionary).dictionary_decode()
+    return pd.array(decoded, dtype=STR) if len(rows) else pd.array([], dtype=STR)
+
+
+def _integers(uniques: list, rows: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    ints = pd.array([_integer(u) for u in uniques] + [pd.NA], dtype="Int64")
+    return ints.take(np.where(rows < 0, len(uniques), rows))
+
+
+def _booleans(uniques: list, rows: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    vals = pd.array([u if isinstance(u, bool) else pd.NA for u in uniques] + [pd.NA], dtype="boolean")
+    return vals.take(np.where(rows < 0, len(uniques), rows))
+
+
+def _times(uniques: list, rows: np.ndarray) -> pd.DatetimeIndex:
+    text = [u if isinstance(u, str) else None for u in uniques]
+    parsed = pd.to_datetime(pd.Series(text + [None], dtype=object), format="ISO8601", utc=True,
+                            errors="coerce").astype(TIME)
+    return pd.DatetimeIndex(parsed.array.take(np.where(rows < 0, len(uniques), rows)))
+
+
+def _args(uniques: list, rows: np.ndarray) -> np.ndarray:
+    out = np.full(len(rows), None, dtype=object)
+    for i in np.flatnonzero(rows >= 0).tolist():
+        v = uniques[rows[i]]
+        out[i] = list(v) if isinstance(v, tuple) else v
+    return out
+
+
+def build_frame(store: EventStore, seq_start: int = 0) -> pd.DataFrame:
+    """The typed frame of everything in ``store`` (see the module docstring for columns)."""
+    n = len(store)
+    codes = {g: store.codes_np(g)[:n] for g in ("head", "time", "channel", "extra")}
+    values = {g: store.dicts[g].values for g in ("head", "time", "channel", "extra")}
+    cols: dict[str, Any] = {}
+    for name, dtype in COLUMNS.items():
+        if name == "time":
+            cols[name] = _times(values["time"], codes["time"])
+        elif name == "received_at":
+            recv = store.received_np()[:n]
+            us = np.where(np.isnan(recv), 0, np.round(recv * 1e6)).astype("int64")
+            col = pd.DatetimeIndex(us.view("datetime64[us]")).tz_localize("UTC")
+            cols[name] = col.where(~np.isnan(recv))
+        elif name == "target_uri":
+            pu, prow = _field_codes(values["extra"], codes["extra"], EXTRA_FIELDS.index("playback_target"))
+            ru, rrow = _field_codes(values["extra"], codes["extra"], EXTRA_FIELDS.index("recording_target"))
+            rows = np.where(prow >= 0, prow, np.where(rrow >= 0, rrow + len(pu), -1)).astype(np.int32)
+            cols[name] = _strings(pu + ru, rows)
+        elif name == "raw":
+            cols[name] = np.array(store.raw[:n], dtype=object) if n else np.zeros(0, dtype=object)
+        else:
+            group, pos = _SOURCES[name]
+            uniques, rows = _field_codes(values[group], codes[group], pos)
+            if dtype == "category":
+                cols[name] = _categorical(uniques, rows)
+            elif dtype is STR:
+                cols[name] = _strings(uniques, rows)
+            elif dtype == "Int64":
+                cols[name] = _integers(uniques, rows)
+            elif dtype == "boolean":
+                cols[name] = _booleans(uniques, rows)
+            elif dtype is TIME:
+                cols[name] = _times(uniques, rows)
+            elif name == "args":
+                cols[name] = _args(uniques, rows)
+            else:  # pragma: no cover - every column is handled above
+                raise AssertionError(name)
+    index = pd.RangeIndex(seq_start, seq_start + n, name="seq")
+    return pd.DataFrame({k: _series(v, COLUMNS[k], index) for k, v in cols.items()}, index=index, copy=False)
+
+
+def _series(values: Any, dtype: Any, index: pd.Index) -> pd.Series:
+    if dtype is object:
+        return pd.Series(values, index=index, dtype=object, copy=False)
+    return pd.Series(values, index=index, copy=False)
+
+
+def empty_frame() -> pd.DataFrame:
+    """A frame with every column and no rows (what an empty log shows)."""
+    return build_frame(EventStore())
+
+
+def concat_frames(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Stack event frames of one log (spilled parts + memory), keeping every dtype."""
+    frames = [f for f in frames if len(f)] or list(frames[:1])
+    if len(frames) == 1:
+        return frames[0]
+    out = pd.concat(frames, copy=False)
+    for name, dtype in COLUMNS.items():
+        if dtype == "category":
+            cats = sorted(set().union(*(f[name].cat.categories for f in frames)))
+            out[name] = pd.Categorical(out[name].astype(object), categories=pd.Index(cats, dtype=STR))
+    return out

@@ -1,0 +1,444 @@
+"""``EventLog``: every event a client receives, in arrival order, as pandas frames on demand.
+
+Why a log object: analysts ask questions after the fact (which calls came in, how long they
+rang, who hung up) and trainers replay a session. The log taps the client's raw listener, so
+it sees every event (the synthetic ``EventStreamGap`` marker included) before any handler,
+with its receive time. Appending costs a few microseconds (see ``store``); frames are built
+once on demand and cached until the log changes (``version``).
+
+Bounded logs: with ``max_events`` the oldest events roll to ``spill_path`` on disk (JSONL by
+default, or Parquet parts when the path ends in ``.parquet``); nothing is lost, and
+``to_dataframe(include_spilled=True)`` (or ``save``) reads them back.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import numpy as np
+import orjson
+import pandas as pd
+
+from .._errors import ConfigurationError
+from . import analysis, storage
+from .frames import build_frame, concat_frames
+from .store import EventStore
+
+_REQUEST_KEYS = ("time", "operation", "method", "path", "status", "elapsed_ms", "error")
+
+
+class _Loader(storage.Sink):
+    """Feeds loaded records into a log without re-encoding what was read."""
+
+    def __init__(self, log: "EventLog") -> None:
+        self._store = log._store
+        self._requests = log._requests
+
+    def event(self, event: dict, received_at: float, raw: str | None) -> None:
+        store = self._store
+        if raw is None:
+            store.append(event, received_at)
+        else:
+            try:
+                store._append(event, received_at, raw)
+            except TypeError:
+                store.append(event, received_at)
+
+    def request(self, record: dict) -> None:
+        self._requests.append(record)
+
+
+class EventLog:
+    """A columnar, append-only log of ARI events (and optionally the requests made).
+
+    ``EventLog(client)`` attaches to ``client`` (its ``add_listener`` and, when present,
+    ``add_request_listener`` taps); ``EventLog()`` is a free-standing log to ``append`` to or
+    ``load`` into. ``max_events`` bounds the events kept in memory; older ones spill to
+    ``spill_path`` (default: a temporary file, see ``spill_path``).
+    """
+
+    def __init__(self, client: Any = None, *, max_events: int | None = None,
+                 spill_path: str | os.PathLike | None = None) -> None:
+        if max_events is not None and (not isinstance(max_events, int) or max_events < 1):
+            raise ValueError(f"max_events must be a positive int or None, got {max_events!r}")
+        self._store = EventStore()
+        self._requests: list[dict] = []
+        self._client = None
+        self._handles: list[Any] = []
+        self.max_events = max_events
+        self._own_spill = spill_path is None and max_events is not None
+        self._spill_path: Path | None = Path(spill_path) if spill_path is not None else None
+        self._spill_start = 0      # byte offset (JSONL) or first part number (Parquet) of this log
+        self._spill_parts = 0
+        self._spilled = 0          # events on disk
+        self._version = 0
+        self._paused = False
+        self.skipped = 0           #: events that arrived while paused (not recorded)
+        self._cache: dict[str, tuple[int, Any]] = {}
+        if self._spill_path is not None:
+            self._mark_spill_start()
+        if client is not None:
+            self.attach(client)
+
+    # ------------------------------------------------------------------ client taps
+    def attach(self, client: Any) -> "EventLog":
+        """Record ``client``'s events (and requests, if it offers ``add_request_listener``)."""
+        if self._client is not None:
+            raise ConfigurationError("this EventLog is already attached to a client; detach() first")
+        if not callable(getattr(client, "add_listener", None)):
+            raise ConfigurationError(f"{type(client).__name__} has no add_listener(fn); "
+                                     "EventLog needs an ari_notebook Client (or anything with that tap)")
+        self._client = client
+        self._handles.append(client.add_listener(self.append))
+        add_req = getattr(client, "add_request_listener", None)
+        if callable(add_req):
+            self._handles.append(add_req(self.add_request))
+        return self
+
+    def detach(self) -> None:
+        """Stop recording the client (the events recorded so far stay)."""
+        for handle in self._handles:
+            handle.remove()
+        self._handles.clear()
+        self._client = None
+
+    @property
+    def client(self) -> Any:
+        return self._client
+
+    # ------------------------------------------------------------------ recording
+    def append(self, event: dict, received_at: float | None = None) -> None:
+        """Record one event (``received_at`` in epoch seconds; now when omitted)."""
+        if self._paused:
+            self.skipped += 1
+            return
+        self._store.append(event, time.time() if received_at is None else received_at)
+        self._version += 1
+        if self.max_events is not None and len(self._store) > self.max_events:
+            self._spill()
+
+    def add_request(self, record: dict) -> None:
+        """Record one request made through the client (the ``add_request_listener`` tap)."""
+        if self._paused:
+            return
+        self._requests.append({k: record.get(k) for k in _REQUEST_KEYS})
+        self._version += 1
+
+    def pause(self) -> None:
+        """Stop recording until ``resume()``; events arriving meanwhile are counted in ``skipped``."""
+        self._paused = True
+        self._version += 1
+
+    def resume(self) -> None:
+        self._paused = False
+        self._version += 1
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    def clear(self) -> None:
+        """Forget every event and request (a spill file given by you is kept on disk, but no
+        longer part of this log; a temporary one is deleted)."""
+        self._store.clear()
+        self._requests.clear()
+        self._cache.clear()
+        if self._own_spill and self._spill_path is not None and self._spill_path.exists():
+            self._spill_path.unlink()
+        self._spilled = 0
+        if self._spill_path is not None:
+            self._mark_spill_start()
+        self.skipped = 0
+        self._version += 1
+
+    # ------------------------------------------------------------------ cheap live views
+    @property
+    def version(self) -> int:
+        """Increments on every change (append, request, clear, pause...): views cache on it."""
+        return self._version
+
+    def __len__(self) -> int:
+        """Events in memory (``spilled`` more are on disk)."""
+        return len(self._store)
+
+    @property
+    def spilled(self) -> int:
+        """Events rolled to ``spill_path`` because of ``max_events``."""
+        return self._spilled
+
+    @property
+    def spill_path(self) -> Path | None:
+        if self._spill_path is None and self.max_events is not None:
+            self._spill_path = Path(tempfile.gettempdir()) / f"ari-eventlog-{os.getpid()}-{id(self):x}.jsonl"
+            self._mark_spill_start()
+        return self._spill_path
+
+    def __getitem__(self, i: int) -> dict:
+        """The i-th event in memory as a dict (negative counts from the newest)."""
+        return self._store.event(i)
+
+    def __iter__(self):
+        for i in range(len(self._store)):
+            yield self._store.event(i)
+
+    def tail(self, n: int = 20) -> list[dict]:
+        """The newest ``n`` events as dicts, oldest first; costs ``n`` decodes."""
+        return self._store.tail(n)
+
+    def counts(self) -> dict[str, int]:
+        """Events per type (in memory); incremental, so cheap to call on every refresh."""
+        return self._store.counts()
+
+    def newest(self, n: int = 20, *, type: str | Iterable[str] | None = None,
+               channel: str | None = None, bridge: str | None = None,
+               app: str | None = None) -> list[dict]:
+        """The newest ``n`` events matching every given filter, newest first.
+
+        ``type`` one type or several; ``channel`` a channel id or name (also matches a Dial's
+        peer); ``bridge`` a bridge id; ``app`` an application name. Scans backwards over the
+        stored codes, so the work is proportional to how far back the ``n``-th match lies.
+        """
+        store = self._store
+        masks: list[tuple[str, np.ndarray]] = []
+        if type is not None:
+            types = {type} if isinstance(type, str) else set(type)
+            masks.append(("head", store.matching_codes("head", 0, types)))
+        if app is not None:
+            masks.append(("head", store.matching_codes("head", 1, {app})))
+        if bridge is not None:
+            masks.append(("extra", store.matching_codes("extra", 0, {bridge})))
+        if channel is not None:
+            by_id = store.matching_codes("channel", 0, {channel})
+            by_name = store.matching_codes("channel", 1, {channel})
+            codes = np.union1d(by_id, by_name)
+            peer_codes = store.matching_codes("extra", 19, {channel})
+            if len(peer_codes):
+                # a channel filter also matches Dial events whose peer it is
+                idx = sorted(set(store.find_newest(n, masks + [("channel", codes)]))
+                             | set(store.find_newest(n, masks + [("extra", peer_codes)])), reverse=True)[:n]
+                return [store.event(i) for i in idx]
+            masks.append(("channel", codes))
+        return [store.event(i) for i in store.find_newest(n, masks)]
+
+    @property
+    def requests(self) -> pd.DataFrame:
+        """The requests made through the client: time, operation, method, path, status,
+        elapsed_ms, error (one row each, oldest first)."""
+        return self._cached("requests", lambda: analysis.requests_frame(self._requests))
+
+    # ------------------------------------------------------------------ frames
+    def _cached(self, name: str, build: Callable[[], Any]) -> Any:
+        hit = self._cache.get(name)
+        if hit is not None and hit[0] == self._version:
+            return hit[1]
+        value = build()
+        self._cache[name] = (self._version, value)
+        return value
+
+    def to_dataframe(self, *, include_spilled: bool = False) -> pd.DataFrame:
+        """One typed row per event (see ``ari_notebook.events.frames`` for the columns).
+
+        Cached until the log changes; treat it as read-only (copy before editing).
+        ``include_spilled`` reads events rolled to disk back in front of those in memory.
+        """
+        df = self._cached("df", lambda: build_frame(self._store, self._spilled))
+        if include_spilled and self._spilled:
+            return concat_frames([self._spilled_log().to_dataframe(), df])
+        return df
+
+    @property
+    def df(self) -> pd.DataFrame:
+        """``to_dataframe()``: the events in memory."""
+        return self.to_dataframe()
+
+    def calls(self, *, all_channels: bool = False) -> pd.DataFrame:
+        """One row per call leg, CDR-style; see ``ari_notebook.events.analysis.calls``."""
+        return self._cached(f"calls{all_channels}", lambda: analysis.calls(self.df, all_channels=all_channels))
+
+    def bridges(self) -> pd.DataFrame:
+        """Bridge membership intervals; see ``analysis.bridges``."""
+        return self._cached("bridges", lambda: analysis.bridges(self.df))
+
+    def dtmf(self, *, per: str = "channel") -> pd.DataFrame:
+        """DTMF per channel (digits joined) or per key press; see ``analysis.dtmf``."""
+        return self._cached(f"dtmf{per}", lambda: analysis.dtmf(self.df, per=per))
+
+    def playbacks(self) -> pd.DataFrame:
+        """One row per playback; see ``analysis.playbacks``."""
+        return self._cached("playbacks", lambda: analysis.playbacks(self.df))
+
+    def recordings(self) -> pd.DataFrame:
+        """One row per live recording; see ``analysis.recordings``."""
+        return self._cached("recordings", lambda: analysis.recordings(self.df))
+
+    def summary(self) -> "analysis.Summary":
+        """Counts by type, calls per minute, answer rate...; see ``analysis.summary``."""
+        return self._cached("summary", lambda: analysis.summary(self.df, self.calls()))
+
+    # ------------------------------------------------------------------ plots
+    def plot_timeline(self, channels: Iterable[str] | None = None, **kwargs: Any):
+        """A call timeline, one lane per channel (matplotlib Figure); see ``plots.timeline``."""
+        from . import plots
+        return plots.timeline(self, channels=channels, **kwargs)
+
+    def plot_ladder(self, channel: str | None = None, **kwargs: Any):
+        """A sngrep-style ladder diagram of one call (matplotlib Figure); see ``plots.ladder``."""
+        from . import plots
+        return plots.ladder(self, channel=channel, **kwargs)
+
+    def plot_rate(self, freq: str = "1s", **kwargs: Any):
+        """Events per interval over time (matplotlib Figure); see ``plots.event_rate``."""
+        from . import plots
+        return plots.event_rate(self, freq=freq, **kwargs)
+
+    # ------------------------------------------------------------------ replay
+    async def replay(self, speed: float | None = 10.0, into: Any = None, **kwargs: Any) -> int:
+        """Feed the events back through ``into.dispatch`` (default: this log's client) at
+        ``speed`` times real time (``None``: as fast as possible); see ``replay.replay``."""
+        from .replay import replay
+        return await replay(self, speed=speed, into=into, **kwargs)
+
+    # ------------------------------------------------------------------ storage
+    def save(self, path: str | os.PathLike, *, append: bool = False) -> Path:
+        """Write the whole log (spilled events included) to ``path``.
+
+        ``.jsonl``/``.ndjson``: lossless JSONL (``append=True`` adds to an existing file);
+        ``.parquet``: one Parquet file of the typed frame. For a partitioned dataset use
+        ``save_dataset``.
+        """
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix in storage.JSONL_SUFFIXES:
+            storage.write_jsonl(path, self._jsonl_lines(), append=append)
+        elif suffix == ".parquet":
+            if append:
+                raise ValueError("append=True is for JSONL; a Parquet file is written whole "
+                                 "(use save_dataset to add to a dataset)")
+            storage.write_parquet(path, self.to_dataframe(include_spilled=True), self._requests)
+        else:
+            raise ValueError(f"don't know how to save {path.name!r}: use a .jsonl or .parquet name "
+                             "(or save_dataset(directory))")
+        return path
+
+    def save_dataset(self, root: str | os.PathLike,
+                     partition_by: tuple[str, ...] = ("date", "asterisk_id")) -> list[str]:
+        """Add the log to a hive-partitioned Parquet dataset under ``root`` (``date`` is the
+        UTC day of each event); returns the files written. Read it back with
+        ``EventLog.load(root)``, ``pandas.read_parquet(root)``, ``pyarrow.dataset`` or DuckDB
+        (``read_parquet('root/**/*.parquet', hive_partitioning=true)``)."""
+        return storage.write_dataset(root, self.to_dataframe(include_spilled=True), partition_by)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, **options: Any) -> "EventLog":
+        """A new log with everything in ``path``: our JSONL or Parquet (file or dataset
+        directory), a plain file of raw ARI events one per line, or an ari-traces recording."""
+        log = cls(**options)
+        log.load_into(path)
+        return log
+
+    def load_into(self, path: str | os.PathLike) -> "EventLog":
+        """Append everything in ``path`` to this log (see ``load``)."""
+        path = Path(path)
+        if not path.exists():
+            raise FileNotFoundError(f"no event log at {path}")
+        sink = _Loader(self)
+        if path.is_dir() or path.suffix.lower() == ".parquet":
+            storage.read_parquet(path, sink)
+        else:
+            storage.read_jsonl(path, sink)
+        self._version += 1
+        if self.max_events is not None and len(self._store) > self.max_events:
+            self._spill(keep=self.max_events)
+        return self
+
+    def _jsonl_lines(self):
+        if self._spilled:
+            yield from self._spilled_log()._jsonl_lines()
+        line = storage.event_line
+        store = self._store
+        recv = store.received_np().tolist()
+        reqs = sorted(self._requests, key=lambda r: (r.get("time") or 0))
+        j = 0
+        for raw, r in zip(store.raw, recv):
+            while j < len(reqs) and (reqs[j].get("time") or 0) <= r:
+                yield storage.request_line(reqs[j])
+                j += 1
+            yield line(raw, r)
+        for rec in reqs[j:]:
+            yield storage.request_line(rec)
+
+    # ------------------------------------------------------------------ spilling
+    def _mark_spill_start(self) -> None:
+        path = self._spill_path
+        if path is None:
+            return
+        if path.suffix.lower() == ".parquet":
+            existing = list(storage.spill_parts(path, 0))
+            self._spill_parts = self._spill_start = (int(existing[-1].stem.split("-")[1]) + 1) if existing else 0
+        else:
+            self._spill_start = path.stat().st_size if path.exists() else 0
+
+    def _spill(self, keep: int | None = None) -> None:
+        """Move the oldest events to disk, leaving ``keep`` (default 3/4 of ``max_events``)."""
+        assert self.max_events is not None
+        if keep is None:
+            keep = self.max_events - max(1, self.max_events // 4)
+        k = len(self._store) - keep
+        if k <= 0:
+            return
+        path = self.spill_path
+        assert path is not None
+        first_seq = self._spilled
+        if path.suffix.lower() == ".parquet":
+            # build the typed frame of the oldest k before they leave memory
+            part = EventLog()
+            raw, recv = self._store.take_oldest(k)
+            for text, r in zip(raw, recv.tolist()):
+                part._store._append(orjson.loads(text), r, text)
+            path.mkdir(parents=True, exist_ok=True)
+            df = build_frame(part._store, first_seq)
+            storage.write_parquet(path / f"spill-{self._spill_parts:06d}.parquet", df, [])
+            self._spill_parts += 1
+        else:
+            raw, recv = self._store.take_oldest(k)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            storage.write_jsonl(path, (storage.event_line(t, r) for t, r in zip(raw, recv.tolist())),
+                                append=True)
+        self._spilled += k
+        self._cache.clear()
+        self._version += 1
+
+    def _spilled_log(self) -> "EventLog":
+        """The spilled events, read back into a free-standing log."""
+        out = EventLog()
+        path = self._spill_path
+        if path is None or not self._spilled:
+            return out
+        sink = _Loader(out)
+        if path.suffix.lower() == ".parquet":
+            for part in storage.spill_parts(path, self._spill_start):
+                storage.read_parquet(part, sink)
+        else:
+            storage.read_jsonl(path, sink, start=self._spill_start)
+        if len(out) != self._spilled:
+            raise RuntimeError(f"spill file {path} holds {len(out)} events of this log, "
+                               f"expected {self._spilled}: was it modified?")
+        return out
+
+    # ------------------------------------------------------------------ display
+    def __repr__(self) -> str:
+        state = " paused" if self._paused else ""
+        spilled = f", {self._spilled} spilled" if self._spilled else ""
+        attached = " attached" if self._client is not None else ""
+        return f"<EventLog {len(self)} events{spilled}, {len(self._requests)} requests{attached}{state}>"
+
+    def _repr_html_(self) -> str:
+        counts = sorted(self.counts().items(), key=lambda kv: -kv[1])[:8]
+        items = ", ".join(f"{t} {n}" for t, n in counts)
+        return (f"<b>EventLog</b>: {len(self)} events"
+                + (f" (+{self._spilled} spilled)" if self._spilled else "")
+                + f", {len(self._requests)} requests" + (f"<br><small>{items}</small>" if items else ""))

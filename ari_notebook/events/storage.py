@@ -1,0 +1,244 @@
+"""Files for event logs: JSONL (lossless, append-friendly), Parquet, and partitioned datasets.
+
+Formats written here:
+
+* **JSONL**, one record per line: ``{"received_at": <epoch s or null>, "event": <raw event>}``
+  or ``{"request": {...}}``. The event's raw JSON is written verbatim (never re-encoded), so
+  saving is lossless and a file can be appended to by several sessions.
+* **Parquet**: the typed event frame (every column, ``raw`` included) plus ``seq``; request
+  records ride in the file's key-value metadata under ``ari_notebook.requests``.
+* **Parquet dataset**: the same columns partitioned hive-style by ``date`` (UTC day of the
+  event) and ``asterisk_id``, readable unchanged by pandas, pyarrow.dataset, DuckDB, Dask or
+  Spark. Each save adds uniquely named files, so many servers and days can share one root.
+
+Files read here: all of the above, a plain file of raw ARI events one per line (as other tools
+write them; receive times are then missing), and the ari-traces recorder's JSONL (records of
+kind ``event``, ``request`` and ``response``; other kinds are harness notes and are skipped).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import numpy as np
+import orjson
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as pds
+import pyarrow.parquet as pq
+
+from .frames import COLUMNS
+
+REQUESTS_KEY = b"ari_notebook.requests"
+JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json", ".log")
+_PREFIX = '{"received_at":'
+_EVENT_KEY = ',"event":'
+
+
+class Sink:
+    """Where loaded records go: ``event(event, received_at, raw)`` and ``request(record)``."""
+
+    def event(self, event: dict, received_at: float, raw: str | None) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def request(self, record: dict) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+
+# ---------------------------------------------------------------------------------- JSONL
+def event_line(raw: str, received_at: float) -> str:
+    """One JSONL line for a stored event (its raw JSON embedded verbatim)."""
+    recv = "null" if received_at != received_at else repr(float(received_at))  # NaN -> null
+    return f"{_PREFIX}{recv}{_EVENT_KEY}{raw}}}\n"
+
+
+def request_line(record: dict) -> str:
+    return orjson.dumps({"request": record}, default=str).decode() + "\n"
+
+
+def write_jsonl(path: str | os.PathLike, lines: Iterable[str], *, append: bool = False) -> int:
+    """Write ``lines`` (already newline-terminated) to ``path``; returns how many were written."""
+    n = 0
+    with open(path, "a" if append else "w", encoding="utf-8", newline="\n") as fh:
+        buf: list[str] = []
+        for line in lines:
+            buf.append(line)
+            n += 1
+            if len(buf) >= 8192:
+                fh.write("".join(buf))
+                buf.clear()
+        fh.write("".join(buf))
+    return n
+
+
+def read_jsonl(path: str | os.PathLike, sink: Sink, *, start: int = 0) -> None:
+    """Feed every record of a JSONL file (any of the formats in the module doc) to ``sink``.
+
+    ``start`` is a byte offset (a spill file read from where this log began writing).
+    Raises ``ValueError`` naming the line for a line that is not JSON or not a known record.
+    """
+    loads = orjson.loads
+    emit = sink.event
+    pairs: dict[Any, dict] = {}
+    wall0: float | None = None
+    with open(path, "rb") as fh:
+        if start:
+            fh.seek(start)
+        for lineno, line in enumerate(fh, 1):
+            text = line.decode("utf-8").strip()
+            if not text:
+                continue
+            if text.startswith(_PREFIX):  # our own format: slice the raw event out unparsed
+                cut = text.find(_EVENT_KEY, len(_PREFIX))
+                if cut > 0 and text.endswith("}"):
+                    raw = text[cut + len(_EVENT_KEY):-1]
+                    recv_text = text[len(_PREFIX):cut]
+                    try:
+                        event = loads(raw)
+                        recv = float("nan") if recv_text == "null" else float(recv_text)
+                    except (orjson.JSONDecodeError, ValueError):
+                        pass  # not ours after all: fall through to the general parser
+                    else:
+                        if isinstance(event, dict):
+                            emit(event, recv, raw)
+                            continue
+            try:
+                record = loads(text)
+            except orjson.JSONDecodeError as exc:
+                raise ValueError(f"{path}: line {lineno} is not JSON: {exc}") from exc
+            if not isinstance(record, dict):
+                raise ValueError(f"{path}: line {lineno} is not a JSON object")
+            if "type" in record:  # a plain ARI event
+                emit(record, float("nan"), text)
+            elif isinstance(record.get("event"), dict) and "kind" not in record:
+                recv = record.get("received_at")
+                emit(record["event"], float("nan") if recv is None else float(recv), None)
+            elif isinstance(record.get("request"), dict):
+                sink.request(record["request"])
+            elif "kind" in record:  # the ari-traces recorder
+                if wall0 is None and "wall_clock" in record and "t" in record:
+                    wall0 = float(record["wall_clock"]) - float(record["t"])
+                when = (wall0 + float(record["t"])) if wall0 is not None and "t" in record else float("nan")
+                kind = record["kind"]
+                if kind == "event" and isinstance(record.get("event"), dict):
+                    emit(record["event"], when, None)
+                elif kind == "request" and "method" in record:
+                    pairs[record.get("id")] = {"time": when, "operation": record.get("label"),
+                                               "method": record["method"], "path": record.get("path"),
+                                               "status": None, "elapsed_ms": None, "error": None}
+                elif kind == "response" and record.get("id") in pairs:
+                    req = pairs.pop(record["id"])
+                    req["status"] = record.get("status")
+                    req["elapsed_ms"] = record.get("elapsed_ms")
+                    body = record.get("body")
+                    if isinstance(body, dict) and isinstance(record.get("status"), int) and record["status"] >= 400:
+                        req["error"] = body.get("message") or body.get("error")
+                    sink.request(req)
+            else:
+                raise ValueError(f"{path}: line {lineno} is neither an ARI event (no 'type') "
+                                 "nor an event-log record")
+    for req in pairs.values():  # requests whose response never came (transport errors)
+        req["error"] = req["error"] or "no response recorded"
+        sink.request(req)
+
+
+# ---------------------------------------------------------------------------------- Parquet
+def frame_to_table(df: pd.DataFrame, requests: list[dict] | None = None) -> pa.Table:
+    """The event frame as an Arrow table (``seq`` a column), requests in the metadata."""
+    table = pa.Table.from_pandas(df.reset_index(), preserve_index=False)
+    if requests is not None:
+        meta = dict(table.schema.metadata or {})
+        meta[REQUESTS_KEY] = orjson.dumps(requests, default=str)
+        table = table.replace_schema_metadata(meta)
+    return table
+
+
+def write_parquet(path: str | os.PathLike, df: pd.DataFrame, requests: list[dict]) -> None:
+    pq.write_table(frame_to_table(df, requests), path, compression="zstd")
+
+
+def _date_column(df: pd.DataFrame) -> pd.Series:
+    when = df["time"].fillna(df["received_at"])
+    return when.dt.strftime("%Y-%m-%d").fillna("unknown").astype(str)
+
+
+def write_dataset(root: str | os.PathLike, df: pd.DataFrame,
+                  partition_by: tuple[str, ...] = ("date", "asterisk_id")) -> list[str]:
+    """Add ``df`` to a hive-partitioned Parquet dataset under ``root``; returns the files written."""
+    out = df.reset_index()
+    if "date" in partition_by:
+        out.insert(0, "date", _date_column(df).to_numpy())
+    for col in partition_by:
+        if col not in out.columns:
+            raise ValueError(f"cannot partition by {col!r}: not a column of the event frame")
+        out[col] = out[col].astype(object).where(out[col].notna(), "unknown").astype(str)
+    table = pa.Table.from_pandas(out, preserve_index=False)
+    schema = pa.schema([(c, pa.string()) for c in partition_by])
+    written: list[str] = []
+    pds.write_dataset(
+        table, str(root), format="parquet",
+        partitioning=pds.partitioning(schema, flavor="hive"),
+        basename_template=f"events-{uuid.uuid4().hex[:12]}-{{i}}.parquet",
+        existing_data_behavior="overwrite_or_ignore",
+        file_visitor=lambda f: written.append(f.path),
+    )
+    return written
+
+
+def _feed_table(table: pa.Table, sink: Sink) -> None:
+    raws = table.column("raw").to_pylist()
+    recv = table.column("received_at")
+    if pa.types.is_timestamp(recv.type):
+        secs = recv.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64()).to_numpy(zero_copy_only=False)
+        mask = recv.is_null().to_numpy(zero_copy_only=False)
+        recv_s = np.where(mask, np.nan, secs / 1e6)
+    else:
+        recv_s = recv.to_numpy(zero_copy_only=False).astype(float)
+    loads = orjson.loads
+    emit = sink.event
+    for raw, r in zip(raws, recv_s.tolist()):
+        if raw is None:
+            raise ValueError("a Parquet event row has no raw JSON; it cannot be loaded losslessly")
+        emit(loads(raw), r, raw)
+
+
+def read_parquet(path: str | os.PathLike, sink: Sink) -> None:
+    """Load a Parquet file or dataset directory written by ``write_parquet``/``write_dataset``."""
+    path = Path(path)
+    if path.is_dir():
+        dataset = pds.dataset(str(path), format="parquet", partitioning="hive")
+        names = set(dataset.schema.names)
+        cols = [c for c in ("seq", "received_at", "time", "raw") if c in names]
+        table = dataset.to_table(columns=cols)
+        keys = [(c, "ascending") for c in ("received_at", "time", "seq") if c in names]
+        if keys:
+            table = table.sort_by(keys)
+        _feed_table(table, sink)
+        return
+    pf = pq.ParquetFile(path)
+    meta = pf.schema_arrow.metadata or {}
+    names = set(pf.schema_arrow.names)
+    if "raw" not in names:
+        raise ValueError(f"{path}: no 'raw' column; not an event log written by ari_notebook")
+    table = pf.read(columns=[c for c in ("seq", "received_at", "raw") if c in names])
+    if "seq" in names:
+        table = table.sort_by([("seq", "ascending")])
+    _feed_table(table, sink)
+    if REQUESTS_KEY in meta:
+        for rec in orjson.loads(meta[REQUESTS_KEY]):
+            sink.request(rec)
+
+
+def spill_parts(directory: Path, start_part: int) -> Iterator[Path]:
+    """Parquet spill files of one log, in order."""
+    if not directory.is_dir():
+        return iter(())
+    parts = sorted(p for p in directory.glob("spill-*.parquet") if int(p.stem.split("-")[1]) >= start_part)
+    return iter(parts)
+
+
+def column_names() -> list[str]:
+    return ["seq", *COLUMNS]
