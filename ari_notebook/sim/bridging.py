@@ -63,7 +63,7 @@ def refresh_bridgepeer(ast: Asterisk, bridge: Bridge) -> None:
 
 def add_channel(ast: Asterisk, bridge: Bridge, chan: Channel, *, role: str = "") -> None:
     if chan.bridge_id == bridge.id:
-        leave_bridge(ast, chan, by_hangup=False, unsubscribe=False)  # re-adding: leave, then enter
+        leave_bridge(ast, chan, by_hangup=False)  # re-adding: leave, then enter again
     elif chan.bridge_id is not None:
         old = ast.bridges.get(chan.bridge_id)
         if old is not None:

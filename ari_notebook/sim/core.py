@@ -364,7 +364,8 @@ class Asterisk:
         for app in self.apps.values():
             if app.sink is None or app.name in skip or (only_all and not app.subscribe_all):
                 continue
-            if app.name in forced or app.wants(sources):
+            # no sources: only the named apps (StasisStart/End are per application)
+            if app.name in forced or (sources and app.wants(sources)):
                 if app.accepts(event_type):
                     targets.append(app)
         for app in targets:

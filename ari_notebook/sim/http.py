@@ -10,8 +10,6 @@ request's host, the events WebSocket (400/426/500 HTML answers, ``ApplicationRep
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
@@ -19,6 +17,7 @@ from urllib.parse import parse_qsl, urlsplit
 from aiohttp import WSMsgType, web
 
 from ..spec import api_declaration, resource_listing
+from . import security
 from .routing import ROUTES, Reply, handle
 
 if TYPE_CHECKING:
@@ -33,7 +32,7 @@ except ImportError:  # pragma: no cover
     def dumps(value: Any) -> bytes:
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
-REALM = 'Basic realm="Asterisk REST Interface"'
+REALM = security.REALM_HEADER
 BASE_HEADERS = {"Server": "Asterisk", "Cache-Control": "no-cache, no-store"}
 MAX_APP_NAME = 255  # a 300-character app name fails registration (traces); shorter ones work
 REASONS = {200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 401: "Unauthorized",
@@ -81,37 +80,14 @@ class AriHttp:
     # ---- helpers
     def authenticate(self, request: web.Request) -> Any:
         """The configured user for the request's Basic header or ``api_key``, else None."""
-        header = request.headers.get("Authorization", "")
-        name = password = None
-        if header[:6].lower() == "basic ":
-            try:
-                decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
-            except (binascii.Error, UnicodeDecodeError, ValueError):
-                decoded = ""
-            name, sep, password = decoded.partition(":")
-            if not sep:
-                name = None
-        else:
-            api_key = request.query.get("api_key")
-            if api_key is not None:
-                name, sep, password = api_key.partition(":")
-                if not sep:
-                    name = None
-        if name is None:
-            return None
-        user = self.config.user(name)
-        if user is None or user.password != password:
-            return None
-        return user
+        return security.authenticate(self.config, request.headers, request.query.items())
 
     def cors_headers(self, request: web.Request) -> dict[str, str]:
         origin = request.headers.get("Origin")
-        if origin is None:
-            return {}
-        if origin in self.config.allowed_origins:
-            return {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true"}
-        self.ast.write_log("NOTICE", f"http.c: Origin header '{origin}' does not match an allowed origin.")
-        return {}
+        cors = security.cors_headers(self.config, request.headers)
+        if origin is not None and not cors:
+            self.ast.write_log("NOTICE", f"http.c: Origin header '{origin}' does not match an allowed origin.")
+        return cors
 
     def base_path(self, request: web.Request) -> str:
         return f"{request.scheme}://{request.host}{self.root}"
@@ -130,7 +106,7 @@ class AriHttp:
             return await self.events(request, user, cors)
         if request.method == "OPTIONS":
             return self.options(request, rel, cors)
-        if user.read_only and request.method not in ("GET", "HEAD"):
+        if security.write_denied(user, request.method):
             return json_response(403, {"message": "Write access denied"}, cors)
         if rel.startswith("/api-docs/") and request.method == "GET":
             return self.api_docs(request, rel[len("/api-docs/"):], cors)
@@ -156,13 +132,7 @@ class AriHttp:
         allow = ROUTES.allowed(rel or "/")
         if allow is None:
             return json_response(404, {"message": "Resource not found"}, cors)
-        headers = {**cors, "Allow": allow}
-        if cors:
-            headers["Access-Control-Allow-Methods"] = allow
-            wanted = request.headers.get("Access-Control-Request-Headers")
-            if wanted:
-                headers["Access-Control-Allow-Headers"] = wanted
-        return json_response(204, None, headers)
+        return json_response(204, None, {**cors, **security.preflight_headers(self.config, request.headers, allow)})
 
     def api_docs(self, request: web.Request, name: str, cors: dict[str, str]) -> web.Response:
         spec = self.sim.spec
@@ -183,8 +153,7 @@ class AriHttp:
             return html_error(400, "HTTP request is missing param: [app]")
         if any(len(a) > MAX_APP_NAME for a in apps):
             return html_error(500, "Stasis app registration failed")
-        origin = request.headers.get("Origin")
-        if self.config.strict_origin and origin is not None and origin not in self.config.allowed_origins:
+        if security.websocket_origin_refused(self.config, request.headers):
             return html_error(403, "Origin not allowed")  # opt-in: Asterisk 23 does not check Origin
         subscribe_all = request.query.get("subscribeAll", "").lower() in ("true", "yes", "1", "on")
         ws = web.WebSocketResponse(autoping=True, heartbeat=None, max_msg_size=16 * 1024 * 1024)
@@ -215,6 +184,7 @@ class EventSocket:
         self.user = user
         self.queue: asyncio.Queue[bytes | None] = asyncio.Queue()
         self.replaced: set[str] = set()
+        self.deliver = self.sink  # one bound method, so the bus can tell this socket's sink apart
 
     def sink(self, event: dict) -> None:
         if event.get("type") == "ApplicationReplaced":
@@ -223,7 +193,7 @@ class EventSocket:
 
     async def run(self) -> None:
         for name in self.apps:
-            self.ast.register_app(name, self.sink, subscribe_all=self.subscribe_all)
+            self.ast.register_app(name, self.deliver, subscribe_all=self.subscribe_all)
         writer = asyncio.create_task(self._write())
         try:
             async for msg in self.ws:
@@ -233,7 +203,7 @@ class EventSocket:
                     break
         finally:
             for name in self.apps:
-                self.ast.unregister_app(name, self.sink)
+                self.ast.unregister_app(name, self.deliver)
             self.queue.put_nowait(None)
             try:
                 await asyncio.wait_for(writer, 1.0)
@@ -276,7 +246,7 @@ class EventSocket:
         rel = parts.path
         if rel.startswith(self.http.root):
             rel = rel[len(self.http.root):] or "/"
-        if user is not None and user.read_only and method not in ("GET", "HEAD"):
+        if user is not None and security.write_denied(user, method):
             reply = Reply(403, {"message": "Write access denied"})
         else:
             reply = handle(self.ast, method, rel, query, raw, ctype, self.user)

@@ -198,6 +198,8 @@ def create(ast: Asterisk, *, endpoint: str, app: str, app_args: list[str] | None
         if one.destroyed:
             return
         one.app_name, one.app_data = "Stasis", ",".join([app, *args])
+        if ast.app(app) is not None:
+            ast.subscribe(app, f"channel:{one.id}")
         tel.dialplan_event(ast, one)
         if not tel.enter_stasis(ast, one, app, args, from_dialplan=False):
             tel.end_by_dialplan(ast, one)

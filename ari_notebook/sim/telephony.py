@@ -51,7 +51,9 @@ def channel_event(ast: Asterisk, chan: Channel, event_type: str, fields: dict | 
     """Publish an event about ``chan`` on its topic (``channel:<id>``)."""
     body = dict(fields or {})
     body[key] = chan.json()
-    ast.publish(event_type, body, sources=(f"channel:{chan.id}",), lead=lead, apps=apps)
+    # app-specific events (StasisStart/End, ApplicationMoveFailed) go to the named app only
+    sources = () if apps is not None else (f"channel:{chan.id}",)
+    ast.publish(event_type, body, sources=sources, lead=lead, apps=apps)
 
 
 def state_change(ast: Asterisk, chan: Channel, state: str) -> None:
@@ -60,7 +62,21 @@ def state_change(ast: Asterisk, chan: Channel, state: str) -> None:
     chan.state = state
     channel_event(ast, chan, "ChannelStateChange")
     if state == "Up" and chan.device:
-        device_state(ast, chan.device, "INUSE")
+        device_state(ast, chan.device, aggregate_device_state(ast, chan.device))
+
+
+def aggregate_device_state(ast: Asterisk, device: str, leaving: Channel | None = None) -> str:
+    """A device is INUSE while any call on it stays up. A channel that is going away takes its
+    Local partner with it (Asterisk reported NOT_INUSE for both halves as the first one went)."""
+    gone = set()
+    if leaving is not None:
+        gone.add(leaving.id)
+        if leaving.peer is not None and leaving.peer.hangup_requested:
+            gone.add(leaving.peer.id)
+    for chan in ast.channels.values():
+        if chan.device == device and chan.id not in gone and not chan.hangup_requested and chan.state == "Up":
+            return "INUSE"
+    return "NOT_INUSE"
 
 
 def device_state(ast: Asterisk, name: str, state: str) -> None:
@@ -321,7 +337,7 @@ def _destroy(ast: Asterisk, chan: Channel, cause: int) -> None:
     ast.channels.pop(chan.id, None)
     ast.forget_source(f"channel:{chan.id}")
     if chan.device and was_up:
-        device_state(ast, chan.device, "NOT_INUSE")
+        device_state(ast, chan.device, aggregate_device_state(ast, chan.device, chan))
     ast.fire("channel_destroyed", channel=chan)
     if peer is not None:
         _unwind(ast, peer)
