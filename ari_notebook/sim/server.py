@@ -132,6 +132,7 @@ class Simulator:
             return
         self._stopped = True
         await self._http.close_sockets()
+        self.asterisk.fire("shutdown")  # components release what they hold (recordings' temp folder)
         if self._driver is not None:
             self._driver.cancel()
             try:
