@@ -308,6 +308,7 @@ def _unwind(ast: Asterisk, chan: Channel) -> None:
     for timer in chan.timers:
         timer.cancel()
     chan.timers.clear()
+    ast.fire("channel_hangup", channel=chan)  # live recordings end here, before StasisEnd
     if chan.stasis_app is not None:
         leave_stasis(ast, chan)
     else:
@@ -404,6 +405,7 @@ def _dtmf_arrives(ast: Asterisk, chan: Channel, digit: str, duration: int):
         if chan.destroyed:
             return
         channel_event(ast, chan, "ChannelDtmfReceived", {"digit": digit, "duration_ms": duration})
+        ast.fire("channel_dtmf", channel=chan, digit=digit)  # recordings' terminateOn
         runner = chan.runner
         if runner is not None:
             runner.dtmf(digit)
