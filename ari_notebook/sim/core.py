@@ -154,10 +154,18 @@ class Clock:
         return ran + self.run_due()
 
 
+_stamp_cache: list = [None, ""]  # (millisecond, text): many events share one millisecond
+
+
 def ari_timestamp(epoch: float) -> str:
     """ARI's timestamp format: ``2026-11-25T10:00:00.123+0000``."""
-    dt = datetime.fromtimestamp(epoch, timezone.utc)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}+0000"
+    ms = int(epoch * 1000)
+    if _stamp_cache[0] == ms:
+        return _stamp_cache[1]
+    dt = datetime.fromtimestamp(ms / 1000, timezone.utc)
+    text = dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}+0000"
+    _stamp_cache[0], _stamp_cache[1] = ms, text
+    return text
 
 
 # --------------------------------------------------------------------------------------------

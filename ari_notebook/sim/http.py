@@ -216,7 +216,7 @@ class EventSocket:
             if item is None or self.ws.closed:
                 return
             try:
-                await self.ws.send_str(item.decode())
+                await self.ws.send_frame(item, WSMsgType.TEXT)  # already UTF-8 JSON: no re-encode
             except (ConnectionError, RuntimeError):
                 return
 

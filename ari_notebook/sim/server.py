@@ -76,8 +76,9 @@ class Simulator:
         self.spec = ROUTES.spec()
         self._http = AriHttp(self)
         self._runner: web.AppRunner | None = None
-        self._driver: asyncio.Task | None = None
-        self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._handle: asyncio.Handle | None = None
+        self._armed_for = 0.0
         self._stopped = False
 
     # ---- life cycle
@@ -123,8 +124,9 @@ class Simulator:
         sockets = site._server.sockets if site._server is not None else []  # type: ignore[union-attr]
         if sockets:
             self.port = sockets[0].getsockname()[1]
-        self.clock.on_schedule = self._wake.set
-        self._driver = asyncio.create_task(self._drive(), name=f"ari-sim-clock-{self.port}")
+        self._loop = asyncio.get_running_loop()
+        self.clock.on_schedule = self._arm
+        self._arm()
 
     async def stop(self) -> None:
         """Close every WebSocket, stop the clock and the HTTP server. Safe to call twice."""
@@ -133,13 +135,10 @@ class Simulator:
         self._stopped = True
         await self._http.close_sockets()
         self.asterisk.fire("shutdown")  # components release what they hold (recordings' temp folder)
-        if self._driver is not None:
-            self._driver.cancel()
-            try:
-                await self._driver
-            except asyncio.CancelledError:
-                pass
         self.clock.on_schedule = None
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -149,25 +148,34 @@ class Simulator:
     async def __aexit__(self, *exc: Any) -> None:
         await self.stop()
 
-    async def _drive(self) -> None:
-        """Run due timers; sleep until the next one (in wall time) or until one is scheduled."""
-        clock = self.clock
-        while True:
-            self._wake.clear()
-            clock.run_due()
-            deadline = clock.next_deadline()
-            timeout = None
-            if deadline is not None and not clock.manual:
-                timeout = clock.wall_delay(deadline)
-            elif deadline is not None and deadline <= clock.now():
-                timeout = 0
-            if timeout == 0:
-                await asyncio.sleep(0)
-                continue
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout)
-            except asyncio.TimeoutError:
-                pass
+    def _arm(self) -> None:
+        """Keep one loop callback armed for the clock's next deadline (in wall time).
+
+        Called whenever a timer is scheduled; cheaper than a polling task because most timers
+        are due at once (a dial right after the response) and need only ``call_soon``.
+        """
+        if self._stopped or self._loop is None:
+            return
+        deadline = self.clock.next_deadline()
+        if deadline is None:
+            return
+        if self.clock.manual and deadline > self.clock.now():
+            return  # a manual clock moves only with advance()
+        if self._handle is not None:
+            if self._armed_for <= deadline:
+                return
+            self._handle.cancel()
+        self._armed_for = deadline
+        delay = self.clock.wall_delay(deadline)
+        if delay <= 0:
+            self._handle = self._loop.call_soon(self._fire)
+        else:
+            self._handle = self._loop.call_later(delay, self._fire)
+
+    def _fire(self) -> None:
+        self._handle = None
+        self.clock.run_due()
+        self._arm()
 
     # ---- addresses and users
     @property
@@ -202,7 +210,7 @@ class Simulator:
     def advance(self, seconds: float) -> int:
         """Manual clock only: let ``seconds`` of simulated time pass now; returns timers run."""
         ran = self.clock.advance(seconds)
-        self._wake.set()
+        self._arm()
         return ran
 
     async def _let_pass(self, seconds: float) -> None:
