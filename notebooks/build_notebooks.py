@@ -124,8 +124,11 @@ import pandas as pd
 
 sounds = await client.sounds.list()
 print(len(sounds), "sounds")
-pd.DataFrame([{"id": s.id, "text": s.text, "formats": ", ".join(f["format"] for f in s.formats)}
-              for s in sounds]).head(8)
+table = pd.DataFrame([{"id": s.id,
+                       "languages": ", ".join(sorted({f["language"] for f in s.formats})),
+                       "formats": ", ".join(sorted({f["format"] for f in s.formats}))}
+                      for s in sounds])
+table[table["id"].str.startswith(("hello", "tt-", "demo-", "beep"))]
 ''', id="sounds"),
     code('''
 channels = await client.channels.list()

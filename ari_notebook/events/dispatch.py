@@ -306,7 +306,10 @@ class EventStream:
                 return
             queue.put_nowait(event)
 
-        self._handle = dispatcher.on("*", push, key=None, name=f"events({sorted(wanted) if wanted else '*'})")
+        # A key of its own: the default key (the nested function's qualname) is the same for
+        # every stream, so a second stream would silently replace the first.
+        self._handle = dispatcher.on("*", push, key=("events", id(self)),
+                                     name=f"events({sorted(wanted) if wanted else '*'})")
         self._finalizer = weakref.finalize(self, self._handle.remove)
 
     def close(self) -> None:
@@ -367,7 +370,8 @@ class Waiter:
             future.set_result(event)
             handle.remove()
 
-        handle = dispatcher.on("*", check, key=None, name=f"wait_for({self._label})")
+        # A key of its own (not the qualname default), so concurrent waiters never replace each other.
+        handle = dispatcher.on("*", check, key=("wait_for", id(self)), name=f"wait_for({self._label})")
         self._handle = handle
         self._finalizer = weakref.finalize(self, handle.remove)
 
