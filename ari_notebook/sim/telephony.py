@@ -289,8 +289,17 @@ def answer(ast: Asterisk, chan: Channel) -> None:
 def hangup(ast: Asterisk, chan: Channel, cause: int = 16, *, soft: bool = True) -> None:
     """Hang ``chan`` up. ``soft``: asked through ARI (``ChannelHangupRequest`` 32 soft first);
     otherwise the far end hung up (a plain ``ChannelHangupRequest`` with the cause)."""
-    if chan.hangup_requested or chan.destroyed:
+    if chan.destroyed:
         return
+    pending = getattr(chan, "pending_teardown", None)
+    if chan.hangup_requested:
+        if pending is None or not soft:
+            return
+        # The peer's hang-up is still on its way through Stasis: an ARI DELETE now finds the
+        # channel and asks again (traces g_errors: cleanup of both Local halves is 204, 204).
+        pending.cancel()
+        chan.pending_teardown = None
+        cause = chan.hangup_cause
     chan.hangup_requested = True
     if soft:
         channel_event(ast, chan, "ChannelHangupRequest", {"cause": ARI_SOFT_HANGUP, "soft": True}, lead=2)
@@ -340,7 +349,12 @@ def _destroy(ast: Asterisk, chan: Channel, cause: int) -> None:
     if chan.device and was_up:
         device_state(ast, chan.device, aggregate_device_state(ast, chan.device, chan))
     ast.fire("channel_destroyed", channel=chan)
-    if peer is not None:
+    if peer is not None and peer.stasis_app is not None:
+        # A Local half in Stasis learns of its peer's hang-up through its Stasis control loop,
+        # a moment later (STASIS_NOTICE); until then the channel still exists for ARI.
+        peer.hangup_cause = cause
+        peer.pending_teardown = ast.clock.call_later(STASIS_NOTICE, lambda: _peer_gone(ast, peer, cause))
+    elif peer is not None:
         _unwind(ast, peer)
         _destroy(ast, peer, cause)
     leg = chan.dial_leg
@@ -354,6 +368,16 @@ def _destroy(ast: Asterisk, chan: Channel, cause: int) -> None:
             resume()
         elif not connected and gone is not None:
             gone(chan)
+
+
+STASIS_NOTICE = 0.001  # seconds a Stasis channel takes to notice its Local peer hung up
+
+
+def _peer_gone(ast: Asterisk, chan: Channel, cause: int) -> None:
+    chan.pending_teardown = None
+    if not chan.destroyed:
+        _unwind(ast, chan)
+        _destroy(ast, chan, cause)
 
 
 def end_by_dialplan(ast: Asterisk, chan: Channel, cause: int = 16) -> None:

@@ -2,8 +2,9 @@
 simulator and compare what comes back.
 
 Why a replayer: the traces are the ground truth. Every request is sent again (same method,
-path, query, body, headers, credentials), at the same relative times (divided by the
-simulator's clock speed), and every WebSocket is opened and closed as it was. Ids that the
+path, query, body, headers, credentials) and every WebSocket is opened and closed as it was,
+raw upgrade probes included. The simulator runs on a manual clock moved by the gaps the
+recording shows, so dialplan waits play out exactly and nothing depends on the machine's speed. Ids that the
 server chose (``1795663593.46``) are mapped to the simulator's ids through the responses, so
 later requests that use them (cleanup DELETEs) hit the same objects.
 
@@ -24,12 +25,18 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+
+
+def basic_auth(user: str, password: str) -> str:
+    """An ``Authorization: Basic`` value (works with every aiohttp version)."""
+    import base64
+
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 PASSWORDS = {"asterisk": "asterisk", "viewer": "viewer"}
 WRONG_PASSWORD_LABELS = {"wrong password"}
@@ -84,9 +91,7 @@ class Replay:
     """One scenario replayed against one simulator."""
 
     records: list[dict]
-    base_url: str  # the simulator's root URL
-    speed: float = 10.0
-    max_gap: float = 1.2  # longest pause (trace seconds) kept between two records
+    sim: Any  # a started Simulator with clock="manual"
     differences: list[str] = field(default_factory=list)
     ids: dict[str, str] = field(default_factory=dict)  # trace id -> simulator id
     sockets: dict[str, Socket] = field(default_factory=dict)
@@ -103,18 +108,18 @@ class Replay:
                 ws_results.setdefault(r["ws"], r)
             if r.get("kind") == "event":
                 self.trace_events.setdefault(r["ws"], []).append(r["event"])
-        start = time.monotonic()
+        self.base_url = self.sim.url
         last_t = 0.0
-        virtual = 0.0
         try:
             for rec in self.records:
-                gap = min(max(0.0, rec.get("t", last_t) - last_t), self.max_gap)
-                last_t = rec.get("t", last_t)
-                virtual += gap / self.speed
-                delay = start + virtual - time.monotonic()
-                if delay > 0:
-                    await asyncio.sleep(delay)
                 kind = rec.get("kind")
+                if kind in ("request", "ws"):
+                    gap = max(0.0, rec.get("t", last_t) - last_t)
+                    last_t = rec.get("t", last_t)
+                    if gap:
+                        self.sim.advance(gap)
+                    for _ in range(2):  # let the server deliver what the clock released
+                        await asyncio.sleep(0.003)
                 if kind == "ws" and rec.get("action") == "connect":
                     await self._connect(rec, ws_results.get(rec["ws"]))
                 elif kind == "ws" and rec.get("action") == "client_close":
@@ -184,8 +189,7 @@ class Replay:
         user = rec.get("auth")
         if user is not None:
             password = "wrong" if label in WRONG_PASSWORD_LABELS else PASSWORDS.get(user, "not-a-password")
-            headers["Authorization"] = aiohttp.encode_basic_auth(user, password) if hasattr(
-                aiohttp, "encode_basic_auth") else aiohttp.BasicAuth(user, password).encode()
+            headers["Authorization"] = basic_auth(user, password)
         query = rec.get("query") or {}
         pairs = [(k, self._map(str(v))) for k, v in (query.items() if isinstance(query, dict) else query)]
         url = f"{self.base_url}{self._map_path(rec['path'])}"

@@ -15,14 +15,12 @@ from ari_notebook.sim import Simulator
 from conftest import load_scenario
 from .replay import Replay
 
-SPEED = 10.0
 
-
-@pytest.mark.parametrize("scenario", ["h_resources"])
+@pytest.mark.parametrize("scenario", ["g_errors", "h_resources"])
 async def test_scenario_matches_real_asterisk(traces_dir, scenario):
     records = load_scenario(traces_dir, scenario)
-    async with Simulator.start(port=0, clock_speed=SPEED, endpoints=[]) as sim:
-        replay = Replay(records, sim.url, speed=SPEED)
+    async with Simulator.start(port=0, clock="manual", endpoints=[]) as sim:
+        replay = Replay(records, sim)
         differences = await replay.run()
     assert differences == [], "\n".join(differences)
     compared = len(replay.responses) + sum(1 for r in records if r.get("kind") == "request" and "raw" in r)
