@@ -136,7 +136,8 @@ def _args(uniques: list, rows: np.ndarray) -> np.ndarray:
     out = np.full(len(rows), None, dtype=object)
     for i in np.flatnonzero(rows >= 0).tolist():
         v = uniques[rows[i]]
-        out[i] = list(v) if isinstance(v, tuple) else v
+        # ARI's args are List[string]; anything else shows as its JSON text
+        out[i] = [x if isinstance(x, str) else _text(x) for x in v] if isinstance(v, tuple) else [_text(v)]
     return out
 
 
@@ -198,7 +199,7 @@ def concat_frames(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     frames = [f for f in frames if len(f)] or list(frames[:1])
     if len(frames) == 1:
         return frames[0]
-    out = pd.concat(frames, copy=False)
+    out = pd.concat(frames)
     for name, dtype in COLUMNS.items():
         if dtype == "category":
             cats = sorted(set().union(*(f[name].cat.categories for f in frames)))

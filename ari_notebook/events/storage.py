@@ -146,9 +146,35 @@ def read_jsonl(path: str | os.PathLike, sink: Sink, *, start: int = 0) -> None:
 
 
 # ---------------------------------------------------------------------------------- Parquet
+def arrow_schema(extra: tuple[str, ...] = ()) -> pa.Schema:
+    """The one Arrow schema of a saved event frame, so every file of a dataset agrees
+    (a log without ``StasisStart`` must not write ``args`` as a null column)."""
+    from .frames import STR, TIME
+
+    fields = [pa.field(name, pa.string()) for name in extra]
+    fields.append(pa.field("seq", pa.int64()))
+    for name, dtype in COLUMNS.items():
+        if dtype is TIME:
+            t = pa.timestamp("us", tz="UTC")
+        elif dtype == "category":
+            t = pa.dictionary(pa.int32(), pa.string())
+        elif dtype is STR or name == "raw":
+            t = pa.string()
+        elif dtype == "Int64":
+            t = pa.int64()
+        elif dtype == "boolean":
+            t = pa.bool_()
+        elif name == "args":
+            t = pa.list_(pa.string())
+        else:  # pragma: no cover - COLUMNS only has the dtypes above
+            raise AssertionError(name)
+        fields.append(pa.field(name, t))
+    return pa.schema(fields)
+
+
 def frame_to_table(df: pd.DataFrame, requests: list[dict] | None = None) -> pa.Table:
     """The event frame as an Arrow table (``seq`` a column), requests in the metadata."""
-    table = pa.Table.from_pandas(df.reset_index(), preserve_index=False)
+    table = pa.Table.from_pandas(df.reset_index(), schema=arrow_schema(), preserve_index=False)
     if requests is not None:
         meta = dict(table.schema.metadata or {})
         meta[REQUESTS_KEY] = orjson.dumps(requests, default=str)
@@ -175,7 +201,13 @@ def write_dataset(root: str | os.PathLike, df: pd.DataFrame,
         if col not in out.columns:
             raise ValueError(f"cannot partition by {col!r}: not a column of the event frame")
         out[col] = out[col].astype(object).where(out[col].notna(), "unknown").astype(str)
-    table = pa.Table.from_pandas(out, preserve_index=False)
+    extra = tuple(c for c in partition_by if c not in COLUMNS and c != "seq")
+    schema_all = arrow_schema(extra)
+    for col in partition_by:
+        if col not in extra:  # a frame column used as a partition key is written as text
+            i = schema_all.get_field_index(col)
+            schema_all = schema_all.set(i, pa.field(col, pa.string()))
+    table = pa.Table.from_pandas(out[schema_all.names], schema=schema_all, preserve_index=False)
     schema = pa.schema([(c, pa.string()) for c in partition_by])
     written: list[str] = []
     pds.write_dataset(

@@ -119,12 +119,15 @@ class EventStore:
     def append(self, event: dict, received_at: float) -> None:
         """Store one event (a dict as decoded from ARI JSON); the hot path of the whole log."""
         try:
-            self._append(event, received_at, _dumps(event).decode())
+            raw = _dumps(event).decode()
+        except TypeError:  # not JSON-serialisable (only possible for events made in Python)
+            raw = _dumps(event, default=repr).decode()
+        try:
+            self._append(event, received_at, raw)
         except TypeError:
-            # an unhashable value where a scalar was expected (a future event type, or a
-            # non-JSON object): keep every field, made hashable, rather than lose the event
-            clean = _sanitised(event)
-            self._append(clean, received_at, _dumps(clean, default=repr).decode())
+            # an unhashable value where a scalar was expected (a future event type): extract
+            # from a hashable copy; the raw JSON keeps the event exactly as it came
+            self._append(_sanitised(event), received_at, raw)
 
     def _append(self, event: dict, received_at: float, raw: str) -> None:
         # every code is computed before anything is appended, so an error half way through
