@@ -132,3 +132,25 @@ async def test_play_a_stored_recording_back(sim):
         assert finished["playback"]["state"] == "done"
         assert asyncio.get_running_loop().time() - started >= 3 / 50 * 0.9  # lasted ~3 simulated seconds
         await rest(session, sim, "DELETE", "/channels/pb")
+
+
+async def test_bridge_recording_uses_a_recorder_channel(sim):
+    async with aiohttp.ClientSession() as session, App(sim, session) as app:
+        for cid in ("b1", "b2"):
+            await rest(session, sim, "POST", "/channels", endpoint="Local/3000@ARI-test", app="hello", channelId=cid)
+        await app.wait_for("StasisStart", 2)
+        await rest(session, sim, "POST", "/bridges", type="mixing", bridgeId="conf")
+        await rest(session, sim, "POST", "/bridges/conf/addChannel", channel="b1,b2")
+        status, headers, _ = await rest(session, sim, "POST", "/bridges/conf/record", name="meeting", format="wav",
+                                        maxDurationSeconds="1")
+        assert status == 201
+        await app.wait_for("RecordingFinished")
+        peers = [e["value"] for e in app.events if e["type"] == "ChannelVarset" and e["variable"] == "BRIDGEPEER"
+                 and e["channel"]["id"] == "b1"]
+        assert any("Recorder/ARI-" in v for v in peers)  # the recorder joined ...
+        assert "Recorder/" not in peers[-1]                # ... and left
+        finished = next(e for e in app.events if e["type"] == "RecordingFinished")
+        assert finished["recording"]["target_uri"] == "bridge:conf" and finished["recording"]["duration"] == 1
+        for cid in ("b1", "b2"):
+            await rest(session, sim, "DELETE", f"/channels/{cid}")
+        await rest(session, sim, "DELETE", "/bridges/conf")

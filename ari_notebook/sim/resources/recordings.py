@@ -65,8 +65,36 @@ class Recordings:
             store.write(rec.name, rec.format, 0.0)  # the file exists (empty) while recording
         rec._append = append  # type: ignore[attr-defined]
         self.live[rec.name] = rec
+        self._recorder_joins(rec)
         # RecordingStarted follows the 201 (and a beep, when asked for one).
         rec.timer = self.ast.clock.call_later(beep_seconds if rec.beep else 0.0, lambda: self._begin(rec))
+
+    def _recorder_joins(self, rec: LiveRecording) -> None:
+        """A bridge is recorded by a ``Recorder/ARI-<seq>;2`` media channel that joins it, like
+        the ``Announcer`` of a bridge playback (BRIDGEPEER of the members changes)."""
+        scheme, _, target = rec.target_uri.partition(":")
+        bridge = self.ast.bridges.get(target) if scheme == "bridge" else None
+        if bridge is None or not hasattr(bridge, "extra_members"):
+            return
+        from ..bridging import refresh_bridgepeer
+        from ..telephony import device_state
+
+        rec._recorder = f"Recorder/ARI-{self.ast.channel_seq()};2"  # type: ignore[attr-defined]
+        bridge.extra_members.append(rec._recorder)  # type: ignore[attr-defined]
+        refresh_bridgepeer(self.ast, bridge)
+        device_state(self.ast, "Recorder/ARI", "INUSE")
+
+    def _recorder_leaves(self, rec: LiveRecording) -> None:
+        name = getattr(rec, "_recorder", None)
+        bridge = self.ast.bridges.get(rec.target_uri.partition(":")[2])
+        if name is None or bridge is None or name not in bridge.extra_members:
+            return
+        from ..bridging import refresh_bridgepeer
+        from ..telephony import device_state
+
+        bridge.extra_members.remove(name)
+        refresh_bridgepeer(self.ast, bridge)
+        device_state(self.ast, "Recorder/ARI", "UNKNOWN")
 
     def _begin(self, rec: LiveRecording) -> None:
         if self.live.get(rec.name) is not rec or rec.state != "queued":
@@ -100,6 +128,7 @@ class Recordings:
             self.store.delete(rec.name)
         else:
             self.store.write(rec.name, rec.format, seconds, append=getattr(rec, "_append", False))
+        self._recorder_leaves(rec)
         # Quirks: cancel is reported "done" (never "canceled"); a hang-up reports duration 0.
         rec.state = "done"
         rec.duration = 0 if target_gone else int(seconds)
