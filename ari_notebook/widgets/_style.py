@@ -66,3 +66,14 @@ def root(box: w.Box, name: str) -> w.Box:
     box.add_class("ari-root")
     box.add_class(f"ari-{name}")
     return box
+
+
+def close_children(box: w.Widget) -> None:
+    """Close every descendant of a composite (ipywidgets' ``close`` only closes the box itself,
+    leaving its children alive in the kernel and in the widget registry)."""
+    for child in list(getattr(box, "children", ()) or ()):
+        if getattr(child, "comm", None) is None:
+            continue
+        if isinstance(child, w.Box):
+            close_children(child)
+        child.close()

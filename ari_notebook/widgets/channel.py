@@ -12,7 +12,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from ._style import root, style_widget
+from ._style import close_children, root, style_widget
 from ._tasks import TaskRunner, current_loop, describe_error, error_html, ok_html, pending_html
 from .channel_model import ChannelState, enabled, state_html
 
@@ -34,9 +34,17 @@ def channel_json(channel: Any) -> dict:
     return {"id": str(getattr(channel, "id"))}
 
 
+def _row(label: str, items: list) -> w.HBox:
+    """One labelled group of controls; wraps instead of squeezing button captions."""
+    head = w.HTML(f"<span class='ari-muted'>{label}</span>", layout=w.Layout(width="62px", flex="0 0 auto"))
+    for item in items:
+        item.layout.flex = "0 0 auto"
+    return w.HBox([head] + items, layout=w.Layout(flex_flow="row wrap", align_items="center"))
+
+
 def _button(desc: str, action: str, *, icon: str = "", style: str = "", tip: str = "") -> w.Button:
     b = w.Button(description=desc, icon=icon, button_style=style, tooltip=tip or action,
-                 layout=w.Layout(width="auto", min_width="70px"))
+                 layout=w.Layout(width="auto"))
     b.add_class(f"ari-action-{action}")
     return b
 
@@ -66,26 +74,27 @@ class ChannelControls(w.VBox):
                                          layout=w.Layout(width="80px"))
         self.hangup_reason = w.Dropdown(options=HANGUP_REASONS, value="normal", layout=w.Layout(width="150px"))
         self.hangup_reason.add_class("ari-hangup-reason")
-        row1 = w.HBox([b("Answer", "answer", icon="phone", style="success"), b("Ring", "ring", icon="bell"),
-                       b("Stop ring", "ringStop", icon="bell-slash"), b("Hold", "hold", icon="pause"),
-                       b("Unhold", "unhold", icon="play"), b("Mute", "mute", icon="microphone-slash"),
-                       self.mute_direction, b("Unmute", "unmute", icon="microphone")])
-        row2 = w.HBox([b("MOH", "startMoh", icon="music"), b("Stop MOH", "stopMoh"),
-                       b("Silence", "startSilence", icon="volume-off"), b("Stop silence", "stopSilence"),
-                       b("Hang up", "hangup", icon="phone-slash", style="danger"), self.hangup_reason])
+        row1 = _row("Call", [b("Answer", "answer", icon="phone", style="success"), b("Ring", "ring", icon="bell"),
+                             b("Stop ring", "ringStop", icon="bell-slash"), b("Hold", "hold", icon="pause"),
+                             b("Unhold", "unhold", icon="play"),
+                             b("Hang up", "hangup", icon="phone-slash", style="danger"), self.hangup_reason])
+        row2 = _row("Audio", [b("Mute", "mute", icon="microphone-slash"), self.mute_direction,
+                              b("Unmute", "unmute", icon="microphone"), b("MOH", "startMoh", icon="music"),
+                              b("Stop MOH", "stopMoh"), b("Silence", "startSilence", icon="volume-off"),
+                              b("Stop silence", "stopSilence")])
         # media
         self.media = w.Combobox(value="sound:hello-world", options=[], ensure_option=False,
-                                placeholder="sound:… / tone:… / digits:…", layout=w.Layout(width="260px"))
+                                placeholder="sound:… / tone:… / digits:…", layout=w.Layout(width="230px"))
         self.media.add_class("ari-play-media")
         self.rec_name = w.Text(value=f"rec-{cid.replace(';', '-')}"[:60], placeholder="recording name",
-                               layout=w.Layout(width="180px"))
+                               layout=w.Layout(width="160px"))
         self.rec_format = w.Dropdown(options=["wav", "gsm", "ulaw", "alaw", "sln"], value="wav",
                                      layout=w.Layout(width="80px"))
         self.rec_max = w.BoundedIntText(value=10, min=0, max=86400, description="max s",
                                         layout=w.Layout(width="130px"), style={"description_width": "40px"})
-        row3 = w.HBox([self.media, b("Play", "play", icon="play-circle"),
+        row3 = _row("Play", [self.media, b("Play", "play", icon="play-circle"),
                        b("Stop playback", "stopPlayback", icon="stop")])
-        row4 = w.HBox([self.rec_name, self.rec_format, self.rec_max, b("Record", "record", icon="circle"),
+        row4 = _row("Record", [self.rec_name, self.rec_format, self.rec_max, b("Record", "record", icon="circle"),
                        b("Stop rec", "stopRecording", icon="stop-circle")])
         # DTMF pad
         keys = []
@@ -101,26 +110,26 @@ class ChannelControls(w.VBox):
         # variables, bridge, snoop
         self.var_name = w.Text(placeholder="variable", layout=w.Layout(width="150px"))
         self.var_value = w.Text(placeholder="value", layout=w.Layout(width="150px"))
-        self.bridge = w.Dropdown(options=[], layout=w.Layout(width="300px"))
+        self.bridge = w.Dropdown(options=[], layout=w.Layout(width="230px"))
         self.bridge.add_class("ari-bridge-choice")
         self.snoop_spy = w.Dropdown(options=["none", "both", "out", "in"], value="both", description="spy",
-                                    layout=w.Layout(width="130px"), style={"description_width": "30px"})
+                                    layout=w.Layout(width="120px"), style={"description_width": "initial"})
         self.snoop_whisper = w.Dropdown(options=["none", "both", "out", "in"], value="none",
                                         description="whisper", layout=w.Layout(width="150px"),
-                                        style={"description_width": "50px"})
+                                        style={"description_width": "initial"})
         apps = getattr(client, "apps", None)
         default_app = apps[0] if isinstance(apps, (list, tuple)) and apps else (apps if isinstance(apps, str) else "")
         self.snoop_app = w.Text(value=default_app or "hello", placeholder="app", layout=w.Layout(width="100px"))
         refresh_bridges = w.Button(icon="refresh", tooltip="reload bridges", layout=w.Layout(width="36px"))
         refresh_bridges.on_click(lambda _b: self.load_bridges())
-        row5 = w.HBox([self.var_name, self.var_value, b("Set variable", "setChannelVar", icon="pencil")])
-        row6 = w.HBox([self.bridge, refresh_bridges, b("Add to bridge", "addToBridge", icon="link"),
+        row5 = _row("Variable", [self.var_name, self.var_value, b("Set variable", "setChannelVar", icon="pencil")])
+        row6 = _row("Bridge", [self.bridge, refresh_bridges, b("Add to bridge", "addToBridge", icon="link"),
                        b("Remove from bridge", "removeFromBridge", icon="unlink")])
-        row7 = w.HBox([self.snoop_spy, self.snoop_whisper, self.snoop_app, b("Snoop", "snoop", icon="headphones")])
+        row7 = _row("Snoop", [self.snoop_spy, self.snoop_whisper, self.snoop_app, b("Snoop", "snoop", icon="headphones")])
         for action, btn in self.buttons.items():
             btn.on_click(lambda _b, a=action: self.run(a))
-        actions = w.VBox([row1, row2, row3, row4, row5, row6, row7])
-        body = w.HBox([w.VBox([self.card, pad], layout=w.Layout(width="340px")), actions])
+        actions = w.VBox([row1, row2, row3, row4, row5, row6, row7], layout=w.Layout(flex="1 1 auto"))
+        body = w.HBox([w.VBox([self.card, pad], layout=w.Layout(width="300px", flex="0 0 auto")), actions])
         super().__init__([style_widget(), body, self.status], **kwargs)
         root(self, "channel")
         self._render_pending = False
@@ -133,8 +142,9 @@ class ChannelControls(w.VBox):
             self.status.value = error_html("events are not running, so this card will not update by "
                                            "itself: call client.start(apps=...) first")
         self.render()
-        if len(channel_json(channel)) <= 1:
-            self.reload()
+        # a create/originate response predates the channel entering Stasis, and events that
+        # arrived before this widget existed are gone: ask the server where the channel is now
+        self.reload()
         self.load_bridges()
         self.load_sounds()
 
@@ -296,4 +306,5 @@ class ChannelControls(w.VBox):
         if self._handle is not None:
             self._handle.remove()
         self.runner.cancel_all()
+        close_children(self)
         super().close()

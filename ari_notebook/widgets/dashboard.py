@@ -12,7 +12,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from ._style import root, style_widget
+from ._style import close_children, root, style_widget
 from ._tasks import TaskRunner, Throttle, describe_error
 from .channel import ChannelControls
 from .dashboard_model import (BRIDGE_HEADER, CHANNEL_HEADER, LiveObjects, bridge_html, bridge_label,
@@ -177,4 +177,5 @@ class Dashboard(w.VBox):
         self.runner.cancel_all()
         if self.controls is not None:
             self.controls.close()
+        close_children(self)
         super().close()

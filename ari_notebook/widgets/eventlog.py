@@ -13,7 +13,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from ._style import root, style_widget
+from ._style import close_children, root, style_widget
 from ._tasks import TaskRunner, Throttle, describe_error, error_html, ok_html, pending_html
 from .eventlog_model import HEADER, Filters, counts_html, newest, row_label, type_options
 from .jsontree import json_tree
@@ -52,25 +52,27 @@ class EventLogView(w.VBox):
                                  layout=w.Layout(width="170px"), style={"description_width": "35px"})
         self.app_filter.add_class("ari-eventlog-app")
         self.pause_button = w.ToggleButton(value=False, description="Pause", icon="pause",
-                                           tooltip="Freeze the table (the log keeps recording)")
+                                           tooltip="Freeze the table (the log keeps recording)",
+                                           layout=w.Layout(width="90px"))
         self.pause_button.add_class("ari-eventlog-pause")
         self.recording = w.Checkbox(value=not bool(getattr(log, "paused", False)), description="record",
                                     indent=False, layout=w.Layout(width="80px"),
                                     tooltip="Untick to stop the log recording events (log.pause())")
         self.recording.add_class("ari-eventlog-recording")
-        self.clear_button = w.Button(description="Clear", icon="trash", tooltip="log.clear()")
+        self.clear_button = w.Button(description="Clear", icon="trash", tooltip="log.clear()",
+                                     layout=w.Layout(width="80px"))
         self.clear_button.add_class("ari-eventlog-clear")
         self.header = w.HTML(f"<pre class='ari-muted' style='margin:0'>{HEADER}</pre>")
-        self.table = w.Select(options=[], rows=min(rows, 16), layout=w.Layout(width="100%"))
+        self.table = w.Select(options=[], rows=min(rows, 16), layout=w.Layout(width="98%"))
         self.table.add_class("ari-rows")
         self.table.add_class("ari-eventlog-rows")
         self.detail = w.HTML("<div class='ari-muted'>Select an event to see its raw JSON.</div>")
         self.detail.add_class("ari-eventlog-detail")
         self.export_path = w.Text(value="events", description="Export to", layout=w.Layout(width="280px"),
                                   style={"description_width": "65px"})
-        self.export_csv = w.Button(description="CSV", icon="download")
+        self.export_csv = w.Button(description="CSV", icon="download", layout=w.Layout(width="80px"))
         self.export_csv.add_class("ari-eventlog-export-csv")
-        self.export_parquet = w.Button(description="Parquet", icon="download")
+        self.export_parquet = w.Button(description="Parquet", icon="download", layout=w.Layout(width="90px"))
         self.export_parquet.add_class("ari-eventlog-export-parquet")
         self.status = w.HTML()
         self.status.add_class("ari-eventlog-status")
@@ -85,7 +87,7 @@ class EventLogView(w.VBox):
         self.export_parquet.on_click(lambda _b: self.export("parquet"))
 
         bar = w.HBox([self.type_filter, self.obj_filter, self.app_filter, self.pause_button,
-                      self.recording, self.clear_button])
+                      self.recording, self.clear_button], layout=w.Layout(flex_flow="row wrap"))
         export = w.HBox([self.export_path, self.export_csv, self.export_parquet])
         super().__init__([style_widget(), self.counts, bar, self.header, self.table, self.detail,
                           export, self.status], **kwargs)
@@ -244,4 +246,5 @@ class EventLogView(w.VBox):
         if hasattr(self, "throttle"):
             self.throttle.stop()
             self.runner.cancel_all()
+        close_children(self)
         super().close()

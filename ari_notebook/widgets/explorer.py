@@ -13,7 +13,7 @@ from typing import Any
 import ipywidgets as w
 
 from .._errors import AriError, HttpError
-from ._style import root, style_widget
+from ._style import close_children, root, style_widget
 from ._tasks import TaskRunner, describe_error, pending_html
 from .explorer_model import (LIST_OPERATIONS, Outcome, ids_from_list, operation_html,
                              operation_options, outcome_html, resource_options, snippet_html)
@@ -242,4 +242,5 @@ class Explorer(w.VBox):
         for h in self._handles:
             h.remove()
         self.runner.cancel_all()
+        close_children(self)
         super().close()

@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 import ipywidgets as w
 
-from ._style import root, style_widget
+from ._style import close_children, root, style_widget
 from ._tasks import TaskRunner, describe_error, error_html, ok_html, pending_html
 from .channel import DTMF_KEYS
 
@@ -232,4 +232,5 @@ class Phone(w.VBox):
         self.runner.cancel_all()
         for c in self.cards:
             c.close()
+        close_children(self)
         super().close()

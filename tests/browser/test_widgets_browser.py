@@ -1,0 +1,130 @@
+"""The widgets in a real browser: JupyterLab 4 and Voila in headless Debian Chromium.
+
+One notebook starts the simulator inside the kernel, connects a client and shows the
+Explorer, a ChannelControls and an EventLogView. The test clicks like a person, then checks
+the DOM and the simulator (over its REST API, from outside the kernel). Screenshots go to
+``test-output/<test>/``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import urllib.error
+import urllib.request
+
+import pytest
+
+from .conftest import write_notebook
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
+
+CELLS = [
+    """from ari_notebook.sim import Simulator
+from ari_notebook.client import Client
+from ari_notebook.widgets import ChannelControls, EventLogView, Explorer
+sim = await Simulator.start(port=0, clock_speed=50.0)
+client = await Client.connect(sim.url, sim.username, sim.password)
+await client.start(apps="hello")
+chan = await client.channels.create(endpoint="PJSIP/alice", app="hello")
+print("SIM", sim.url, "CHANNEL", chan.id)""",
+    """explorer = Explorer(client)
+explorer.select("asterisk.ping")
+explorer""",
+    """ChannelControls(client, chan)""",
+    """EventLogView(client.log, rows=12)""",
+]
+
+
+def sim_channel_state(url: str, channel_id: str) -> str | None:
+    """The channel's state as the simulator reports it (None: no such channel)."""
+    req = urllib.request.Request(f"{url}/ari/channels/{channel_id}")
+    req.add_header("Authorization", "Basic " + base64.b64encode(b"asterisk:asterisk").decode())
+    try:
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            return json.loads(resp.read())["state"]
+    except urllib.error.HTTPError as exc:
+        if exc.code == 404:
+            return None
+        raise
+
+
+def text_of(page, selector: str) -> str:
+    return page.locator(selector).first.inner_text()
+
+
+def wait_text(page, selector: str, pattern: str, timeout: int = 30000) -> None:
+    page.wait_for_function(
+        """([sel, pat]) => { const el = document.querySelector(sel);
+                            return !!el && new RegExp(pat).test(el.textContent); }""",
+        arg=[selector, pattern], timeout=timeout)
+
+
+def sim_info(page) -> tuple[str, str]:
+    page.wait_for_function("() => /SIM http/.test(document.body.innerText)", timeout=60000)
+    m = re.search(r"SIM (http://127\.0\.0\.1:\d+) CHANNEL (\S+)", page.locator("body").inner_text())
+    assert m, "the setup cell did not print the simulator URL"
+    return m.group(1), m.group(2)
+
+
+def exercise(page, shots, prefix: str) -> None:
+    """The shared script: Explorer execute, Answer, Hangup, a row in the event log."""
+    page.wait_for_selector(".ari-explorer-execute", timeout=60000)
+    page.wait_for_selector(".ari-channel .ari-action-answer", timeout=60000)
+    page.wait_for_selector(".ari-eventlog-rows select", timeout=60000)
+    url, cid = sim_info(page)
+    page.screenshot(path=str(shots / f"{prefix}-0-loaded.png"), full_page=True)
+
+    # Explorer: execute asterisk.ping, see the response
+    assert "await client.asterisk.ping()" in text_of(page, ".ari-explorer-snippets")
+    page.click(".ari-explorer-execute button, button.ari-explorer-execute")
+    wait_text(page, ".ari-explorer-response", "pong")
+    assert "200" in text_of(page, ".ari-explorer-response .ari-status")
+    page.locator(".ari-explorer").first.screenshot(path=str(shots / f"{prefix}-1-explorer.png"))
+
+    # ChannelControls: Answer -> Up (DOM and simulator), then Hangup -> gone
+    assert text_of(page, ".ari-channel-state") == "Down"
+    assert sim_channel_state(url, cid) == "Down"
+    answer = page.locator("button.ari-action-answer")
+    assert answer.is_enabled()
+    answer.click()
+    wait_text(page, ".ari-channel-state", "^Up$")
+    assert sim_channel_state(url, cid) == "Up"
+    page.wait_for_function("() => document.querySelector('button.ari-action-answer').disabled")
+    wait_text(page, ".ari-channel-status", "channels.answer: 204")
+    page.locator(".ari-channel").first.screenshot(path=str(shots / f"{prefix}-2-answered.png"))
+
+    # a row for the state change appears in the EventLogView
+    page.wait_for_function(
+        """(cid) => [...document.querySelectorAll('.ari-eventlog-rows option')]
+                   .some(o => o.textContent.includes('ChannelStateChange'))""", arg=cid, timeout=30000)
+
+    page.click("button.ari-action-hangup")
+    wait_text(page, ".ari-channel-state", "^gone$")
+    assert sim_channel_state(url, cid) is None
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('.ari-eventlog-rows option')]
+                 .some(o => o.textContent.includes('ChannelDestroyed'))""", timeout=30000)
+    page.locator(".ari-channel").first.screenshot(path=str(shots / f"{prefix}-3-hungup.png"))
+    page.locator(".ari-eventlog").first.screenshot(path=str(shots / f"{prefix}-4-eventlog.png"))
+    page.screenshot(path=str(shots / f"{prefix}-5-page.png"), full_page=True)
+
+    # nothing spilled into a cell outside the widgets: no traceback anywhere on the page
+    assert "Traceback" not in page.locator("body").inner_text()
+
+
+def test_jupyterlab(lab_server, page, shots):
+    write_notebook(lab_server.notebooks, "widgets-lab.ipynb", CELLS)
+    page.goto(f"{lab_server.base}/lab/tree/widgets-lab.ipynb?reset&token={lab_server.token}")
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60000)
+    page.wait_for_selector("#jp-main-statusbar >> text=/Idle$/", timeout=60000)
+    page.click(".lm-MenuBar-itemLabel:text-matches('^Run$')")
+    page.click(".lm-Menu-item[data-command='runmenu:run-all']")
+    exercise(page, shots, "lab")
+
+
+def test_voila(voila_server, page, shots):
+    write_notebook(voila_server.notebooks, "widgets-voila.ipynb", CELLS)
+    page.goto(f"{voila_server.base}/voila/render/widgets-voila.ipynb?token={voila_server.token}")
+    exercise(page, shots, "voila")
