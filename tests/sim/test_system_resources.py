@@ -193,3 +193,9 @@ def test_user_events(sim):
         400, "Invalid event source URI scheme")
     assert err(sim("POST", "/events/user/e", {"application": "hello", "source": "channel:nosuch"})) == (
         422, "Event source was not found")
+
+
+def test_info_only_is_case_insensitive_and_ignores_unknown_sections(sim):
+    assert set(sim("GET", "/asterisk/info", {"only": "Build"}).body) == {"build"}
+    assert sim("GET", "/asterisk/info", {"only": "bogus"}).body == {}
+    assert any("Unrecognized info section 'bogus'" in text for _, _, text in sim.ast.log)

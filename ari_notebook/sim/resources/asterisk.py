@@ -131,9 +131,12 @@ def _state(ast: Any) -> AsteriskSystem:
               summary="Information about the Asterisk instance.", since=("12.0.0",))
 def get_info(ast, call):
     info = _state(ast).info()
-    only = [s.strip() for s in call.list("only") if s.strip()]
+    only = [s.strip().lower() for s in call.list("only") if s.strip()]
     if not only:
         return info
+    for section in only:
+        if section not in info:  # Asterisk ignores it (and says so in its log)
+            ast.write_log("WARNING", f"ari/resource_asterisk.c: Unrecognized info section '{section}'")
     return {key: value for key, value in info.items() if key in only}
 
 
