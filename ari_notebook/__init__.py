@@ -7,9 +7,19 @@ from ._errors import (
 )
 
 from .client import Client
-from .events import EventLog
 from .session import connect
 from . import jupyter as _jupyter  # noqa: E402,F401  installs the kernel shim for client.run()
+
+
+def __getattr__(name: str):
+    # EventLog pulls in pandas/pyarrow (~90 MB RSS, ~0.5 s): load it on first use only, so a
+    # script that only drives calls stays as light as aioari.
+    if name == "EventLog":
+        from .events import EventLog
+
+        globals()["EventLog"] = EventLog
+        return EventLog
+    raise AttributeError(f"module 'ari_notebook' has no attribute {name!r}")
 
 __version__ = "0.1.0"
 

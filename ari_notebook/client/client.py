@@ -8,6 +8,7 @@ caller's running loop (a notebook's, or ``asyncio.run``'s).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 import warnings
@@ -18,7 +19,7 @@ import orjson
 
 from .._errors import AriError, ConfigurationError, SpecError, TransportError, ValidationError
 from ..events.dispatch import Dispatcher, Handle, default_key
-from ..spec import Operation, PreparedRequest, Spec, parse_spec, prepare, resource_names
+from ..spec import Operation, PreparedRequest, Spec, parse_resource, prepare, resource_names
 from .objects import AriObject, Bridge, Channel, Endpoint, LiveRecording, Playback
 from .ops import BoundOperation, EventsNamespace, OperationCallable, ResourceNamespace
 from .restws import RestOverWebSocket
@@ -604,39 +605,64 @@ def _app_list(apps: str | Iterable[str]) -> list[str]:
     return names
 
 
+# Parsed specs by a digest of the exact bytes of the documents they came from: reconnecting to the same
+# server (a re-run notebook cell, a reconnecting script) skips parsing; any change re-parses.
+_SPEC_CACHE: dict[tuple, Spec] = {}
+_SPEC_CACHE_SIZE = 4
+
+
 async def _load_spec(http: HttpTransport) -> Spec:
     """resources.json and every declaration it lists, fetched concurrently."""
 
-    async def fetch(name: str, required: bool) -> Any:
+    async def fetch(name: str, required: bool) -> bytes | None:
         path = "/api-docs/resources.json" if name == "resources" else f"/api-docs/{name}.json"
         raw = await http.send("GET", path, None, None, operation="api-docs")
         if raw.status >= 400:
             if not required and raw.status == 404:
                 return None
             raise error_from(raw, "api-docs", "GET", "/ari" + path)
+        return raw.data if isinstance(raw.data, bytes) else (raw.data or "").encode()
+
+    def decode(name: str, data: bytes | None) -> Any:
         try:
-            return orjson.loads(raw.data or b"")
+            return orjson.loads(data or b"")
         except orjson.JSONDecodeError as exc:
-            raise SpecError(f"GET /ari{path} did not return JSON: {exc}") from exc
+            raise SpecError(f"GET /ari/api-docs/{name}.json did not return JSON: {exc}") from exc
 
     results = await asyncio.gather(fetch("resources", True), *(fetch(n, False) for n in _USUAL),
                                    return_exceptions=True)
-    listing = results[0]
-    if isinstance(listing, BaseException):
-        raise listing
+    if isinstance(results[0], BaseException):
+        raise results[0]
+    listing = decode("resources", results[0])
     names = resource_names(listing)
-    decls: dict[str, Any] = {}
+    raw_decls: dict[str, bytes] = {}
     for name, result in zip(_USUAL, results[1:]):
         if name in names:
             if isinstance(result, BaseException):
                 raise result
             if result is not None:
-                decls[name] = result
-    missing = [n for n in names if n not in decls]
+                raw_decls[name] = result
+    missing = [n for n in names if n not in raw_decls]
     if missing:
         fetched = await asyncio.gather(*(fetch(n, True) for n in missing))
-        decls.update(zip(missing, fetched))
-    return parse_spec(listing, decls)
+        raw_decls.update(zip(missing, fetched))
+    digest = hashlib.blake2b(results[0], digest_size=20)
+    for n in names:
+        digest.update(n.encode() + b"\0" + raw_decls[n])
+    key = (digest.digest(), tuple(names))
+    spec = _SPEC_CACHE.get(key)
+    if spec is None:
+        # one declaration at a time: its decoded dict is dropped before the next is decoded,
+        # which keeps the peak (and so the process RSS) low
+        resources = {}
+        for n in names:
+            resources[n] = parse_resource(n, decode(n, raw_decls.pop(n)))
+        spec = Spec.build(resources, api_version=str(listing.get("apiVersion", "")),
+                          swagger_version=str(listing.get("swaggerVersion", "1.1")))
+        if len(_SPEC_CACHE) >= _SPEC_CACHE_SIZE:
+            _SPEC_CACHE.pop(next(iter(_SPEC_CACHE)))
+        _SPEC_CACHE[key] = spec
+    return spec
 
 
 __all__ = ["AriResponse", "Client"]
