@@ -145,3 +145,16 @@ class MediaLibrary:
     def duration_of(self, uri: str, language: str = DEFAULT_LANGUAGE) -> float | None:
         """Seconds ``uri`` plays; ``math.inf`` for tones; None when it cannot play."""
         return self.plan(uri, language).duration
+
+
+_DEFAULT: MediaLibrary | None = None
+
+
+def duration_of(media_uri: str, language: str = DEFAULT_LANGUAGE) -> float | None:
+    """Seconds ``media_uri`` plays with the default catalogue (the traces' en/gsm prompts):
+    ``math.inf`` for tones, None when it cannot play. A running simulator uses its own
+    ``MediaLibrary`` (its configured languages, extra prompts and stored recordings)."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = MediaLibrary(SoundCatalogue())
+    return _DEFAULT.duration_of(media_uri, language)

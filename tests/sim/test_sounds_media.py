@@ -94,3 +94,12 @@ def test_every_spelled_prompt_exists(lib):
 def test_moh_default_class():
     files = moh_files()
     assert len(files) == 5 and all(s > 60 for s in files.values())
+
+
+def test_module_level_duration_of():
+    from ari_notebook.sim.media import duration_of
+
+    assert duration_of("sound:tt-monkeys") == pytest.approx(16.18)
+    assert duration_of("sound:hello-world", "fr") == pytest.approx(1.42)  # default catalogue: en only
+    assert duration_of("tone:busy") == math.inf
+    assert duration_of("bogus:x") is None
