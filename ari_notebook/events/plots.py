@@ -135,7 +135,7 @@ def timeline(log: "EventLog", channels: Iterable[str] | None = None, *, max_chan
         calls = calls[calls["channel_id"].isin(wanted)]
     truncated = max(0, len(calls) - max_channels)
     calls = calls.head(max_channels).reset_index(drop=True)
-    fig = _figure(width, 1.6 + 0.55 * max(1, len(calls)))
+    fig = _figure(width, 1.6 + 0.62 * max(1, len(calls)))
     ax = fig.add_subplot()
     if calls.empty:
         ax.text(0.5, 0.5, "no calls in this log", ha="center", va="center", transform=ax.transAxes)
@@ -163,7 +163,7 @@ def timeline(log: "EventLog", channels: Iterable[str] | None = None, *, max_chan
             ax.barh(y, max(x2 - x1, 0), left=x1, height=h, color=COLORS["up"], zorder=2)
         if pd.notna(row["stasis_start"]):
             s0, s1 = _num([row["stasis_start"], row["stasis_end"] if pd.notna(row["stasis_end"]) else end])
-            ax.plot([s0, s1], [y - h / 2 - 0.07] * 2, color=COLORS["stasis"], lw=2, solid_capstyle="butt", zorder=2)
+            ax.plot([s0, s1], [y + h / 2 + 0.07] * 2, color=COLORS["stasis"], lw=2, solid_capstyle="butt", zorder=2)
         if pd.notna(row["ended"]):
             ax.plot([x2], [y], marker="X", color=COLORS["hangup"], ms=9, zorder=4)
             why = row["cause_txt"] if isinstance(row["cause_txt"], str) else ""
@@ -188,16 +188,18 @@ def timeline(log: "EventLog", channels: Iterable[str] | None = None, *, max_chan
             stay = bridges[(bridges["bridge_id"] == p["target_id"]) & (bridges["entered"] <= t)
                            & (bridges["left"].isna() | (bridges["left"] >= t))]
             targets = [c for c in stay["channel_id"] if c in lanes]
+        px, pf = _num([t, p["finished"] if pd.notna(p["finished"]) else log_end])
         for cid in targets:
-            px = _num([t])[0]
-            ax.plot([px], [lanes[cid] + h / 2 + 0.08], marker=">", color=COLORS["playback"], ms=7, zorder=4)
+            y = lanes[cid] + h / 2 + 0.07
+            ax.plot([px, pf], [y, y], color=COLORS["playback"], lw=3, alpha=0.6, solid_capstyle="butt", zorder=3)
+            ax.plot([px], [y], marker=">", color=COLORS["playback"], ms=7, zorder=4)
     # DTMF marks with the digit
     for _, d in presses[presses["channel_id"].isin(lanes)].iterrows():
         dx = _num([d["time"]])[0]
         y = lanes[d["channel_id"]]
-        ax.plot([dx], [y - h / 2 - 0.02], marker="^", color=COLORS["dtmf"], ms=5, zorder=4)
-        ax.annotate(str(d["digit"]), (dx, y - h / 2 - 0.02), xytext=(0, -9), textcoords="offset points",
-                    ha="center", fontsize=7, color=COLORS["dtmf"], zorder=5)
+        ax.plot([dx], [y - h / 2 - 0.04], marker="v", color=COLORS["dtmf"], ms=5, zorder=4)
+        ax.annotate(str(d["digit"]), (dx, y - h / 2 - 0.04), xytext=(0, 3), textcoords="offset points",
+                    ha="center", va="bottom", fontsize=7.5, fontweight="bold", color=COLORS["dtmf"], zorder=5)
     for a, b in _gap_spans(df):
         ga, gb = _num([a, b])
         ax.axvspan(ga, gb, color=COLORS["gap"], alpha=0.15, zorder=1)
@@ -224,7 +226,7 @@ def timeline(log: "EventLog", channels: Iterable[str] | None = None, *, max_chan
                Patch(color=COLORS["bridge"], label="in bridge"),
                Line2D([], [], color=COLORS["stasis"], lw=2, label="in Stasis"),
                Line2D([], [], color=COLORS["playback"], marker=">", lw=0, label="playback"),
-               Line2D([], [], color=COLORS["dtmf"], marker="^", lw=0, label="DTMF"),
+               Line2D([], [], color=COLORS["dtmf"], marker="v", lw=0, label="DTMF digit"),
                Line2D([], [], color=COLORS["hangup"], marker="X", lw=0, label="hangup")]
     if _gap_spans(df):
         handles.append(Patch(color=COLORS["gap"], alpha=0.15, label="event stream gap"))
