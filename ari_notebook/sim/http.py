@@ -182,7 +182,7 @@ class EventSocket:
         self.apps = apps
         self.subscribe_all = subscribe_all
         self.user = user
-        self.queue: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self.queue: asyncio.Queue[Any] = asyncio.Queue()  # bytes, None (end) or a sim.faults action
         self.replaced: set[str] = set()
         self.deliver = self.sink  # one bound method, so the bus can tell this socket's sink apart
 
@@ -215,6 +215,12 @@ class EventSocket:
             item = await self.queue.get()
             if item is None or self.ws.closed:
                 return
+            if callable(item):  # a fault action queued by sim.faults: runs in order with events
+                try:
+                    await item(self.ws)
+                except (ConnectionError, RuntimeError):
+                    return
+                continue
             try:
                 await self.ws.send_frame(item, WSMsgType.TEXT)  # already UTF-8 JSON: no re-encode
             except (ConnectionError, RuntimeError):

@@ -25,6 +25,7 @@ from aiohttp import web
 from .._errors import ConfigurationError
 from .config import SimConfig, make_config
 from .core import Asterisk, Clock
+from .faults import Faults
 from .http import AriHttp
 from .routing import ROUTES
 
@@ -75,6 +76,7 @@ class Simulator:
         self.asterisk = Asterisk(clock=clock, config=config)
         self.spec = ROUTES.spec()
         self._http = AriHttp(self)
+        self.faults = Faults(self)  # fault injection (sim.faults.fail/delay/drop_websockets/...)
         self._runner: web.AppRunner | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._handle: asyncio.Handle | None = None
@@ -116,6 +118,7 @@ class Simulator:
         misconfigured = middleware(self.config, self._http.root)
         if misconfigured is not None:
             app.middlewares.append(misconfigured)
+        app.middlewares.append(self.faults.middleware())
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self._requested_port, reuse_address=True,
@@ -133,6 +136,7 @@ class Simulator:
         if self._stopped:
             return
         self._stopped = True
+        self.faults.clear()  # a stalled socket would otherwise hold the close handshake
         await self._http.close_sockets()
         self.asterisk.fire("shutdown")  # components release what they hold (recordings' temp folder)
         self.clock.on_schedule = None
@@ -141,6 +145,10 @@ class Simulator:
             self._handle = None
         if self._runner is not None:
             await self._runner.cleanup()
+
+    async def restart(self, *, keep_state: bool = True, down_for: float = 0.0) -> None:
+        """Fault injection: go away and come back on the same port (see ``faults.Faults.restart``)."""
+        await self.faults.restart(keep_state=keep_state, down_for=down_for)
 
     async def __aenter__(self) -> "Simulator":
         return self
