@@ -138,7 +138,7 @@ def load_config_file(path: Any) -> dict[str, Any]:
         read_only = true
         [dialplan.ARI-test]         # extensions.conf; priorities in list order
         1000 = ["NoOp()", "Answer()", "Stasis(hello)", "Hangup()"]
-        [endpoints]                 # simulated endpoints: online | offline | unknown
+        [endpoints]                 # simulated phones: online | offline | unknown | busy | noanswer
         "PJSIP/alice" = "online"
         [sounds]
         languages = ["en"]          # of en, fr, es
@@ -179,7 +179,9 @@ def _strings(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
 
 
-ENDPOINT_STATES = ("unknown", "offline", "online")
+# ARI's endpoint states, plus two behaviours of a simulated phone that is online but will not
+# take the call: "busy" (rejects it, cause 17) and "noanswer" (rings until the Dial times out).
+ENDPOINT_STATES = ("online", "offline", "unknown", "busy", "noanswer")
 
 
 def parse_endpoints(value: Any) -> dict[str, str]:

@@ -199,3 +199,15 @@ def test_info_only_is_case_insensitive_and_ignores_unknown_sections(sim):
     assert set(sim("GET", "/asterisk/info", {"only": "Build"}).body) == {"build"}
     assert sim("GET", "/asterisk/info", {"only": "bogus"}).body == {}
     assert any("Unrecognized info section 'bogus'" in text for _, _, text in sim.ast.log)
+
+
+def test_phone_behaviours_show_as_online_and_follow_set_state():
+    from ari_notebook.sim.resources.endpoints import Endpoints
+
+    b = Backend(endpoints={"PJSIP/alice": "busy", "PJSIP/bob": "noanswer", "PJSIP/carol": "offline"})
+    assert [e["state"] for e in b("GET", "/endpoints").body] == ["online", "online", "offline"]
+    b.ast.component(Endpoints).set_state("PJSIP/carol", "online")
+    assert b.ast.config.endpoints["PJSIP/carol"] == "online"  # the phones answer again
+    assert b("GET", "/endpoints/PJSIP/carol").body["state"] == "online"
+    with pytest.raises(ValueError):
+        b.ast.component(Endpoints).set_state("PJSIP/carol", "sleeping")

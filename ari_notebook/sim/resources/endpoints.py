@@ -15,6 +15,8 @@ from ..core import AriFailure, component
 from ..routing import ROUTES, body, path, query
 
 STATES = ("unknown", "offline", "online")
+# Simulated phone behaviours (config) that ARI shows as a registered, "online" endpoint.
+BEHAVIOURS = {"busy": "online", "noanswer": "online"}
 
 
 @dataclass
@@ -55,16 +57,20 @@ class Endpoints:
                 and (getattr(c, "device", "") == ep.name or c.name.startswith(prefix))]
 
     def json(self, ep: SimEndpoint) -> dict[str, Any]:
-        return {"technology": ep.technology, "resource": ep.resource, "state": ep.state,
-                "channel_ids": self.channel_ids(ep)}
+        return {"technology": ep.technology, "resource": ep.resource,
+                "state": BEHAVIOURS.get(ep.state, ep.state), "channel_ids": self.channel_ids(ep)}
 
     def set_state(self, name: str, state: str) -> None:
-        """Change an endpoint's state (a phone registers or goes away): EndpointStateChange to
-        apps subscribed to the endpoint or its technology."""
-        if state not in STATES:
-            raise ValueError(f"endpoint state must be one of {STATES}, got {state!r}")
+        """Change a phone's state (it registers, goes away, turns busy): EndpointStateChange to
+        apps subscribed to the endpoint or its technology. The phone behaves accordingly on
+        the next call (the config the telephony core reads is updated, copy-on-write)."""
+        if state not in STATES and state not in BEHAVIOURS:
+            raise ValueError(f"endpoint state must be one of {STATES + tuple(BEHAVIOURS)}, got {state!r}")
         ep = self.items[name]
         ep.state = state
+        config = self.ast.config
+        if config is not None and isinstance(getattr(config, "endpoints", None), dict):
+            config.endpoints = {**config.endpoints, name: state}
         self.ast.publish("EndpointStateChange", {"endpoint": self.json(ep)},
                          sources=(f"endpoint:{ep.name}", f"endpoint:{ep.technology}"))
 
