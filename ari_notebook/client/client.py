@@ -127,7 +127,7 @@ class Client:
                       transport: str = "http", apps: str | Iterable[str] | None = None,
                       subscribe_all: bool = False, timeout: float | None = 30.0,
                       heartbeat: float | None = 20.0, reconnect_base: float = 0.5,
-                      reconnect_max: float = 30.0) -> "Client":
+                      reconnect_max: float = 30.0, retries: int = 0) -> "Client":
         """Load the server's api-docs and return a ready client.
 
         ``url`` is the root (``http://host:8088``; ``/ari`` is accepted too). Credentials go in
@@ -135,14 +135,15 @@ class Client:
         path or an ``ssl.SSLContext``; ``verify=False`` switches verification off (with a warning).
         ``transport="websocket"`` sends operations as RESTRequest messages where the server
         supports it (else HTTP, with a warning). ``apps=`` also starts the events reader,
-        concurrently with the spec load.
+        concurrently with the spec load. ``retries=N`` repeats a GET (never anything else) up
+        to N times after a transport error or a 502/503/504, with exponential backoff.
         """
         if transport not in ("http", "websocket"):
             raise ConfigurationError(f"transport must be 'http' or 'websocket', got {transport!r}")
         server = parse_server_url(url)
         creds = Credentials.resolve(username, password, api_key, server.url_username, server.url_password)
         ssl_value = ssl_setting(server.secure, ssl, verify)
-        http = HttpTransport(server.ari, creds, ssl_value, timeout=timeout)
+        http = HttpTransport(server.ari, creds, ssl_value, timeout=timeout, retries=retries)
         try:
             spec = await _load_spec(http)
             self = cls(server, creds, spec, http, ssl=ssl_value, heartbeat=heartbeat,
@@ -451,7 +452,10 @@ class Client:
                 return None
         scope = (model,) if only_id is None else (model, only_id)
         name = getattr(callback, "__qualname__", None) or type(callback).__name__
-        return self._dispatcher.on(event_type, handler, key=key, scope=scope, name=name)
+        # the key comes from the user's callback, never from the wrapper (all wrappers share a
+        # qualname): a lambda without key= stacks, a named function replaces
+        return self._dispatcher.on(event_type, handler, key=key, scope=scope, name=name,
+                                   unique=key is None)
 
     def on_channel_event(self, event_type: str, callback: Callable, *, key: Any = None) -> Handle:
         """``callback(channel, event)`` for events of ``event_type`` that carry a channel."""

@@ -120,17 +120,20 @@ class Dispatcher:
 
     # ------------------------------------------------------------------ registration
     def on(self, event_type: str, callback: Callable[[dict], Any], *, key: Any = None,
-           scope: Any = "event", name: str | None = None) -> Handle:
+           scope: Any = "event", name: str | None = None, unique: bool = False) -> Handle:
         """Call ``callback(event)`` for every event of ``event_type`` (``'*'``: every event).
 
         ``key`` identifies the registration within ``scope``: registering the same key again
-        replaces the previous callback. Defaults to ``default_key(callback)``.
+        replaces the previous callback. Defaults to ``default_key(callback)``; ``unique=True``
+        means this registration never replaces and is never replaced (internal wrappers).
         """
         if not callable(callback):
             raise TypeError(f"callback must be callable, got {type(callback).__name__}")
         if not isinstance(event_type, str) or not event_type:
             raise TypeError("event_type must be a non-empty string (or '*')")
-        if key is None:
+        if unique:
+            key = None
+        elif key is None:
             key = default_key(callback)
         full_key = None if key is None else (scope, event_type, key)
         entry = _Entry(event_type, callback, full_key, name or callback_name(callback))

@@ -95,6 +95,19 @@ async def test_rerunning_registration_replaces(client, fake_ari):
     assert calls == ["c9"]
 
 
+async def test_typed_lambdas_stack_and_keys_replace(client):
+    calls = []
+    client.on_channel_event("StasisStart", lambda ch, ev: calls.append("a"))
+    client.on_channel_event("StasisStart", lambda ch, ev: calls.append("b"))
+    client.on_bridge_event("BridgeCreated", lambda br, ev: calls.append("bridge"))
+    client.on_channel_event("StasisEnd", lambda ch, ev: calls.append("k1"), key="end")
+    client.on_channel_event("StasisEnd", lambda ch, ev: calls.append("k2"), key="end")
+    client.dispatch(_stasis_start("c"))
+    client.dispatch({"type": "StasisEnd", "channel": {"id": "c"}})
+    client.dispatch({"type": "BridgeCreated", "bridge": {"id": "b"}})
+    assert calls == ["a", "b", "k2", "bridge"]
+
+
 async def test_failing_handler_does_not_stop_the_reader(client, fake_ari):
     good = []
     client.on_event("StasisStart", lambda ev: 1 / 0)
