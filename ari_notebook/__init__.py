@@ -19,6 +19,11 @@ def __getattr__(name: str):
 
         globals()["EventLog"] = EventLog
         return EventLog
+    if name == "Simulator":  # the embedded ARI simulator (ari_notebook.sim), loaded on first use
+        from .sim import Simulator
+
+        globals()["Simulator"] = Simulator
+        return Simulator
     raise AttributeError(f"module 'ari_notebook' has no attribute {name!r}")
 
 __version__ = "0.1.0"
@@ -26,6 +31,6 @@ __version__ = "0.1.0"
 __all__ = [
     "AriError", "AriTimeout", "BadRequest", "Client", "ConfigurationError", "Conflict", "EventLog", "EventStreamError",
     "Forbidden", "HttpError", "MethodNotAllowed", "NotFound", "PreconditionFailed",
-    "ServerError", "SpecError", "TransportError", "Unauthorized", "UnprocessableEntity",
+    "ServerError", "Simulator", "SpecError", "TransportError", "Unauthorized", "UnprocessableEntity",
     "ValidationError", "__version__", "connect",
 ]
