@@ -51,7 +51,7 @@ class FakeAri:
             self._new_channel(f"seed-{i}", "Up")
 
     # ------------------------------------------------------------------ lifecycle
-    async def start(self, port: int = 0) -> "FakeAri":
+    async def start(self, port: int = 0, ssl_context=None) -> "FakeAri":
         app = web.Application(middlewares=[self._auth])
         r = app.router
         r.add_get("/ari/api-docs/{name}", self.api_docs)
@@ -72,14 +72,15 @@ class FakeAri:
         r.add_get("/ari/sounds/{id}", self.sound)
         self.runner = web.AppRunner(app, handle_signals=False)
         await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", port)
+        self.scheme = "https" if ssl_context is not None else "http"
+        site = web.TCPSite(self.runner, "127.0.0.1", port, ssl_context=ssl_context)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]
         return self
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{getattr(self, 'scheme', 'http')}://127.0.0.1:{self.port}"
 
     async def stop(self) -> None:
         await self.drop()
