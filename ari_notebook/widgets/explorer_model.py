@@ -85,12 +85,28 @@ def outcome_html(o: Outcome) -> str:
             parts.append("<div class='ari-muted'>(empty body)</div>")
     elif isinstance(o.body, (dict, list)):
         parts.append(json_tree(o.body))
+    elif isinstance(o.body, (bytes, bytearray)):
+        parts.append(binary_html(bytes(o.body), o.headers))
     else:
         text = o.body.decode("utf-8", "replace") if isinstance(o.body, bytes) else str(o.body)
         if len(text) > 4000:
             text = text[:4000] + "…"
         parts.append(f"<pre class='ari-snippet'>{esc(text)}</pre>")
     return "".join(parts)
+
+
+def binary_html(data: bytes, headers: dict) -> str:
+    """A binary body (a stored recording): its size and type, and a player when it is audio."""
+    ctype = headers.get("Content-Type") or headers.get("content-type") or "application/octet-stream"
+    head = f"<div class='ari-muted'>binary body: {len(data)} bytes, {html.escape(ctype)}</div>"
+    is_audio = ctype.startswith("audio/") or data[:4] == b"RIFF"
+    if is_audio and len(data) <= 2_000_000:
+        import base64
+
+        mime = ctype if ctype.startswith("audio/") else "audio/wav"
+        src = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+        head += f'<audio controls src="{src}"></audio>'
+    return head
 
 
 def snippet_html(python: str | None, curl: str | None, problem: str | None = None) -> str:

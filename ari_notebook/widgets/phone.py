@@ -93,9 +93,9 @@ class Handset:
             line += f"<div class='ari-muted'>channel <code>{esc(self.channel_id)}</code></div>"
         if self.hearing:
             words = ", ".join(sound_words(u) for u in self.hearing.values())
-            line += f"<div class='ari-hears'>🔊 hears: “{esc(words)}”</div>"
+            line += f"<div class='ari-hears'>hears: “{esc(words)}”</div>"
         elif live:
-            line += "<div class='ari-hears ari-muted'>🔇 silence</div>"
+            line += "<div class='ari-hears ari-muted'>hears: silence</div>"
         if self.heard and not self.hearing:
             line += (f"<div class='ari-muted'>heard: {esc(', '.join(sound_words(u) for u in self.heard))}"
                      "</div>")
@@ -117,7 +117,7 @@ class _PhoneCard(w.VBox):
         self.dial = w.Button(description="Call", icon="phone", button_style="success", layout=w.Layout(width="80px"))
         self.dial.add_class("ari-phone-call")
         self.hang = w.Button(description="Hang up", icon="phone-slash", button_style="danger",
-                             layout=w.Layout(width="90px"))
+                             layout=w.Layout(width="auto"))
         self.hang.add_class("ari-phone-hangup")
         self.keypad = []
         for d in DTMF_KEYS:
@@ -204,7 +204,8 @@ class Phone(w.VBox):
         self.client = client
         self.context = context
         self.runner = TaskRunner()
-        names = list(endpoints or getattr(sim, "phone_endpoints", None) or DEFAULT_ENDPOINTS)
+        config = getattr(sim, "config", None)
+        names = list(endpoints or getattr(config, "endpoints", None) or DEFAULT_ENDPOINTS)
         self.cards = [_PhoneCard(self, Handset(e)) for e in names]
         super().__init__([style_widget(), w.HBox(self.cards, layout=w.Layout(flex_flow="row wrap"))], **kwargs)
         root(self, "phone")

@@ -34,6 +34,9 @@ explorer.select("asterisk.ping")
 explorer""",
     """ChannelControls(client, chan)""",
     """EventLogView(client.log, rows=12)""",
+    """from ari_notebook.widgets import Dashboard, Phone
+Dashboard(client)""",
+    """Phone(sim, client)""",
 ]
 
 
@@ -95,6 +98,13 @@ def exercise(page, shots, prefix: str) -> None:
     wait_text(page, ".ari-channel-status", "channels.answer: 204")
     page.locator(".ari-channel").first.screenshot(path=str(shots / f"{prefix}-2-answered.png"))
 
+    # the Dashboard lists the channel (kept from events) with its new state
+    page.wait_for_function(
+        """(cid) => [...document.querySelectorAll('.ari-dashboard-channels option')]
+                   .some(o => o.textContent.includes(cid) && o.textContent.startsWith('Up'))""",
+        arg=cid, timeout=30000)
+    page.locator(".ari-dashboard").first.screenshot(path=str(shots / f"{prefix}-2b-dashboard.png"))
+
     # a row for the state change appears in the EventLogView
     page.wait_for_function(
         """(cid) => [...document.querySelectorAll('.ari-eventlog-rows option')]
@@ -109,6 +119,14 @@ def exercise(page, shots, prefix: str) -> None:
     page.locator(".ari-channel").first.screenshot(path=str(shots / f"{prefix}-3-hungup.png"))
     page.locator(".ari-eventlog").first.screenshot(path=str(shots / f"{prefix}-4-eventlog.png"))
     page.screenshot(path=str(shots / f"{prefix}-5-page.png"), full_page=True)
+
+    # the Phone: bob dials 1000 (Stasis(hello)); the dashboard sees his channel
+    page.click(".ari-phone-pjsip-bob button.ari-phone-call")
+    wait_text(page, ".ari-phone-pjsip-bob .ari-phone-state", "^Up$|^Ring")
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('.ari-dashboard-channels option')]
+                 .some(o => o.textContent.includes('PJSIP/bob'))""", timeout=30000)
+    page.locator(".ari-phone").first.screenshot(path=str(shots / f"{prefix}-6-phone.png"))
 
     # nothing spilled into a cell outside the widgets: no traceback anywhere on the page
     assert "Traceback" not in page.locator("body").inner_text()

@@ -158,3 +158,10 @@ def test_ids_from_list():
     assert ids_from_list("endpoint", [{"technology": "PJSIP", "resource": "alice"}]) == ["PJSIP/alice"]
     assert ids_from_list("recording", [{"name": "r1", "format": "wav"}]) == ["r1"]
     assert ids_from_list("bridge", {"oops": 1}) == []
+
+
+def test_binary_body_gets_a_player():
+    wav = b"RIFF" + b"\0" * 40
+    out = outcome_html(Outcome("recordings.getStoredFile", "GET", "/recordings/stored/r/file", status=200,
+                               elapsed_ms=1.0, body=wav, headers={"Content-Type": "audio/wav"}))
+    assert "44 bytes" in out and '<audio controls src="data:audio/wav;base64,' in out

@@ -249,3 +249,56 @@ async def test_workbench_tabs(client):
         for child in tabs.children:
             child.close()
         tabs.close()
+
+
+async def test_channel_controls_dtmf_bridge_snoop_mute_moh(client):
+    a = await incoming(client, "PJSIP/alice")
+    b = await incoming(client, "PJSIP/bob")
+    bridge = await client.bridges.create(type="mixing", name="cc-test")
+    cc = ChannelControls(client, a)
+    try:
+        await cc.idle()
+        await until(lambda: not cc.buttons["answer"].disabled)
+        cc.buttons["answer"].click()
+        await cc.idle()
+        await until(lambda: cc.model.state == "Up")
+
+        cc.mute_direction.value = "in"
+        cc.buttons["mute"].click()
+        await cc.idle()
+        assert not cc.buttons["unmute"].disabled and "muted in" in cc.card.value
+        cc.buttons["startMoh"].click()
+        await cc.idle()
+        assert cc.buttons["startMoh"].disabled and not cc.buttons["stopMoh"].disabled
+        cc.buttons["stopMoh"].click()
+        await cc.idle()
+        assert not cc.buttons["startMoh"].disabled
+
+        cc.dtmf_keys[0].click()  # "1"
+        await cc.idle()
+        assert "channels.sendDTMF: 204" in cc.status.value
+
+        cc.load_bridges()
+        await cc.idle()
+        assert bridge.id in [v for _, v in cc.bridge.options]
+        cc.bridge.value = bridge.id
+        cc.buttons["addToBridge"].click()
+        await cc.idle()
+        await until(lambda: cc.model.bridge_id == bridge.id)
+        assert a.id in (await client.bridges.get(bridgeId=bridge.id)).channels
+        assert not cc.buttons["removeFromBridge"].disabled and cc.buttons["addToBridge"].disabled
+        cc.buttons["removeFromBridge"].click()
+        await cc.idle()
+        await until(lambda: cc.model.bridge_id is None)
+        assert a.id not in (await client.bridges.get(bridgeId=bridge.id)).channels
+
+        cc.buttons["snoop"].click()
+        await cc.idle()
+        assert "channels.snoopChannel: 200" in cc.status.value and "Snoop/" in cc.status.value
+    finally:
+        cc.close()
+        for ch in (a, b):
+            try:
+                await client.channels.hangup(channelId=ch.id)
+            except Exception:
+                pass
