@@ -46,3 +46,13 @@ def test_script_writes_the_table(tmp_path, traces_dir, capsys):
     for name in gaps:
         assert f"| `{name}` |" in text and "gap: " in text
     assert "0 differences" in capsys.readouterr().out
+
+
+def test_docs_table_is_current(mine):
+    """docs/simulator-operations.md is generated; regenerate it with
+    ``python -m ari_notebook.sim.coverage`` after changing a route."""
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "simulator-operations.md"
+    spec, gaps = mine
+    assert doc.read_text() == table(spec, gaps) + "\n", "run: python -m ari_notebook.sim.coverage"
