@@ -191,6 +191,7 @@ def create(ast: Asterisk, *, endpoint: str, app: str, app_args: list[str] | None
     else:
         one, two = phone_channel(ast, resource, channel_id=channel_id), None
         one.dialstring = resource
+        one.dial_target = (resource, "")
     _apply_variables(ast, one, variables or {})
     args = list(app_args or [])
 

@@ -206,7 +206,25 @@ def test_variables_functions_and_errors():
     assert b("GET", "/channels/v1/variables", {"variables": "A,B"}).body == {"variables": {"A": "1", "B": "2"}}
     assert b("GET", "/channels/v1/variable", {"variable": "NOPE"}).body == {"message": "Provided variable was not found"}
     assert b("GET", "/channels/v1/variable").body == {"message": "Variable name is required"}
-    assert b("GET", "/channels/v1/rtp_statistics").status == 404
+    assert b("GET", "/channels/v1/rtp_statistics").body == {"message": "Unsupported channel type"}  # Local
+    assert b("GET", "/channels/nosuch/variable", {"variable": "X"}).body == {"message": "Provided channel was not found"}
+
+
+def test_created_channel_is_dialled_once_and_refuses_media_control_until_then():
+    b = Backend()
+    events = b.app()
+    reply = b("POST", "/channels/create", {"endpoint": "Local/3000@ARI-test", "app": "hello", "channelId": "cr"})
+    assert reply.status == 200 and reply.body["dialplan"]["app_name"] == ""
+    b.advance(0)
+    assert types(events, "cr") == ["ChannelDialplan", "ChannelVarset", "StasisStart"]
+    assert b("POST", "/channels/cr/answer").body == {"message": "Channel in invalid state"}  # Down: 412
+    assert b("POST", "/channels/cr/dial", {"timeout": "10"}).status == 204
+    b.advance(0)
+    assert types(events, "cr")[-3:] == ["Dial", "ChannelStateChange", "Dial"]
+    assert b("POST", "/channels/cr/dial").body == {"message": "Channel is not in the 'Down' state"}
+    originate(b, channelId="plain")
+    b.advance(1)
+    assert b("POST", "/channels/plain/dial").status == 409
 
 
 def test_external_media_creates_a_channel_in_stasis():
@@ -218,7 +236,10 @@ def test_external_media_creates_a_channel_in_stasis():
     assert reply.body["channelvars"]["UNICASTRTP_LOCAL_ADDRESS"] == "127.0.0.1"
     b.advance(0)
     assert "StasisStart" in types(events, "em1")
-    assert b("POST", "/channels/externalMedia", {"app": "hello", "format": "ulaw"}).status == 400
+    assert b("POST", "/channels/externalMedia", {"app": "hello", "format": "ulaw"}).body == {
+        "message": "external_host cannot be empty"}
+    assert b("POST", "/channels/externalMedia", {"app": "hello", "format": "ulaw", "external_host": "nohost"}).body == {
+        "message": "external_host must be <host>:<port>"}
 
 
 def test_playback_pause_forward_restart_move_the_end_in_simulated_time():

@@ -40,9 +40,33 @@ def _in_stasis(ast: Asterisk, call: Call) -> Channel:
     return ast.stasis_channel(call.path["channelId"])
 
 
+def _controllable(ast: Asterisk, call: Call) -> Channel:
+    """In Stasis and not an unanswered outbound channel (Down/Rsrved/Ringing answer 412)."""
+    chan = _in_stasis(ast, call)
+    if chan.state in ("Down", "Rsrved", "Ringing"):
+        raise AriFailure(412, "Channel in invalid state")
+    return chan
+
+
+KNOWN_FORMATS = {"ulaw", "alaw", "gsm", "g722", "g729", "g726", "ilbc", "lpc10", "speex", "speex16", "speex32",
+                 "opus", "slin", "slin12", "slin16", "slin24", "slin32", "slin44", "slin48", "slin96", "slin192",
+                 "adpcm", "h263", "h264", "vp8", "vp9", "siren7", "siren14", "testlaw", "t140"}
+
+
+def _check_formats(ast: Asterisk, call: Call) -> None:
+    if call.text("originator") and call.text("formats"):
+        raise AriFailure(400, "Originator and formats can't both be specified")
+    if call.text("originator") and call.text("originator") not in ast.channels:
+        raise AriFailure(400, "Provided originator channel was not found")
+    for name in filter(None, (f.strip() for f in call.text("formats").split(","))):
+        if name not in KNOWN_FORMATS:
+            raise AriFailure(400, f"Provided format ({name}) was not found")
+
+
 def _originate(ast: Asterisk, call: Call, channel_id: str | None) -> dict:
     if not call.text("endpoint"):
         raise AriFailure(400, "Endpoint must be specified")
+    _check_formats(ast, call)
     app = call.text("app")
     chan = phones.originate(
         ast, endpoint=call.text("endpoint"), app=app,
@@ -82,6 +106,7 @@ def originate(ast: Asterisk, call: Call) -> Any:
               summary="Create a channel in a Stasis application without dialling it.",
               missing={"endpoint": "Endpoint must be specified"})
 def create(ast: Asterisk, call: Call) -> Any:
+    _check_formats(ast, call)
     args = call.text("appArgs").split(",") if call.text("appArgs") else []
     chan = phones.create(ast, endpoint=call.text("endpoint"), app=call.text("app"), app_args=args,
                          channel_id=call.text("channelId") or None, other_id=call.text("otherChannelId") or None,
@@ -112,19 +137,21 @@ def originate_with_id(ast: Asterisk, call: Call) -> Any:
                             values=("normal", "busy", "congestion", "no_answer", "timeout", "rejected",
                                     "unallocated", "normal_unspecified", "number_incomplete", "codec_mismatch",
                                     "interworking", "failure", "answered_elsewhere"))],
-              errors={400: "Invalid reason for hangup provided", 404: "Channel not found"},
+              errors={400: "Invalid reason for hangup reason provided", 404: "Channel not found"},
               summary="Delete (i.e. hangup) a channel.")
 def hangup(ast: Asterisk, call: Call) -> Any:
     chan = ast.channel(call.path["channelId"])
-    if call.has("reason_code") and call.has("reason"):
+    if call.text("reason_code") and call.text("reason"):
         raise AriFailure(400, "The reason and reason_code can't both be specified")
     cause = 16
     if call.text("reason_code"):
+        if not call.text("reason_code").strip().lstrip("+-").isdigit():
+            raise AriFailure(400, "Invalid reason for hangup reason code provided")
         cause = call.int("reason_code", 16)
     elif call.text("reason"):
         reason = call.text("reason")
         if reason not in tel.HANGUP_REASONS:
-            raise AriFailure(400, "Invalid reason for hangup provided")
+            raise AriFailure(400, "Invalid reason for hangup reason provided")
         cause = tel.HANGUP_REASONS[reason]
     tel.hangup(ast, chan, cause, soft=True)
     return None
@@ -139,15 +166,26 @@ def hangup(ast: Asterisk, call: Call) -> Any:
 def continue_in_dialplan(ast: Asterisk, call: Call) -> Any:
     from ..dialplan import Runner
 
-    chan = _in_stasis(ast, call)
-    context = call.text("context") or chan.context
-    exten = call.text("extension") or chan.exten
-    if call.has("priority"):
-        priority = call.int("priority", 1)
-    elif call.text("context") or call.text("extension"):
-        priority = 1
+    chan = _controllable(ast, call)
+    if call.text("context"):
+        context, exten = call.text("context"), call.text("extension") or "s"
     else:
-        priority = chan.priority + 1
+        context, exten = chan.context, call.text("extension") or chan.exten
+    label = call.text("label")
+    if label:
+        if not label.strip().lstrip("+-").isdigit():
+            ast.write_log("ERROR", f"resource_channels.c: Requested label: {label} can not be found in "
+                                   f"context: {context}")
+            raise AriFailure(404, "Requested label can not be found")  # labels are not simulated
+        priority = call.int("label", 0)
+        if priority == 0:
+            raise AriFailure(400, "Requested priority is illegal")
+    elif call.int("priority", 0):
+        priority = call.int("priority", 1)
+    elif not call.text("context") and not call.text("extension"):
+        priority = chan.priority + 1  # no location given: the next priority
+    else:
+        priority = 1
     runner = chan.runner
     tel.leave_stasis(ast, chan)
 
@@ -177,13 +215,19 @@ def move(ast: Asterisk, call: Call) -> Any:
               errors={400: "Endpoint parameter not provided", 404: "Channel or endpoint not found",
                       409: "Channel not in a Stasis application", 422: "Endpoint is not the same type as the channel",
                       412: "Channel in invalid state"}, since=("13.3.0",),
-              summary="Redirect the channel to a different location.")
+              summary="Redirect the channel to a different location.",
+              missing={"endpoint": "Required parameter 'endpoint' not provided."})
 def redirect(ast: Asterisk, call: Call) -> Any:
-    chan = _in_stasis(ast, call)
-    tech = call.text("endpoint").partition("/")[0]
-    if chan.tech != "Local" and tech.upper() != chan.tech.upper():
-        raise AriFailure(422, "Endpoint technology must match channel technology")
-    return None  # a Local channel accepts and nothing visible happens (as in the traces)
+    chan = _controllable(ast, call)
+    endpoint = call.text("endpoint")
+    tech, sep, resource = endpoint.partition("/")
+    if not sep or not tech:
+        raise AriFailure(422, f"Endpoint parameter '{endpoint}' does not contain tech/resource")
+    if not resource:
+        raise AriFailure(422, f"No resource provided in endpoint parameter '{endpoint}'")
+    if tech.lower() != chan.tech.lower():
+        raise AriFailure(422, f"Endpoint technology '{tech}' does not match channel technology '{chan.tech}'")
+    return None  # accepted; a Local channel shows no visible effect (as in the traces)
 
 
 def _simple(nickname: str, method: str, suffix: str, summary: str, extra: list | None = None):
@@ -193,23 +237,23 @@ def _simple(nickname: str, method: str, suffix: str, summary: str, extra: list |
 
 @_simple("answer", "POST", "/answer", "Answer a channel.")
 def answer(ast: Asterisk, call: Call) -> Any:
-    chan = _in_stasis(ast, call)
+    chan = _controllable(ast, call)
     tel.answer(ast, chan)
 
 
 @_simple("ring", "POST", "/ring", "Indicate ringing to a channel.")
 def ring(ast: Asterisk, call: Call) -> Any:
-    _in_stasis(ast, call).ringing = True
+    _controllable(ast, call).ringing = True
 
 
 @_simple("ringStop", "DELETE", "/ring", "Stop ringing indication on a channel if locally generated.")
 def ring_stop(ast: Asterisk, call: Call) -> Any:
-    _in_stasis(ast, call).ringing = False
+    _controllable(ast, call).ringing = False
 
 
 @_simple("progress", "POST", "/progress", "Indicate progress to a channel.")
 def progress(ast: Asterisk, call: Call) -> Any:
-    _in_stasis(ast, call)
+    _controllable(ast, call)
 
 
 @ROUTES.route(R, "POST", "/channels/{channelId}/dtmf", "sendDTMF", "void",
@@ -220,7 +264,7 @@ def progress(ast: Asterisk, call: Call) -> Any:
                       query("after", "Milliseconds to wait after sending", type="int", default=0)],
               errors={400: "DTMF is required", **_STATE_ERRORS}, summary="Send provided DTMF to a given channel.")
 def send_dtmf(ast: Asterisk, call: Call) -> Any:
-    chan = _in_stasis(ast, call)
+    chan = _controllable(ast, call)
     digits = call.text("dtmf")
     if not digits:
         raise AriFailure(400, "DTMF is required")
@@ -233,7 +277,7 @@ _DIRECTION = query("direction", "Which direction to mute", default="both", value
 
 @_simple("mute", "POST", "/mute", "Mute a channel.", [_DIRECTION])
 def mute(ast: Asterisk, call: Call) -> Any:
-    chan = _in_stasis(ast, call)
+    chan = _controllable(ast, call)
     direction = call.text("direction", "both") or "both"
     if direction not in ("both", "in", "out"):
         raise AriFailure(400, "Invalid direction specified")
@@ -242,7 +286,7 @@ def mute(ast: Asterisk, call: Call) -> Any:
 
 @_simple("unmute", "DELETE", "/mute", "Unmute a channel.", [_DIRECTION])
 def unmute(ast: Asterisk, call: Call) -> Any:
-    chan = _in_stasis(ast, call)
+    chan = _controllable(ast, call)
     direction = call.text("direction", "both") or "both"
     if direction not in ("both", "in", "out"):
         raise AriFailure(400, "Invalid direction specified")
@@ -258,7 +302,7 @@ def _hold_event(ast: Asterisk, chan: Channel, event_type: str) -> None:
 
 @_simple("hold", "POST", "/hold", "Hold a channel.")
 def hold(ast: Asterisk, call: Call) -> Any:
-    chan = _in_stasis(ast, call)
+    chan = _controllable(ast, call)
     if not chan.on_hold:
         chan.on_hold = True
         _hold_event(ast, chan, "ChannelHold")
@@ -266,7 +310,7 @@ def hold(ast: Asterisk, call: Call) -> Any:
 
 @_simple("unhold", "DELETE", "/hold", "Remove a channel from hold.")
 def unhold(ast: Asterisk, call: Call) -> Any:
-    chan = _in_stasis(ast, call)
+    chan = _controllable(ast, call)
     if chan.on_hold:
         chan.on_hold = False
         _hold_event(ast, chan, "ChannelUnhold")
@@ -275,7 +319,7 @@ def unhold(ast: Asterisk, call: Call) -> Any:
 @_simple("startMoh", "POST", "/moh", "Play music on hold to a channel.",
          [query("mohClass", "Music on hold class to use")])
 def start_moh(ast: Asterisk, call: Call) -> Any:
-    chan = _in_stasis(ast, call)
+    chan = _controllable(ast, call)
     moh_class = call.text("mohClass") or "default"
     if moh_class != "default":  # only the default class exists; Asterisk falls back with a WARNING
         ast.write_log("WARNING", f"res_musiconhold.c: Specific class '{moh_class}' not found, using 'default'")
@@ -285,17 +329,17 @@ def start_moh(ast: Asterisk, call: Call) -> Any:
 
 @_simple("stopMoh", "DELETE", "/moh", "Stop playing music on hold to a channel.")
 def stop_moh(ast: Asterisk, call: Call) -> Any:
-    _in_stasis(ast, call).moh = None
+    _controllable(ast, call).moh = None
 
 
 @_simple("startSilence", "POST", "/silence", "Play silence to a channel.")
 def start_silence(ast: Asterisk, call: Call) -> Any:
-    _in_stasis(ast, call).silence = True
+    _controllable(ast, call).silence = True
 
 
 @_simple("stopSilence", "DELETE", "/silence", "Stop playing silence to a channel.")
 def stop_silence(ast: Asterisk, call: Call) -> Any:
-    _in_stasis(ast, call).silence = False
+    _controllable(ast, call).silence = False
 
 
 # ---- playback --------------------------------------------------------------------------------
@@ -328,7 +372,7 @@ def play_media(ast: Asterisk, call: Call, target_uri: str, language: str, playba
               params=[CHANNEL_ID, *_PLAY_PARAMS, query("playbackId", "Id for the playback")],
               errors=_STATE_ERRORS, missing=_NO_MEDIA, summary="Start playback of media.")
 def play(ast: Asterisk, call: Call) -> Any:
-    chan = _in_stasis(ast, call)
+    chan = _controllable(ast, call)
     return play_media(ast, call, f"channel:{chan.id}", chan.language, call.text("playbackId") or None)
 
 
@@ -337,7 +381,7 @@ def play(ast: Asterisk, call: Call) -> Any:
               errors=_STATE_ERRORS, missing=_NO_MEDIA, since=("12.2.0",),
               summary="Start playback of media and specify the playbackId.")
 def play_with_id(ast: Asterisk, call: Call) -> Any:
-    chan = _in_stasis(ast, call)
+    chan = _controllable(ast, call)
     return play_media(ast, call, f"channel:{chan.id}", chan.language, call.path["playbackId"])
 
 
@@ -352,9 +396,15 @@ _VAR_ERRORS = {400: "Missing variable parameter", 404: "Channel or variable not 
               errors=_VAR_ERRORS, missing={"variable": "Variable name is required"},
               summary="Get the value of a channel variable or function.")
 def get_var(ast: Asterisk, call: Call) -> Any:
-    chan = _in_stasis(ast, call)
-    value = tel.get_variable(chan, call.text("variable"))
+    # Reading needs no Stasis (Asterisk looks the channel up by name).
+    chan = ast.channels.get(call.path["channelId"])
+    if chan is None:
+        raise AriFailure(404, "Provided channel was not found")
+    name = call.text("variable")
+    value = tel.get_variable(chan, name)
     if value is None:
+        if name.endswith(")"):
+            raise AriFailure(500, "Unable to read provided function")
         raise AriFailure(404, "Provided variable was not found")
     return {"value": value}
 
@@ -368,7 +418,10 @@ def get_var(ast: Asterisk, call: Call) -> Any:
               summary="Set the value of a channel variable or function.")
 def set_var(ast: Asterisk, call: Call) -> Any:
     chan = _in_stasis(ast, call)
-    tel.set_variable(ast, chan, call.text("variable"), call.text("value"))
+    try:
+        tel.set_variable(ast, chan, call.text("variable"), call.text("value"))
+    except AriFailure:
+        raise AriFailure(400, "Failed to execute function") from None
 
 
 @ROUTES.route(R, "GET", "/channels/{channelId}/variables", "getChannelVars", "Variables",
@@ -377,7 +430,9 @@ def set_var(ast: Asterisk, call: Call) -> Any:
               errors=_VAR_ERRORS, missing={"variables": "Variable names are required"}, since=("23.0.0",),
               summary="Get the values of several channel variables or functions.")
 def get_vars(ast: Asterisk, call: Call) -> Any:
-    chan = _in_stasis(ast, call)
+    chan = ast.channels.get(call.path["channelId"])
+    if chan is None:
+        raise AriFailure(404, "Provided channel was not found")
     out = {}
     for name in call.list("variables"):
         value = tel.get_variable(chan, name)
@@ -408,23 +463,28 @@ _SPY = ("none", "both", "out", "in")
 
 
 def _snoop(ast: Asterisk, call: Call, snoop_id: str | None) -> Any:
-    chan = ast.channel(call.path["channelId"])
     spy, whisper = call.text("spy", "none") or "none", call.text("whisper", "none") or "none"
-    if spy not in _SPY or whisper not in _SPY:
-        raise AriFailure(400, "Invalid direction specified for spy or whisper")
+    if spy not in _SPY:
+        raise AriFailure(400, "Invalid direction specified for spy")
+    if whisper not in _SPY:
+        raise AriFailure(400, "Invalid direction specified for whisper")
     if spy == "none" and whisper == "none":
-        raise AriFailure(400, "Snoop must spy and/or whisper")
+        raise AriFailure(400, "Direction must be specified for at least spy or whisper")
     app = call.text("app")
-    if ast.app(app) is None:
-        raise AriFailure(400, f"Stasis application '{app}' does not exist")
-    tel.check_new_ids(ast, snoop_id)
+    if not app:
+        raise AriFailure(400, "Application name is required")
+    chan = ast.channels.get(call.path["channelId"])
+    if chan is None:
+        raise AriFailure(404, "Provided channel was not found")
+    if snoop_id and snoop_id in ast.channels:
+        raise AriFailure(500, "Snoop channel could not be created")
     snoop = tel.new_channel(ast, "Snoop", f"Snoop/{chan.id}-{ast.channel_seq()}", channel_id=snoop_id,
                             state="Up")
     args = call.text("appArgs").split(",") if call.text("appArgs") else []
 
     def enter() -> None:
-        if not snoop.destroyed:
-            tel.enter_stasis(ast, snoop, app, args, from_dialplan=False)
+        if not snoop.destroyed and not tel.enter_stasis(ast, snoop, app, args, from_dialplan=False):
+            tel.end_by_dialplan(ast, snoop)
 
     tel.later(ast, snoop, 0, enter)
     return snoop.json()
@@ -441,7 +501,7 @@ _SNOOP_PARAMS = [
 @ROUTES.route(R, "POST", "/channels/{channelId}/snoop", "snoopChannel", "Channel",
               params=[CHANNEL_ID, *_SNOOP_PARAMS, query("snoopId", "Id for the snooping channel")],
               errors={400: "Invalid parameters", 404: "Channel not found"}, since=("12.0.0",),
-              summary="Start snooping on a channel.")
+              summary="Start snooping on a channel.", missing={"app": None})
 def snoop(ast: Asterisk, call: Call) -> Any:
     return _snoop(ast, call, call.text("snoopId") or None)
 
@@ -449,7 +509,7 @@ def snoop(ast: Asterisk, call: Call) -> Any:
 @ROUTES.route(R, "POST", "/channels/{channelId}/snoop/{snoopId}", "snoopChannelWithId", "Channel",
               params=[CHANNEL_ID, path("snoopId", "Id for the snooping channel"), *_SNOOP_PARAMS],
               errors={400: "Invalid parameters", 404: "Channel not found"}, since=("12.2.0",),
-              summary="Start snooping on a channel, with a given snoop id.")
+              summary="Start snooping on a channel, with a given snoop id.", missing={"app": None})
 def snoop_with_id(ast: Asterisk, call: Call) -> Any:
     return _snoop(ast, call, call.path["snoopId"])
 
@@ -461,11 +521,11 @@ def snoop_with_id(ast: Asterisk, call: Call) -> Any:
               summary="Dial a created channel.")
 def dial(ast: Asterisk, call: Call) -> Any:
     chan = _in_stasis(ast, call)
-    caller = None
-    if call.text("caller"):
-        caller = ast.channels.get(call.text("caller"))
-        if caller is None:
-            raise AriFailure(404, "Caller channel not found")
+    caller = ast.channels.get(call.text("caller")) if call.text("caller") else None  # optional, as in Asterisk
+    if chan.state not in ("Down", "Rsrved"):
+        raise AriFailure(409, "Channel is not in the 'Down' state")
+    if chan.dial_target is None:
+        raise AriFailure(409, "Dialing a channel not created by ARI")
     phones.dial(ast, chan, caller=caller, timeout=call.int("timeout", 0))
 
 
@@ -474,8 +534,9 @@ def dial(ast: Asterisk, call: Call) -> Any:
               summary="RTP statistics of a channel.")
 def rtp_statistics(ast: Asterisk, call: Call) -> Any:
     chan = ast.channel(call.path["channelId"])
-    # Local, Snoop and media-less channels have no RTP instance: Asterisk says so with 404.
-    raise AriFailure(404, "Channel not found" if chan is None else "Channel has no RTP statistics")
+    if chan.tech not in ("PJSIP", "UnicastRTP"):
+        raise AriFailure(403, "Unsupported channel type")  # Local, Snoop, Announcer: no RTP glue
+    raise AriFailure(404, "RTP info not found")  # simulated phones carry no real RTP session
 
 
 @ROUTES.route(R, "POST", "/channels/externalMedia", "externalMedia", "Channel",
@@ -492,14 +553,28 @@ def rtp_statistics(ast: Asterisk, call: Call) -> Any:
                       query("data", "Data to pass to the channel driver (audiosocket UUID)"),
                       query("transport_data", "Transport-specific data")],
               errors={400: "Invalid parameters", 409: "Channel is already bridged"}, since=("16.6.0", "17.1.0"),
-              summary="Start an External Media session (the channel is simulated, its media is not).")
+              summary="Start an External Media session (the channel is simulated, its media is not).",
+              missing={"app": None, "format": None})
 def external_media(ast: Asterisk, call: Call) -> Any:
-    encapsulation = call.text("encapsulation", "rtp") or "rtp"
-    transport = call.text("transport", "udp") or "udp"
-    host = call.text("external_host")
-    if not host and transport != "websocket":
-        raise AriFailure(400, "external_host is required for all but websocket transport")
     app = call.text("app")
+    if not app:
+        raise AriFailure(400, "app cannot be empty")
+    encapsulation = (call.text("encapsulation") or "rtp").lower()
+    transport = (call.text("transport") or "udp").lower()
+    host = call.text("external_host")
+    if transport != "websocket":
+        if not host:
+            raise AriFailure(400, "external_host cannot be empty")
+        hostname, sep, port = host.rpartition(":")
+        if not sep or not hostname or not port.isdigit():
+            raise AriFailure(400, "external_host must be <host>:<port>")
+    if not call.text("format"):
+        raise AriFailure(400, "format cannot be empty")
+    supported = {("rtp", "udp"), ("audiosocket", "tcp"), ("none", "websocket")}
+    if (encapsulation, transport) not in supported:
+        raise AriFailure(501, "The encapsulation and/or transport is not supported")
+    if encapsulation == "audiosocket" and not call.text("data"):
+        raise AriFailure(400, "data can not be empty")
     tel.check_new_ids(ast, call.text("channelId") or None)
     tech = {"rtp": "UnicastRTP", "audiosocket": "AudioSocket"}.get(encapsulation, "WebSocket")
     chan = tel.new_channel(ast, tech, f"{tech}/{host or 'websocket'}-{ast.channel_seq()}",
