@@ -19,7 +19,7 @@ import orjson
 
 from .._errors import AriError, ConfigurationError, SpecError, TransportError, ValidationError
 from ..events.dispatch import Dispatcher, Handle, default_key
-from ..spec import Operation, PreparedRequest, Spec, parse_resource, prepare, resource_names
+from ..spec import Operation, PreparedRequest, Resource, Spec, parse_resource, prepare, resource_names
 from .objects import AriObject, Bridge, Channel, Endpoint, LiveRecording, Playback
 from .ops import BoundOperation, EventsNamespace, OperationCallable, ResourceNamespace
 from .restws import RestOverWebSocket
@@ -609,63 +609,72 @@ def _app_list(apps: str | Iterable[str]) -> list[str]:
     return names
 
 
-# Parsed specs by a digest of the exact bytes of the documents they came from: reconnecting to the same
-# server (a re-run notebook cell, a reconnecting script) skips parsing; any change re-parses.
+# Parsed documents by a digest of their exact bytes: reconnecting to the same server (a re-run
+# notebook cell, a reconnecting script) skips parsing; any changed document is parsed again.
+_RESOURCE_CACHE: dict[tuple[str, bytes], Resource] = {}
 _SPEC_CACHE: dict[tuple, Spec] = {}
-_SPEC_CACHE_SIZE = 4
+_CACHE_SIZE = 64
+
+
+def _remember(cache: dict, key: Any, value: Any) -> None:
+    if len(cache) >= _CACHE_SIZE:
+        cache.pop(next(iter(cache)))
+    cache[key] = value
 
 
 async def _load_spec(http: HttpTransport) -> Spec:
-    """resources.json and every declaration it lists, fetched concurrently."""
+    """resources.json and every declaration it lists, fetched concurrently.
 
-    async def fetch(name: str, required: bool) -> bytes | None:
+    Each declaration is parsed as soon as it arrives, so with a real server parsing overlaps
+    the other documents still on the wire; the usual declarations are requested together with
+    resources.json (one round trip), anything else it lists right after.
+    """
+
+    def decode(name: str, data: bytes) -> Any:
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise SpecError(f"GET /ari/api-docs/{name}.json did not return JSON: {exc}") from exc
+
+    async def fetch(name: str, required: bool) -> tuple[bytes, Any] | None:
         path = "/api-docs/resources.json" if name == "resources" else f"/api-docs/{name}.json"
         raw = await http.send("GET", path, None, None, operation="api-docs")
         if raw.status >= 400:
             if not required and raw.status == 404:
                 return None
             raise error_from(raw, "api-docs", "GET", "/ari" + path)
-        return raw.data if isinstance(raw.data, bytes) else (raw.data or "").encode()
-
-    def decode(name: str, data: bytes | None) -> Any:
-        try:
-            return orjson.loads(data or b"")
-        except orjson.JSONDecodeError as exc:
-            raise SpecError(f"GET /ari/api-docs/{name}.json did not return JSON: {exc}") from exc
+        data = raw.data if isinstance(raw.data, bytes) else (raw.data or "").encode()
+        digest = hashlib.blake2b(data, digest_size=16).digest()
+        if name == "resources":
+            return digest, decode(name, data)
+        resource = _RESOURCE_CACHE.get((name, digest))
+        if resource is None:
+            resource = parse_resource(name, decode(name, data))
+            _remember(_RESOURCE_CACHE, (name, digest), resource)
+        return digest, resource
 
     results = await asyncio.gather(fetch("resources", True), *(fetch(n, False) for n in _USUAL),
                                    return_exceptions=True)
     if isinstance(results[0], BaseException):
         raise results[0]
-    listing = decode("resources", results[0])
+    listing_digest, listing = results[0]
     names = resource_names(listing)
-    raw_decls: dict[str, bytes] = {}
+    found: dict[str, tuple[bytes, Resource]] = {}
     for name, result in zip(_USUAL, results[1:]):
-        if name in names:
+        if name in names:  # a failure of a document the server does not list is irrelevant
             if isinstance(result, BaseException):
                 raise result
             if result is not None:
-                raw_decls[name] = result
-    missing = [n for n in names if n not in raw_decls]
+                found[name] = result
+    missing = [n for n in names if n not in found]
     if missing:
-        fetched = await asyncio.gather(*(fetch(n, True) for n in missing))
-        raw_decls.update(zip(missing, fetched))
-    digest = hashlib.blake2b(results[0], digest_size=20)
-    for n in names:
-        digest.update(n.encode() + b"\0" + raw_decls[n])
-    key = (digest.digest(), tuple(names))
+        found.update(zip(missing, await asyncio.gather(*(fetch(n, True) for n in missing))))
+    key = (listing_digest,) + tuple((n, found[n][0]) for n in names)
     spec = _SPEC_CACHE.get(key)
     if spec is None:
-        # one declaration at a time: its decoded dict is dropped before the next is decoded,
-        # which keeps the peak (and so the process RSS) low
-        resources = {}
-        for n in names:
-            resources[n] = parse_resource(n, decode(n, raw_decls.pop(n)))
-        spec = Spec.build(resources, api_version=str(listing.get("apiVersion", "")),
+        spec = Spec.build({n: found[n][1] for n in names}, api_version=str(listing.get("apiVersion", "")),
                           swagger_version=str(listing.get("swaggerVersion", "1.1")))
-        if len(_SPEC_CACHE) >= _SPEC_CACHE_SIZE:
-            _SPEC_CACHE.pop(next(iter(_SPEC_CACHE)))
-        _SPEC_CACHE[key] = spec
+        _remember(_SPEC_CACHE, key, spec)
     return spec
 
 

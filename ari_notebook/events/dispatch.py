@@ -30,6 +30,7 @@ from typing import Any, Callable, Iterable
 from .._errors import AriTimeout
 
 log = logging.getLogger("ari_notebook.events")
+_iscoroutine = asyncio.iscoroutine
 
 #: how many handler failures ``Dispatcher.errors`` keeps
 MAX_ERRORS = 500
@@ -199,6 +200,7 @@ class Dispatcher:
     # ------------------------------------------------------------------ dispatch
     def dispatch(self, event: dict, received_at: float | None = None) -> None:
         """Run ``event`` through listeners, then ``type`` handlers, then ``'*'`` handlers."""
+        # the hot path of the message loop: calls inlined, lists read once (copy-on-write)
         if self._listeners:
             if received_at is None:
                 received_at = time.time()
@@ -210,19 +212,23 @@ class Dispatcher:
         entries = self._by_type.get(event.get("type"))
         if entries:
             for entry in entries:
-                self._call(entry, event)
-        if self._star:
-            for entry in self._star:
-                self._call(entry, event)
-
-    def _call(self, entry: _Entry, event: dict) -> None:
-        try:
-            result = entry.callback(event)
-        except Exception as exc:
-            self._failed(entry, event, exc)
-            return
-        if result is not None and asyncio.iscoroutine(result):
-            self._spawn(entry, event, result)
+                try:
+                    result = entry.callback(event)
+                except Exception as exc:
+                    self._failed(entry, event, exc)
+                    continue
+                if result is not None and _iscoroutine(result):
+                    self._spawn(entry, event, result)
+        star = self._star
+        if star:
+            for entry in star:
+                try:
+                    result = entry.callback(event)
+                except Exception as exc:
+                    self._failed(entry, event, exc)
+                    continue
+                if result is not None and _iscoroutine(result):
+                    self._spawn(entry, event, result)
 
     def _spawn(self, entry: _Entry, event: dict, coro) -> None:
         try:

@@ -249,3 +249,34 @@ async def test_cleanups_run_on_close(fake_ari):
     c.add_cleanup(second)
     await c.close()
     assert ran == ["second", "first"]
+
+
+async def test_a_newer_server_adds_a_resource_and_an_older_one_lacks_one(traces_dir):
+    """No per-version code: whatever resources.json lists is what the client offers."""
+    import json
+
+    from .fakeari import FakeAri
+
+    server = FakeAri(traces_dir / "api-docs")
+    listing = json.loads(server.docs["resources.json"])
+    listing["apis"] = [a for a in listing["apis"] if "mailboxes" not in a["path"]]
+    listing["apis"].append({"path": "/api-docs/widgets.{format}", "description": "Future things"})
+    server.docs["resources.json"] = json.dumps(listing).encode()
+    server.docs["widgets.json"] = json.dumps({
+        "apiVersion": "3.0.0", "swaggerVersion": "1.1", "resourcePath": "/api-docs/widgets.{format}",
+        "apis": [{"path": "/widgets/{widgetId}", "description": "One widget", "operations": [{
+            "httpMethod": "GET", "summary": "Get a widget.", "nickname": "get", "responseClass": "Widget",
+            "parameters": [{"name": "widgetId", "paramType": "path", "required": True,
+                            "allowMultiple": False, "dataType": "string"}]}]}],
+        "models": {"Widget": {"id": "Widget", "properties": {"id": {"type": "string", "required": True}}}},
+    }).encode()
+    await server.start()
+    try:
+        async with await Client.connect(server.url, "asterisk", "asterisk") as c:
+            assert "widgets.get" in c.operations and "mailboxes" not in c.resources
+            assert "get" in dir(c.widgets)
+            with pytest.raises(NotFound):  # the fake server has no such route: a 404, sent as specified
+                await c.widgets.get(widgetId="w1")
+            assert ("GET", "/ari/widgets/w1") in [(m, p) for m, p, _, _ in server.requests]
+    finally:
+        await server.stop()
