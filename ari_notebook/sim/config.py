@@ -65,6 +65,7 @@ class SimConfig:
     mailboxes: dict[str, tuple[int, int]] = field(default_factory=dict)  # name -> (old, new)
     globals: dict[str, str] = field(default_factory=dict)  # extensions.conf [globals]
     recordings_dir: str | None = None  # None: a private temporary folder per simulator
+    recordings: dict[str, Any] = field(default_factory=dict)  # stored at start: name -> seconds | {seconds, format}
     clock_speed: float = 1.0  # simulated seconds per wall-clock second (config-file setting)
 
     def user(self, name: str) -> User | None:
@@ -149,6 +150,8 @@ def load_config_file(path: Any) -> dict[str, Any]:
         "1000@default" = { old = 0, new = 2 }
         [globals]
         COMPANY = "Example"
+        [recordings]                # stored recordings present at start (silent audio)
+        greeting = 3.0              # seconds of wav, or { seconds = 3.0, format = "gsm" }
     """
     import tomllib
     from pathlib import Path
@@ -211,6 +214,20 @@ def _mailboxes(value: Mapping[str, Any]) -> dict[str, tuple[int, int]]:
     return out
 
 
+def _recordings(value: Mapping[str, Any]) -> dict[str, tuple[float, str]]:
+    out = {}
+    for name, spec in (value or {}).items():
+        if isinstance(spec, Mapping):
+            seconds, fmt = spec.get("seconds", 0), spec.get("format", "wav")
+        else:
+            seconds, fmt = spec, "wav"
+        try:
+            out[str(name)] = (float(seconds), str(fmt))
+        except (TypeError, ValueError):
+            raise ConfigurationError(f"recording {name!r}: seconds must be a number, got {seconds!r}") from None
+    return out
+
+
 def make_config(config: Any = None, **keywords: Any) -> SimConfig:
     """Defaults, then ``config`` (a TOML path, a dict of its sections, or a ``SimConfig``), then
     the ``Simulator.start`` keywords (None values are ignored). Unknown names are an error."""
@@ -243,6 +260,8 @@ def make_config(config: Any = None, **keywords: Any) -> SimConfig:
             out["mailboxes"] = _mailboxes(value)
         elif key == "globals":
             out["globals"] = {str(k): str(v) for k, v in value.items()}
+        elif key == "recordings":
+            out["recordings"] = _recordings(value)
         elif key == "prefix":
             out["prefix"] = str(value).strip("/")
         elif key in ("clock_speed", "answer_delay"):

@@ -153,3 +153,19 @@ def test_wav_helpers(tmp_path):
     wav.append_wav(p, 0.5)
     assert wav.wav_duration(p) == pytest.approx(2.0)
     assert len(wav.wav_bytes(1.0)) == 16044
+
+
+def test_recordings_seeded_from_config():
+    b = Backend(recordings={"greeting": 3.0, "prompts/menu": {"seconds": 1.5, "format": "gsm"}})
+    assert b("GET", "/recordings/stored").body == [{"name": "greeting", "format": "wav"},
+                                                   {"name": "prompts/menu", "format": "gsm"}]
+    assert b.ast.provider("media_plan")("recording:greeting").duration == pytest.approx(3.0)
+    assert b.ast.provider("recording_duration")("prompts/menu") == pytest.approx(1.5)
+    b.ast.fire("shutdown")
+
+
+def test_bad_seeded_recording_is_a_configuration_error():
+    from ari_notebook._errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="format must be one of"):
+        Backend(recordings={"x": {"seconds": 1, "format": "mp3"}})

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+from ..._errors import ConfigurationError
 from ..core import AriFailure, component
 from ..recordings import FORMATS, IF_EXISTS, MIME, TERMINATE_ON, LiveRecording, RecordingStore, terminates
 from ..routing import ROUTES, Reply, path, query
@@ -24,6 +25,11 @@ class Recordings:
         self.ast = ast
         self.store = RecordingStore(getattr(ast.config, "recordings_dir", None))
         self.live: dict[str, LiveRecording] = {}
+        for name, (seconds, fmt) in (getattr(ast.config, "recordings", None) or {}).items():
+            if fmt not in FORMATS or not self.store.valid_name(name):
+                raise ConfigurationError(f"stored recording {name!r}: format must be one of {sorted(FORMATS)} "
+                                 f"and the name a relative path, got {fmt!r}")
+            self.store.write(name, fmt, seconds)
         ast.provide("recording_duration", self.store.duration)
         ast.on("channel_hangup", self._on_channel_gone)
         ast.on("channel_destroyed", self._on_channel_gone)
