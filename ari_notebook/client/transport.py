@@ -94,6 +94,7 @@ class RawResponse:
 
 
 _JSON_HEADERS = {"Content-Type": "application/json"}
+RETRY_STATUSES = frozenset({502, 503, 504})  # busy or restarting: worth asking again
 
 
 def decode_json(data: bytes | str | None) -> Any:
@@ -142,8 +143,13 @@ class HttpTransport:
     """Sends prepared requests over HTTP; returns ``RawResponse`` or raises TransportError."""
 
     def __init__(self, ari_base: str, credentials: Credentials, ssl: Any, *,
-                 timeout: float | None = 30.0, connector_limit: int = 100) -> None:
+                 timeout: float | None = 30.0, connector_limit: int = 100, retries: int = 0,
+                 retry_delay: float = 0.2) -> None:
+        if not isinstance(retries, int) or retries < 0:
+            raise ConfigurationError(f"retries must be an int >= 0, got {retries!r}")
         self.ari_base = ari_base.rstrip("/")
+        self.retries = retries  # extra attempts for GET only (see send_with_retries)
+        self.retry_delay = retry_delay
         self._auth = {"Authorization": credentials.header}
         self._ssl = ssl
         connector = aiohttp.TCPConnector(limit=connector_limit, ssl=ssl if ssl is not None else True)
@@ -161,6 +167,27 @@ class HttpTransport:
 
     async def send(self, method: str, path: str, query: Mapping[str, str] | None, body: Any,
                    *, operation: str | None = None) -> RawResponse:
+        """One request; a GET is retried up to ``retries`` times on a transport error or a 502/503/504.
+
+        Only GET: it changes nothing on the server, so repeating it is safe; POST/PUT/DELETE
+        could originate a second call or hang up twice. 500 is not retried: Asterisk answers it
+        for errors that repeat (an allocation that failed, a module that refuses).
+        """
+        attempt = 0
+        while True:
+            try:
+                raw = await self._send_once(method, path, query, body, operation=operation)
+            except TransportError:
+                if method != "GET" or attempt >= self.retries:
+                    raise
+            else:
+                if method != "GET" or attempt >= self.retries or raw.status not in RETRY_STATUSES:
+                    return raw
+            attempt += 1
+            await asyncio.sleep(self.retry_delay * (2 ** (attempt - 1)))
+
+    async def _send_once(self, method: str, path: str, query: Mapping[str, str] | None, body: Any,
+                         *, operation: str | None = None) -> RawResponse:
         url = URL(self.ari_base + path, encoded=True)
         if query:
             url = url.update_query(query)
