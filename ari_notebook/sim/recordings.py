@@ -6,12 +6,14 @@ Why files: a stored recording is a real audio file of the right length (``wav`` 
 playbacks last as long as the recording.
 
 A live recording runs on the simulated clock. Its states and events follow the traces:
-201 ``queued`` -> ``RecordingStarted`` (``recording``) -> ``paused`` on pause (time stops) ->
+201 ``queued`` -> ``RecordingStarted`` (``recording``; with ``beep`` the beep plays first and is
+not recorded) -> ``paused`` on pause (time stops) ->
 ``RecordingFinished`` (``done``, with ``duration`` in whole seconds) on stop, on
 ``maxDurationSeconds``, on ``maxSilenceSeconds`` (the simulated line is silent), on a
 ``terminateOn`` DTMF digit, when its channel hangs up (quirk: duration 0, file kept) or when it
 is cancelled (quirk: also ``done``, never ``canceled``; the file is deleted). ``mute`` records
-silence and leaves the state ``recording`` (quirk).
+silence and leaves the state ``recording`` (quirk). Recording a channel that is in a bridge
+gives ``RecordingFailed`` (``failed``, cause ``Cannot record channel while in bridge``).
 """
 
 from __future__ import annotations
@@ -138,6 +140,7 @@ class LiveRecording:
     resumed_at: float | None = None  # clock time the current stretch began (None: not running)
     timer: Any = field(default=None, repr=False)
     duration: int | None = None  # whole seconds, once finished
+    cause: str | None = None  # why it failed
 
     def elapsed(self, now: float) -> float:
         running = (now - self.resumed_at) if self.resumed_at is not None else 0.0
@@ -151,6 +154,8 @@ class LiveRecording:
     def json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "format": self.format, "state": self.state,
                                "target_uri": self.target_uri}
+        if self.cause is not None:
+            out["cause"] = self.cause
         if self.duration is not None:
             out["duration"] = self.duration
             if self.max_silence > 0:  # silence detection ran: it reports talk/silence split

@@ -169,3 +169,14 @@ def test_bad_seeded_recording_is_a_configuration_error():
 
     with pytest.raises(ConfigurationError, match="format must be one of"):
         Backend(recordings={"x": {"seconds": 1, "format": "mp3"}})
+
+
+def test_beep_plays_before_the_recorded_time(sim):
+    sim("POST", "/channels/c1/record", {"name": "b", "format": "wav", "maxDurationSeconds": "2", "beep": "true"})
+    sim.advance(0)
+    assert kinds(sim.events["hello"]) == [("RecordingStarted", "recording", None)]  # at once
+    sim.advance(2.1)  # beep.gsm is 0.44 s: 2 s of audio are not done yet
+    assert len(kinds(sim.events["hello"])) == 1
+    sim.advance(0.4)
+    assert kinds(sim.events["hello"])[-1] == ("RecordingFinished", "done", 2)
+    assert sim.ast.provider("recording_duration")("b") == pytest.approx(2.0)

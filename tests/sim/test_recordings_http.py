@@ -154,3 +154,20 @@ async def test_bridge_recording_uses_a_recorder_channel(sim):
         for cid in ("b1", "b2"):
             await rest(session, sim, "DELETE", f"/channels/{cid}")
         await rest(session, sim, "DELETE", "/bridges/conf")
+
+
+async def test_recording_a_bridged_channel_fails_after_the_201(sim):
+    async with aiohttp.ClientSession() as session, App(sim, session) as app:
+        await rest(session, sim, "POST", "/channels", endpoint="Local/3000@ARI-test", app="hello", channelId="br")
+        await app.wait_for("StasisStart")
+        await rest(session, sim, "POST", "/bridges", type="mixing", bridgeId="room")
+        await rest(session, sim, "POST", "/bridges/room/addChannel", channel="br")
+        status, _, _ = await rest(session, sim, "POST", "/channels/br/record", name="nope", format="wav")
+        assert status == 201
+        await app.wait_for("RecordingFailed")
+        failed = next(e for e in app.events if e["type"] == "RecordingFailed")
+        assert failed["recording"]["state"] == "failed"
+        assert failed["recording"]["cause"] == "Cannot record channel while in bridge"
+        assert (await rest(session, sim, "GET", "/recordings/stored/nope"))[0] == 404
+        await rest(session, sim, "DELETE", "/channels/br")
+        await rest(session, sim, "DELETE", "/bridges/room")

@@ -72,8 +72,9 @@ class Recordings:
         rec._append = append  # type: ignore[attr-defined]
         self.live[rec.name] = rec
         self._recorder_joins(rec)
-        # RecordingStarted follows the 201 (and a beep, when asked for one).
-        rec.timer = self.ast.clock.call_later(beep_seconds if rec.beep else 0.0, lambda: self._begin(rec))
+        # RecordingStarted follows the 201 at once; a beep (if asked for) plays first and is
+        # not part of the recording (ast_play_and_record_full).
+        rec.timer = self.ast.clock.call_later(0.0, lambda: self._begin(rec, beep_seconds if rec.beep else 0.0))
 
     def _recorder_joins(self, rec: LiveRecording) -> None:
         """A bridge is recorded by a ``Recorder/ARI-<seq>;2`` media channel that joins it, like
@@ -102,13 +103,32 @@ class Recordings:
         refresh_bridgepeer(self.ast, bridge)
         device_state(self.ast, "Recorder/ARI", "UNKNOWN")
 
-    def _begin(self, rec: LiveRecording) -> None:
+    def _begin(self, rec: LiveRecording, beep: float = 0.0) -> None:
         if self.live.get(rec.name) is not rec or rec.state != "queued":
             return
+        scheme, _, target = rec.target_uri.partition(":")
+        chan = self.ast.channels.get(target) if scheme == "channel" else None
+        if chan is not None and chan.bridge_id:
+            # res_stasis_recording refuses a bridged channel once the command runs: the 201 was
+            # already sent, so the app learns it from RecordingFailed (record the bridge instead).
+            self.fail(rec, "Cannot record channel while in bridge")
+            return
         rec.state = "recording"
-        rec.resumed_at = self.ast.clock.now()
+        rec.resumed_at = self.ast.clock.now() + beep
         self._publish("RecordingStarted", rec)
         self._arm(rec)
+
+    def fail(self, rec: LiveRecording, cause: str) -> None:
+        if self.live.pop(rec.name, None) is not rec:
+            return
+        if rec.timer is not None:
+            rec.timer.cancel()
+            rec.timer = None
+        if not getattr(rec, "_append", False):
+            self.store.delete(rec.name)  # nothing was written
+        self._recorder_leaves(rec)
+        rec.state, rec.cause = "failed", cause
+        self._publish("RecordingFailed", rec)
 
     def _arm(self, rec: LiveRecording) -> None:
         if rec.timer is not None:
@@ -116,7 +136,9 @@ class Recordings:
             rec.timer = None
         if rec.state != "recording":
             return  # paused: the clock of the recording stands still
-        remaining = rec.limit() - rec.elapsed(self.ast.clock.now())
+        now = self.ast.clock.now()
+        # time left to record, plus the rest of the beep if it is still playing
+        remaining = rec.limit() - rec.elapsed(now) + max(0.0, (rec.resumed_at or now) - now)
         if remaining != float("inf"):
             rec.timer = self.ast.clock.call_later(max(0.0, remaining), lambda: self.finish(rec))
 
