@@ -169,5 +169,6 @@ async def test_recording_a_bridged_channel_fails_after_the_201(sim):
         assert failed["recording"]["state"] == "failed"
         assert failed["recording"]["cause"] == "Cannot record channel while in bridge"
         assert (await rest(session, sim, "GET", "/recordings/stored/nope"))[0] == 404
+        assert ("ERROR", "res_stasis_recording.c: Cannot record channel while in bridge") in [l[1:] for l in sim.log]
         await rest(session, sim, "DELETE", "/channels/br")
         await rest(session, sim, "DELETE", "/bridges/room")

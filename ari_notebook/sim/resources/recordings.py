@@ -111,6 +111,7 @@ class Recordings:
         if chan is not None and chan.bridge_id:
             # res_stasis_recording refuses a bridged channel once the command runs: the 201 was
             # already sent, so the app learns it from RecordingFailed (record the bridge instead).
+            self.ast.write_log("ERROR", "res_stasis_recording.c: Cannot record channel while in bridge")
             self.fail(rec, "Cannot record channel while in bridge")
             return
         rec.state = "recording"
