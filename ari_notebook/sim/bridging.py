@@ -27,13 +27,15 @@ def bridge_event(ast: Asterisk, bridge: Bridge, event_type: str, fields: dict | 
     ast.publish(event_type, body, sources=sources)
 
 
-def create_bridge(ast: Asterisk, *, bridge_id: str | None, kinds: str, name: str) -> Bridge:
+def create_bridge(ast: Asterisk, *, bridge_id: str | None, kinds: str, name: str, with_id: bool = False) -> Bridge:
+    if bridge_id and bridge_id in ast.bridges:
+        raise AriFailure(409, f"Bridge with id '{bridge_id}' already exists")
     parts = [k.strip() for k in kinds.split(",") if k.strip()] if kinds else ["mixing"]
     if any(p not in BRIDGE_TYPES for p in parts):
         # quirk: an unknown type is reported as a failed creation, with Asterisk's odd text
+        if with_id:
+            raise AriFailure(500, "Unable to create bridge")
         raise AriFailure(500, f"Unable to create bridge. Possible duplicate bridge id '{bridge_id or '(null)'}'")
-    if bridge_id and bridge_id in ast.bridges:
-        raise AriFailure(409, f"Bridge with id '{bridge_id}' already exists")
     kind = "holding" if "holding" in parts else "mixing"
     bridge = Bridge(id=bridge_id or ast.new_uuid(), bridge_type=kind, creationtime=ast.timestamp(), name=name)
     if "video_sfu" in parts:
@@ -152,7 +154,7 @@ def start_moh(ast: Asterisk, bridge: Bridge, moh_class: str) -> None:
 def stop_moh(ast: Asterisk, bridge: Bridge, *, quiet: bool = False) -> None:
     if bridge.moh_channel is None:
         if not quiet:
-            raise AriFailure(409, "Bridge isn't playing music on hold")
+            raise AriFailure(409, "Bridge isn't playing music")
         return
     name, bridge.moh_channel = bridge.moh_channel, None
     announcer_leaves(ast, bridge, name, "ARI_MOH", quiet=quiet)

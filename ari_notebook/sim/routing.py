@@ -388,6 +388,12 @@ def handle(ast: Any, method: str, path_text: str, query_pairs: Iterable[tuple[st
         result = route.handler(ast, call)
     except AriFailure as failure:
         return Reply(failure.status, failure.body, dict(failure.headers))
+    except Exception as exc:  # a simulator bug: say so loudly (log + 500 naming it), never hide it
+        import traceback
+
+        where = f"{method} {path_text}"
+        ast.write_log("ERROR", f"simulator bug in {where}: {exc!r}\n{traceback.format_exc()}")
+        return Reply(500, {"message": f"Simulator error in {where}: {type(exc).__name__}: {exc}"})
     if isinstance(result, Reply):
         return result
     if result is None and route.operation.response_class == "void":

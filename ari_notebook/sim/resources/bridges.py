@@ -19,10 +19,32 @@ _TYPE = query("type", "Comma-separated bridge features: mixing, holding, dtmf_ev
                       "video_sfu, video_single, sdp_label")
 
 
-def _create(ast: Asterisk, call: Call, bridge_id: str | None) -> Any:
-    bridge = bridging.create_bridge(ast, bridge_id=bridge_id, kinds=call.text("type"), name=call.text("name"))
+def _variables(call: Call) -> dict[str, str]:
+    """The ``variables`` body object: string values, or {"value": ..., "report_events": bool}."""
+    out = {}
     for name, value in call.containers("variables").items():
-        bridge.variables[name] = str(value)
+        if isinstance(value, dict):
+            if not isinstance(value.get("value"), str):
+                raise AriFailure(400, "Each object value in 'variables' must include string field 'value'")
+            if "report_events" in value and not isinstance(value["report_events"], bool):
+                raise AriFailure(400, "Field 'report_events' in 'variables' entries must be boolean")
+            value = value["value"]
+        elif not isinstance(value, str):
+            raise AriFailure(400, "Each value in 'variables' must be a string or an object with 'value' and "
+                                  "optional 'report_events'")
+        if name.strip():
+            out[name.strip()] = value
+    return out
+
+
+def _create(ast: Asterisk, call: Call, bridge_id: str | None, with_id: bool = False) -> Any:
+    bridge = bridging.create_bridge(ast, bridge_id=bridge_id, kinds=call.text("type"), name=call.text("name"),
+                                    with_id=with_id)
+    try:
+        bridge.variables.update(_variables(call))
+    except AriFailure:
+        bridging.destroy_bridge(ast, bridge)
+        raise
     return bridge.json()
 
 
@@ -45,7 +67,7 @@ def create(ast: Asterisk, call: Call) -> Any:
               errors={409: "Bridge with the same bridgeId already exists"}, since=("12.2.0",),
               summary="Create a new bridge with a given id.")
 def create_with_id(ast: Asterisk, call: Call) -> Any:
-    return _create(ast, call, call.path["bridgeId"])
+    return _create(ast, call, call.path["bridgeId"], with_id=True)
 
 
 @ROUTES.route(R, "GET", "/bridges/{bridgeId}", "get", "Bridge", params=[BRIDGE_ID],
@@ -83,17 +105,23 @@ def get_var(ast: Asterisk, call: Call) -> Any:
               errors=_VAR_ERRORS, missing={"variable": "Variable name is required"}, since=("23.0.0",),
               summary="Set the value of a bridge variable.")
 def set_var(ast: Asterisk, call: Call) -> Any:
-    ast.bridge(call.path["bridgeId"]).variables[call.text("variable")] = call.text("value")
+    ast.bridge(call.path["bridgeId"]).variables[call.text("variable").strip()] = call.text("value")
 
 
 @ROUTES.route(R, "GET", "/bridges/{bridgeId}/variables", "getBridgeVars", "Variables",
               params=[BRIDGE_ID, query("variables", "Bridge variables to read", required=True, multiple=True)],
-              errors=_VAR_ERRORS, missing={"variables": "Variable names are required"}, since=("23.0.0",),
-              summary="Get the values of several bridge variables.")
+              errors=_VAR_ERRORS, missing={"variables": "At least one variable name is required"},
+              since=("23.0.0",), summary="Get the values of several bridge variables.")
 def get_vars(ast: Asterisk, call: Call) -> Any:
-    bridge = ast.bridge(call.path["bridgeId"])
+    bridge = ast.bridges.get(call.path["bridgeId"])
+    if bridge is None:
+        raise AriFailure(404, "Provided bridge was not found")
     out = {}
-    for name in call.list("variables"):
+    for name in (n.strip() for n in call.list("variables")):
+        if not name:
+            raise AriFailure(400, "Variable names are required")
+        if name.endswith(")"):
+            raise AriFailure(500, "Unable to read provided function")
         if name not in bridge.variables:
             raise AriFailure(404, "Provided variable was not found")
         out[name] = bridge.variables[name]
@@ -106,8 +134,7 @@ def get_vars(ast: Asterisk, call: Call) -> Any:
               summary="Set several bridge variables.")
 def set_vars(ast: Asterisk, call: Call) -> Any:
     bridge = ast.bridge(call.path["bridgeId"])
-    for name, value in call.containers("variables").items():
-        bridge.variables[name] = "" if value is None else str(value)
+    bridge.variables.update(_variables(call))
 
 
 def _channels_for(ast: Asterisk, call: Call) -> list:
@@ -195,6 +222,14 @@ _PLAY_PARAMS = [
 _NO_MEDIA = {"media": (500, "Failed to queue media for playback")}  # quirk, as for channels
 
 
+def _check_announcer_format(call: Call) -> None:
+    from .channels import KNOWN_FORMATS
+
+    fmt = call.text("announcer_format")
+    if fmt and fmt not in KNOWN_FORMATS:
+        raise AriFailure(422, "specified announcer_format is unknown on this system")
+
+
 @ROUTES.route(R, "POST", "/bridges/{bridgeId}/play", "play", "Playback",
               params=[BRIDGE_ID, *_PLAY_PARAMS, query("playbackId", "Id for the playback")],
               errors={404: "Bridge not found", 409: "Bridge not in a Stasis application",
@@ -202,6 +237,7 @@ _NO_MEDIA = {"media": (500, "Failed to queue media for playback")}  # quirk, as 
               missing=_NO_MEDIA, summary="Start playback of media on a bridge.")
 def play(ast: Asterisk, call: Call) -> Any:
     bridge = ast.bridge(call.path["bridgeId"])
+    _check_announcer_format(call)
     return play_media(ast, call, f"bridge:{bridge.id}", "en", call.text("playbackId") or None)
 
 
@@ -212,6 +248,7 @@ def play(ast: Asterisk, call: Call) -> Any:
               missing=_NO_MEDIA, since=("12.3.0",), summary="Start playback of media on a bridge with a given id.")
 def play_with_id(ast: Asterisk, call: Call) -> Any:
     bridge = ast.bridge(call.path["bridgeId"])
+    _check_announcer_format(call)
     return play_media(ast, call, f"bridge:{bridge.id}", "en", call.path["playbackId"])
 
 

@@ -427,16 +427,20 @@ def set_var(ast: Asterisk, call: Call) -> Any:
 @ROUTES.route(R, "GET", "/channels/{channelId}/variables", "getChannelVars", "Variables",
               params=[CHANNEL_ID, query("variables", "Variables or functions to read", required=True,
                                         multiple=True)],
-              errors=_VAR_ERRORS, missing={"variables": "Variable names are required"}, since=("23.0.0",),
-              summary="Get the values of several channel variables or functions.")
+              errors=_VAR_ERRORS, missing={"variables": "At least one variable name is required"},
+              since=("23.0.0",), summary="Get the values of several channel variables or functions.")
 def get_vars(ast: Asterisk, call: Call) -> Any:
     chan = ast.channels.get(call.path["channelId"])
     if chan is None:
         raise AriFailure(404, "Provided channel was not found")
     out = {}
-    for name in call.list("variables"):
+    for name in (n.strip() for n in call.list("variables")):
+        if not name:
+            raise AriFailure(400, "Variable names are required")
         value = tel.get_variable(chan, name)
         if value is None:
+            if name.endswith(")"):
+                raise AriFailure(500, "Unable to read provided function")
             raise AriFailure(404, "Provided variable was not found")
         out[name] = value
     return {"variables": out}
