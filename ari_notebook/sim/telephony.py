@@ -180,6 +180,7 @@ def new_channel(ast: Asterisk, tech: str, name: str, *, channel_id: str | None =
                    caller=caller or CallerId())
     ast.channels[chan.id] = chan
     channel_event(ast, chan, "ChannelCreated")
+    ast.fire("channel_created", channel=chan)  # e.g. a phone's endpoint gains a channel
     return chan
 
 

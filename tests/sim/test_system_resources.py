@@ -211,3 +211,28 @@ def test_phone_behaviours_show_as_online_and_follow_set_state():
     assert b("GET", "/endpoints/PJSIP/carol").body["state"] == "online"
     with pytest.raises(ValueError):
         b.ast.component(Endpoints).set_state("PJSIP/carol", "sleeping")
+
+
+async def test_endpoint_subscribers_see_calls_come_and_go():
+    import asyncio
+
+    import aiohttp
+
+    from ari_notebook.sim import Simulator
+
+    async with Simulator.start(port=0, clock_speed=50) as sim, aiohttp.ClientSession() as s:
+        ws = await s.ws_connect(f"ws://127.0.0.1:{sim.port}/ari/events?app=hello&api_key=asterisk:asterisk")
+        auth = {"Authorization": "Basic YXN0ZXJpc2s6YXN0ZXJpc2s="}
+        async with s.post(f"{sim.url}/ari/applications/hello/subscription",
+                          params={"eventSource": "endpoint:PJSIP/alice"}, headers=auth) as r:
+            assert (await r.json())["endpoint_ids"] == ["PJSIP/alice"]
+        chan_id = await sim.call("PJSIP/alice", "1000")
+        seen = []
+        while len([e for e in seen if e["type"] == "EndpointStateChange"]) < 2:
+            msg = await asyncio.wait_for(ws.receive_json(), 5)
+            seen.append(msg)
+            if msg["type"] == "StasisStart":
+                await sim.hangup(chan_id)
+        changes = [e["endpoint"]["channel_ids"] for e in seen if e["type"] == "EndpointStateChange"]
+        assert changes == [[chan_id], []]
+        await ws.close()

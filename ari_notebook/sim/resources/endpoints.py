@@ -40,6 +40,20 @@ class Endpoints:
         for name, state in (getattr(ast.config, "endpoints", None) or {}).items():
             tech, _, res = name.partition("/")
             self.items[name] = SimEndpoint(tech, res, state)
+        ast.on("channel_created", self._channels_changed)
+        ast.on("channel_destroyed", self._channels_changed)
+
+    def _channels_changed(self, channel: Any = None, **_: Any) -> None:
+        """A channel came or went on a simulated endpoint: its snapshot (channel_ids) changed,
+        which Asterisk announces as EndpointStateChange to the endpoint's subscribers."""
+        device = getattr(channel, "device", "")
+        ep = self.items.get(device)
+        if ep is not None:
+            self._announce(ep)
+
+    def _announce(self, ep: SimEndpoint) -> None:
+        self.ast.publish("EndpointStateChange", {"endpoint": self.json(ep)},
+                         sources=(f"endpoint:{ep.name}", f"endpoint:{ep.technology}"))
 
     def find(self, tech: str, resource: str) -> SimEndpoint | None:
         for ep in self.items.values():
@@ -71,8 +85,7 @@ class Endpoints:
         config = self.ast.config
         if config is not None and isinstance(getattr(config, "endpoints", None), dict):
             config.endpoints = {**config.endpoints, name: state}
-        self.ast.publish("EndpointStateChange", {"endpoint": self.json(ep)},
-                         sources=(f"endpoint:{ep.name}", f"endpoint:{ep.technology}"))
+        self._announce(ep)
 
     def source_exists(self, rest: str) -> bool:
         """``endpoint:<tech>`` or ``endpoint:<tech>/<resource>`` names something simulated."""
