@@ -236,3 +236,18 @@ async def test_endpoint_subscribers_see_calls_come_and_go():
         changes = [e["endpoint"]["channel_ids"] for e in seen if e["type"] == "EndpointStateChange"]
         assert changes == [[chan_id], []]
         await ws.close()
+
+
+def test_a_phone_sends_a_text_message():
+    from ari_notebook.sim.resources.endpoints import Endpoints
+
+    b = Backend()
+    events = b.app("chat")
+    b("POST", "/applications/chat/subscription", {"eventSource": "endpoint:PJSIP"})
+    b.ast.component(Endpoints).receive_text("PJSIP/bob", "hello there", variables={"X-Topic": "demo"})
+    msg = events[-1]
+    assert msg["type"] == "TextMessageReceived"
+    assert msg["message"]["body"] == "hello there" and msg["message"]["variables"] == {"X-Topic": "demo"}
+    assert msg["endpoint"]["resource"] == "bob"
+    with pytest.raises(KeyError, match="PJSIP/alice"):
+        b.ast.component(Endpoints).receive_text("PJSIP/zed", "?")

@@ -87,6 +87,19 @@ class Endpoints:
             config.endpoints = {**config.endpoints, name: state}
         self._announce(ep)
 
+    def receive_text(self, name: str, body: str, *, to: str = "", variables: dict | None = None) -> None:
+        """The phone ``name`` (``PJSIP/alice``) sends a text message to Asterisk: its
+        subscribers get ``TextMessageReceived`` (the teaching hook for messaging apps)."""
+        ep = self.items.get(name)
+        if ep is None:
+            raise KeyError(f"no simulated endpoint {name!r}; known: {', '.join(self.items) or 'none'}")
+        message: dict[str, Any] = {"from": f'"{ep.resource}" <sip:{ep.resource}@127.0.0.1>',
+                                   "to": to or "sip:asterisk@127.0.0.1", "body": body}
+        if variables:
+            message["variables"] = {str(k): str(v) for k, v in variables.items()}
+        self.ast.publish("TextMessageReceived", {"message": message, "endpoint": self.json(ep)},
+                         sources=(f"endpoint:{ep.name}", f"endpoint:{ep.technology}"))
+
     def source_exists(self, rest: str) -> bool:
         """``endpoint:<tech>`` or ``endpoint:<tech>/<resource>`` names something simulated."""
         tech, sep, res = rest.partition("/")
