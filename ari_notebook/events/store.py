@@ -74,20 +74,27 @@ class _Dict:
     """Distinct tuples of one group, in first-seen order, and their codes.
 
     ``index`` maps a lookup key to a code and ``values[code]`` is the full tuple; for most
-    groups the key is the tuple itself, for ``extra`` it may be a short key of a known type.
+    groups the key is the tuple itself, for ``extra`` it may be a short key of a known type
+    (``expand`` makes the full tuple). A new tuple's strings are interned in ``intern``
+    (shared by the store), so the ten tuples of one channel share its id and name.
     """
 
-    __slots__ = ("index", "values")
+    __slots__ = ("index", "values", "intern", "expand")
 
-    def __init__(self) -> None:
+    def __init__(self, intern: dict, expand: Any = None) -> None:
         self.index: dict[Any, int] = {}
         self.values: list[Any] = []
+        self.intern = intern
+        self.expand = expand
 
-    def code(self, key: Any, full: Any = None) -> int:
+    def code(self, key: Any) -> int:
         code = self.index.get(key)
         if code is None:
+            if key.__class__ is tuple:
+                it = self.intern
+                key = tuple(it.setdefault(x, x) if x.__class__ is str else x for x in key)
             code = self.index[key] = len(self.values)
-            self.values.append(key if full is None else full)
+            self.values.append(key if self.expand is None else self.expand(key))
         return code
 
 
@@ -97,7 +104,8 @@ class EventStore:
     def __init__(self) -> None:
         self.raw: list[str] = []
         self.received = array("d")
-        self.dicts = {g: _Dict() for g in GROUPS}
+        self.intern: dict[str, str] = {}
+        self.dicts = {g: _Dict(self.intern, _expand if g == "extra" else None) for g in GROUPS}
         self.codes = {g: array("i") for g in GROUPS}
         # remembered for counts(): codes of the head group counted so far
         self._counted = 0
@@ -188,7 +196,7 @@ class EventStore:
             key = _generic_extra(get)
         x = xidx.get(key)
         if x is None:
-            x = xcode(key, _expand(key))
+            x = xcode(key)
 
         happ(h)
         tapp(t)
@@ -266,9 +274,16 @@ class EventStore:
         recv = self.received_np()[:k].copy()
         del self.raw[:k]
         self.received = array("d", self.received_np()[k:].tobytes()) if self.raw else array("d")
+        # the intern table is rebuilt from the tuples that survive, so it stays bounded too
+        self.intern = {}
         for g in GROUPS:
             rest = self.codes_np(g)[k:] if len(raw) else self.codes_np(g)
             self._recode(g, np.asarray(rest))
+            for tup in self.dicts[g].values:
+                if tup.__class__ is tuple:
+                    for x in tup:
+                        if x.__class__ is str:
+                            self.intern.setdefault(x, x)
         self._counted = 0
         self._head_counts = np.zeros(0, dtype=np.int64)
         self._bind()
@@ -280,7 +295,7 @@ class EventStore:
         used = np.unique(codes[codes >= 0]) if len(codes) else np.zeros(0, np.int32)
         remap = np.full(len(old.values) + 1, -1, dtype=np.int32)
         remap[used] = np.arange(len(used), dtype=np.int32)
-        new = _Dict()
+        new = _Dict(self.intern, old.expand)
         new.values = [old.values[i] for i in used.tolist()]
         new.index = {key: int(remap[code]) for key, code in old.index.items() if remap[code] >= 0}
         fresh = remap[codes] if len(codes) else codes  # -1 indexes the trailing -1

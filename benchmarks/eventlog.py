@@ -1,0 +1,317 @@
+"""EventLog speed and memory, measured against baselines in the same run.
+
+    .venv/bin/python benchmarks/eventlog.py                # the issue's sizes (1,000,000 events)
+    .venv/bin/python benchmarks/eventlog.py --quick        # 100,000 events, a smoke run
+
+Prints one table:
+
+* ingest: the client's real message-loop body (``Client._on_text``: orjson decode, then
+  dispatch to listeners and handlers) with ``client.log`` attached, vs the floor of decoding
+  the same messages with the standard ``json`` module alone. Target >= 0.8x. The client is
+  built offline from the real api-docs (no socket), so only the loop itself is timed.
+* load: ``EventLog.load`` of a plain JSONL file of raw ARI events (one per line, as other
+  tools write them) vs ``json.loads`` over the same lines. Target >= 0.5x.
+* ``to_dataframe()`` time and peak memory for N realistic events (target <= 3 s for 1,000,000),
+  the memory a stored event costs next to its JSON size, and ``calls()`` time.
+
+Events are the recorded real-Asterisk scenarios (``../shared/ari-traces``), expanded with new
+channel/bridge/playback ids and shifted times, so calls overlap as on a busy server. Times are
+the best of several interleaved rounds (this machine is shared; a minimum is the least noisy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import re
+import sys
+import tempfile
+import threading
+import time
+import tracemalloc
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import orjson
+import psutil
+
+REPO = Path(__file__).resolve().parent.parent
+TRACES = Path(os.environ.get("ARI_TRACES", REPO.parent / "shared" / "ari-traces"))
+SCENARIOS = ("a_originate", "b_playback", "c_bridge", "i_load", "h2_subscribe_all")
+TS = re.compile(r'"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000)"')
+
+
+# ---------------------------------------------------------------------------------- events
+def _templates() -> list[tuple[list[str], list[str], list[str]]]:
+    """Per scenario: event JSON texts, ids to rename, and the distinct timestamps."""
+    out = []
+    for name in SCENARIOS:
+        path = TRACES / "scenarios" / f"{name}.jsonl"
+        if not path.is_file():
+            sys.exit(f"traces not found at {TRACES}; set ARI_TRACES")
+        texts, ids = [], set()
+        for line in path.read_text().splitlines():
+            rec = json.loads(line)
+            if rec.get("kind") != "event":
+                continue
+            ev = rec["event"]
+            texts.append(orjson.dumps(ev).decode())
+            for key in ("channel", "peer", "caller", "bridge", "playback", "recording"):
+                obj = ev.get(key)
+                if isinstance(obj, dict):
+                    for attr in ("id", "name"):
+                        if isinstance(obj.get(attr), str) and obj[attr]:
+                            ids.add(obj[attr])
+        stamps = sorted(set(TS.findall("\n".join(texts))))
+        # longest first so "br-a;2" is renamed before "br-a"
+        out.append((texts, sorted(ids, key=len, reverse=True), stamps))
+    return out
+
+
+def realistic_events(n: int, calls_per_second: float = 20.0) -> list[tuple[str, float]]:
+    """``n`` (JSON text, receive time) pairs, in arrival (timestamp) order.
+
+    Each copy of a scenario gets its own ids and starts ``1/calls_per_second`` after the
+    previous one, so many calls overlap and their events interleave.
+    """
+    fmt = "%Y-%m-%dT%H:%M:%S.%f"
+    epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
+    base = datetime(2026, 12, 1, 9, 0, 0, tzinfo=timezone.utc)
+    prepared = []
+    for texts, ids, stamps in _templates():
+        id_re = re.compile("|".join(re.escape(i) for i in ids))
+        times = [datetime.strptime(s[:-5], fmt).replace(tzinfo=timezone.utc) for s in stamps]
+        prepared.append(("\n".join(texts), id_re, stamps, times))
+    out: list[tuple[str, int, str, float]] = []
+    rep = 0
+    while len(out) < n:
+        block, id_re, stamps, times = prepared[rep % len(prepared)]
+        suffix = f"-r{rep}"
+        block = id_re.sub(lambda m: m.group(0) + suffix, block)
+        shift = base + timedelta(seconds=rep / calls_per_second) - times[0]
+        mapping = {}
+        for s, t in zip(stamps, times):
+            t = t + shift
+            mapping[s] = (t.strftime(fmt)[:-3] + "+0000", (t - epoch).total_seconds())
+        block = TS.sub(lambda m: f'"{mapping[m.group(1)][0]}"', block)
+        new_epoch = {v[0]: v[1] for v in mapping.values()}
+        for i, text in enumerate(block.split("\n")):
+            stamp = TS.search(text)
+            key = stamp.group(1) if stamp else ""
+            out.append((key, rep * 10_000 + i, text, new_epoch.get(key, 0.0)))
+        rep += 1
+    out.sort()
+    return [(text, t + 0.0004) for _, _, text, t in out[:n]]
+
+
+# ---------------------------------------------------------------------------------- helpers
+def offline_client():
+    """A real ``Client`` built from the recorded api-docs, never connected."""
+    from ari_notebook.client import Client
+    from ari_notebook.spec import parse_spec
+
+    docs = TRACES / "api-docs"
+    listing = json.loads((docs / "resources.json").read_text())
+    decls = {p.stem: json.loads(p.read_text()) for p in docs.glob("*.json") if p.stem != "resources"}
+    spec = parse_spec(listing, decls)
+    return Client(None, None, spec, None, ssl=None, heartbeat=None, reconnect_base=0.5,
+                  reconnect_max=30.0, timeout=None)
+
+
+def best(rounds: int, *fns):
+    """Best (minimum) seconds of each function over interleaved rounds."""
+    times = [[] for _ in fns]
+    for _ in range(rounds):
+        for i, fn in enumerate(fns):
+            gc.collect()
+            t = time.perf_counter()
+            fn()
+            times[i].append(time.perf_counter() - t)
+    return [min(t) for t in times]
+
+
+class PeakRss:
+    """Samples this process's RSS every 2 ms; ``peak - start`` is the extra memory used."""
+
+    def __enter__(self):
+        self.proc = psutil.Process()
+        self.start = self.peak = self.proc.memory_info().rss
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.proc.memory_info().rss)
+            time.sleep(0.002)
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self.proc.memory_info().rss)
+        self.end = self.proc.memory_info().rss
+
+
+def mb(x: float) -> str:
+    return f"{x / 1e6:,.0f} MB"
+
+
+# ---------------------------------------------------------------------------------- benchmarks
+def bench_ingest(msgs: list[str], rounds: int) -> dict:
+    client = offline_client()
+    log = client.log  # attached through client.add_listener, as in a notebook
+    on_text = client._on_text
+    handled = []
+    client.on_event("StasisStart", lambda ev: handled.append(1))  # a handler, as an app has
+    loads = json.loads
+
+    def floor():
+        for m in msgs:
+            loads(m)
+
+    def with_log():
+        log.clear()
+        for m in msgs:
+            on_text(m)
+
+    def without_log():
+        log.pause()
+        for m in msgs:
+            on_text(m)
+        log.resume()
+
+    t_floor, t_log, t_nolog = best(rounds, floor, with_log, without_log)
+    assert len(log) == len(msgs), "every message must land in the log"
+    n = len(msgs)
+    return {"n": n, "floor_s": t_floor, "log_s": t_log, "nolog_s": t_nolog,
+            "floor_rate": n / t_floor, "log_rate": n / t_log, "nolog_rate": n / t_nolog,
+            "ratio": t_floor / t_log, "ratio_nolog": t_floor / t_nolog}
+
+
+def bench_load(msgs: list[str], rounds: int) -> dict:
+    from ari_notebook.events import EventLog
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "raw.jsonl"
+        path.write_text("\n".join(msgs) + "\n")
+
+        def floor():
+            with open(path, encoding="utf-8") as fh:
+                for line in fh:
+                    json.loads(line)
+
+        def load():
+            log = EventLog.load(path)
+            assert len(log) == len(msgs)
+
+        t_floor, t_load = best(rounds, floor, load)
+    n = len(msgs)
+    return {"n": n, "floor_s": t_floor, "load_s": t_load, "floor_rate": n / t_floor,
+            "load_rate": n / t_load, "ratio": t_floor / t_load}
+
+
+def bench_frames(events: list[tuple[str, float]]) -> dict:
+    from ari_notebook.events import EventLog
+
+    json_bytes = sum(len(t.encode()) for t, _ in events)
+    # memory a stored event costs: traced Python allocations while storing a sample
+    sample = events[:100_000]
+    gc.collect()
+    tracemalloc.start()
+    probe = EventLog()
+    for text, recv in sample:
+        probe.append(orjson.loads(text), recv)
+    gc.collect()
+    stored = tracemalloc.get_traced_memory()[0] / len(sample)
+    tracemalloc.stop()
+    del probe
+    sample_json = sum(len(t.encode()) for t, _ in sample) / len(sample)
+    gc.collect()
+    log = EventLog()
+    append, loads = log.append, orjson.loads
+    for text, recv in events:
+        append(loads(text), recv)
+    gc.collect()
+    with PeakRss() as mem:
+        t = time.perf_counter()
+        df = log.to_dataframe()
+        t_df = time.perf_counter() - t
+    frame_bytes = int(df.memory_usage(deep=False).sum())
+    t = time.perf_counter()
+    calls = log.calls()
+    t_calls = time.perf_counter() - t
+    t = time.perf_counter()
+    log.newest(50, type="ChannelDtmfReceived")  # a rare type: scans far back
+    t_newest_rare = time.perf_counter() - t
+    t = time.perf_counter()
+    log.newest(50, type="ChannelVarset")
+    t_newest = time.perf_counter() - t
+    t = time.perf_counter()
+    log.counts()
+    t_counts = time.perf_counter() - t
+    n = len(events)
+    return {"n": n, "to_dataframe_s": t_df, "peak_extra": mem.peak - mem.start,
+            "frame_bytes": frame_bytes, "calls_s": t_calls, "calls": len(calls),
+            "json_per_event": json_bytes / n, "stored_per_event": stored, "sample_json_per_event": sample_json,
+            "newest_s": t_newest, "newest_rare_s": t_newest_rare, "counts_s": t_counts}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--events", type=int, default=1_000_000, help="events for to_dataframe/calls")
+    ap.add_argument("--ingest", type=int, default=200_000, help="messages for the ingest and load rates")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--quick", action="store_true", help="100,000 events, 50,000 messages, 3 rounds")
+    args = ap.parse_args()
+    if args.quick:
+        args.events, args.ingest, args.rounds = 100_000, 50_000, 3
+
+    t = time.perf_counter()
+    events = realistic_events(max(args.events, args.ingest))
+    print(f"generated {len(events):,} realistic events in {time.perf_counter() - t:.1f} s", flush=True)
+    msgs = [text for text, _ in events[: args.ingest]]
+
+    ing = bench_ingest(msgs, args.rounds)
+    print("ingest measured", flush=True)
+    ld = bench_load(msgs, args.rounds)
+    print("load measured", flush=True)
+    fr = bench_frames(events[: args.events])
+    del events
+
+    rows = [
+        ("ingest: json.loads floor", f"{ing['floor_rate']:,.0f} ev/s", "baseline", ""),
+        ("ingest: Client._on_text + EventLog", f"{ing['log_rate']:,.0f} ev/s", f"{ing['ratio']:.2f}x floor",
+         "target >= 0.8x " + ("OK" if ing["ratio"] >= 0.8 else "MISSED")),
+        ("ingest: Client._on_text, log paused", f"{ing['nolog_rate']:,.0f} ev/s", f"{ing['ratio_nolog']:.2f}x floor",
+         "(aioari's loop, no log: 0.6x)"),
+        ("load: json.loads over the lines", f"{ld['floor_rate']:,.0f} ev/s", "baseline", ""),
+        ("load: EventLog.load(plain .jsonl)", f"{ld['load_rate']:,.0f} ev/s", f"{ld['ratio']:.2f}x floor",
+         "target >= 0.5x " + ("OK" if ld["ratio"] >= 0.5 else "MISSED")),
+        (f"to_dataframe(), {fr['n']:,} events", f"{fr['to_dataframe_s']:.2f} s",
+         f"peak +{mb(fr['peak_extra'])}",
+         ("target <= 3 s " + ("OK" if fr["to_dataframe_s"] <= 3 else "MISSED")) if fr["n"] >= 1_000_000 else ""),
+        ("  frame size (without raw text)", mb(fr["frame_bytes"]), "", "raw column shares the stored text"),
+        ("memory per stored event", f"{fr['stored_per_event']:,.0f} B",
+         f"{fr['stored_per_event'] / fr['sample_json_per_event']:.2f}x JSON",
+         f"JSON {fr['sample_json_per_event']:,.0f} B/event (tracemalloc, 100k events)"),
+        (f"calls(), {fr['calls']:,} calls", f"{fr['calls_s']:.2f} s", "", ""),
+        ("newest(50, common type)", f"{fr['newest_s'] * 1000:.1f} ms", "", "live-view filter"),
+        ("newest(50, rare type)", f"{fr['newest_rare_s'] * 1000:.1f} ms", "", "scans the whole log"),
+        ("counts()", f"{fr['counts_s'] * 1000:.1f} ms", "", "first call; later calls are incremental"),
+    ]
+    w = [max(len(r[i]) for r in rows) for i in range(4)]
+    print()
+    print(f"{'measure':<{w[0]}}  {'value':>{w[1]}}  {'vs':<{w[2]}}  note")
+    print("-" * (sum(w) + 12))
+    for r in rows:
+        print(f"{r[0]:<{w[0]}}  {r[1]:>{w[1]}}  {r[2]:<{w[2]}}  {r[3]}")
+    out = REPO / "benchmarks" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "eventlog.json").write_text(json.dumps({"ingest": ing, "load": ld, "frames": fr}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
