@@ -141,6 +141,8 @@ class LiveRecording:
     timer: Any = field(default=None, repr=False)
     duration: int | None = None  # whole seconds, once finished
     cause: str | None = None  # why it failed
+    append: bool = False  # ifExists=append onto an existing file
+    recorder: str | None = None  # the Recorder/ARI media channel of a bridge recording
 
     def elapsed(self, now: float) -> float:
         running = (now - self.resumed_at) if self.resumed_at is not None else 0.0

@@ -27,8 +27,8 @@ class Recordings:
         self.live: dict[str, LiveRecording] = {}
         for name, (seconds, fmt) in (getattr(ast.config, "recordings", None) or {}).items():
             if fmt not in FORMATS or not self.store.valid_name(name):
-                raise ConfigurationError(f"stored recording {name!r}: format must be one of {sorted(FORMATS)} "
-                                 f"and the name a relative path, got {fmt!r}")
+                raise ConfigurationError(f"stored recording {name!r}: format must be one of "
+                                         f"{sorted(FORMATS)} and the name a relative path, got {fmt!r}")
             self.store.write(name, fmt, seconds)
         ast.provide("recording_duration", self.store.duration)
         ast.on("channel_hangup", self._on_channel_gone)
@@ -66,10 +66,9 @@ class Recordings:
         if rec.if_exists == "overwrite":
             while store.delete(rec.name):
                 pass
-        append = rec.if_exists == "append" and store.path(rec.name, rec.format).is_file()
-        if not append:
+        rec.append = rec.if_exists == "append" and store.path(rec.name, rec.format).is_file()
+        if not rec.append:
             store.write(rec.name, rec.format, 0.0)  # the file exists (empty) while recording
-        rec._append = append  # type: ignore[attr-defined]
         self.live[rec.name] = rec
         self._recorder_joins(rec)
         # RecordingStarted follows the 201 at once; a beep (if asked for) plays first and is
@@ -86,13 +85,13 @@ class Recordings:
         from ..bridging import refresh_bridgepeer
         from ..telephony import device_state
 
-        rec._recorder = f"Recorder/ARI-{self.ast.channel_seq()};2"  # type: ignore[attr-defined]
-        bridge.extra_members.append(rec._recorder)  # type: ignore[attr-defined]
+        rec.recorder = f"Recorder/ARI-{self.ast.channel_seq()};2"
+        bridge.extra_members.append(rec.recorder)
         refresh_bridgepeer(self.ast, bridge)
         device_state(self.ast, "Recorder/ARI", "INUSE")
 
     def _recorder_leaves(self, rec: LiveRecording) -> None:
-        name = getattr(rec, "_recorder", None)
+        name = rec.recorder
         bridge = self.ast.bridges.get(rec.target_uri.partition(":")[2])
         if name is None or bridge is None or name not in bridge.extra_members:
             return
@@ -125,7 +124,7 @@ class Recordings:
         if rec.timer is not None:
             rec.timer.cancel()
             rec.timer = None
-        if not getattr(rec, "_append", False):
+        if not rec.append:
             self.store.delete(rec.name)  # nothing was written
         self._recorder_leaves(rec)
         rec.state, rec.cause = "failed", cause
@@ -156,7 +155,7 @@ class Recordings:
         if cancel:
             self.store.delete(rec.name)
         else:
-            self.store.write(rec.name, rec.format, seconds, append=getattr(rec, "_append", False))
+            self.store.write(rec.name, rec.format, seconds, append=rec.append)
         self._recorder_leaves(rec)
         # Quirks: cancel is reported "done" (never "canceled"); a hang-up reports duration 0.
         rec.state = "done"
