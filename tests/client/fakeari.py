@@ -45,6 +45,7 @@ class FakeAri:
         self.ids = itertools.count(1)
         self.refuse_upgrades_with: int | None = None
         self.rest_ws_requests = 0
+        self.answer_pings = True  # False: a half-dead server that never answers a ping
         self.runner: web.AppRunner | None = None
         self.port = 0
         for i in range(20):
@@ -295,7 +296,7 @@ class FakeAri:
         self.upgrade_peers.append(request.transport.get_extra_info("peername"))
         self.upgrade_auth.append("header" if "Authorization" in request.headers else "query")
         self.upgrade_queries.append(dict(request.query))
-        ws = web.WebSocketResponse(autoping=True)
+        ws = web.WebSocketResponse(autoping=self.answer_pings)
         await ws.prepare(request)
         apps = app.split(",")
         entry = (ws, apps)

@@ -204,3 +204,11 @@ async def test_reconnect_after_simulator_restart(server):
             await sim2.stop()
     finally:
         await c.close()
+
+
+async def test_events_namespace_is_both_operations_and_iterator(client):
+    stream = client.events(types="ChannelUserevent")
+    await client.events.userEvent(eventName="ping", application=client.test_app, variables={"k": "v"})
+    event = await stream.get(timeout=10)
+    stream.close()
+    assert event["eventname"] == "ping" and event["userevent"]["k"] == "v"

@@ -264,3 +264,18 @@ async def test_rest_over_websocket_falls_back_with_a_warning(traces_dir, monkeyp
 async def test_connect_with_apps_starts_the_reader(fake_ari):
     async with await Client.connect(fake_ari.url, "asterisk", "asterisk", apps="hello") as c:
         assert c.connection_state == "connected" and c.apps == ["hello"]
+
+
+async def test_heartbeat_detects_a_silent_server_and_reconnects(fake_ari):
+    fake_ari.answer_pings = False
+    c = await Client.connect(fake_ari.url, "asterisk", "asterisk", heartbeat=0.2,
+                             reconnect_base=0.05, reconnect_max=0.1)
+    try:
+        gaps = []
+        c.on_event("EventStreamGap", gaps.append)
+        await c.start(apps="hello")
+        await _until(lambda: gaps, timeout=5)  # no pong within heartbeat/2: dropped and reopened
+        assert "No PONG received" in gaps[0]["reason"]
+        assert c._events.reconnects >= 1
+    finally:
+        await c.close()
