@@ -257,6 +257,21 @@ class Simulator:
         hangup(self.asterisk, chan, cause, soft=False)
         await asyncio.sleep(0)
 
+    async def set_endpoint_state(self, endpoint: str, state: str) -> None:
+        """The phone ``endpoint`` registers (``online``), goes away (``offline``) or will not take
+        calls (``busy``/``noanswer``): EndpointStateChange to its subscribers."""
+        from .resources.endpoints import Endpoints
+
+        self.asterisk.component(Endpoints).set_state(endpoint, state)
+        await asyncio.sleep(0)
+
+    async def send_text(self, endpoint: str, body: str, **variables: str) -> None:
+        """The phone ``endpoint`` sends a text message: TextMessageReceived to its subscribers."""
+        from .resources.endpoints import Endpoints
+
+        self.asterisk.component(Endpoints).receive_text(endpoint, body, variables=variables)
+        await asyncio.sleep(0)
+
     @property
     def log(self) -> list[tuple[str, str, str]]:
         """What Asterisk would have written to its log: (timestamp, level, text)."""

@@ -251,3 +251,22 @@ def test_a_phone_sends_a_text_message():
     assert msg["endpoint"]["resource"] == "bob"
     with pytest.raises(KeyError, match="PJSIP/alice"):
         b.ast.component(Endpoints).receive_text("PJSIP/zed", "?")
+
+
+async def test_teaching_hooks_for_endpoints():
+    import asyncio
+
+    import aiohttp
+
+    from ari_notebook.sim import Simulator
+
+    async with Simulator.start(port=0) as sim, aiohttp.ClientSession() as s:
+        ws = await s.ws_connect(f"ws://127.0.0.1:{sim.port}/ari/events?app=desk&subscribeAll=true"
+                                "&api_key=asterisk:asterisk")
+        await sim.set_endpoint_state("PJSIP/carol", "offline")
+        await sim.send_text("PJSIP/bob", "ping", topic="demo")
+        first = await asyncio.wait_for(ws.receive_json(), 5)
+        second = await asyncio.wait_for(ws.receive_json(), 5)
+        assert (first["type"], first["endpoint"]["state"]) == ("EndpointStateChange", "offline")
+        assert (second["type"], second["message"]["body"]) == ("TextMessageReceived", "ping")
+        await ws.close()
