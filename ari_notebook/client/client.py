@@ -22,7 +22,6 @@ from ..events.dispatch import Dispatcher, Handle, default_key
 from ..spec import Operation, PreparedRequest, Resource, Spec, parse_resource, prepare, resource_names
 from .objects import AriObject, Bridge, Channel, Endpoint, LiveRecording, Playback
 from .ops import BoundOperation, EventsNamespace, OperationCallable, ResourceNamespace
-from .restws import RestOverWebSocket
 from .stream import EventSocket
 from .transport import Credentials, HttpTransport, RawResponse, decode_json, error_from, ssl_setting
 from .urls import ServerUrl, parse_server_url
@@ -108,7 +107,7 @@ class Client:
         self._request_listeners: list[Callable[[dict], Any]] = []
         self._cleanups: list[Callable[[], Awaitable[Any]]] = []
         self._events: EventSocket | None = None
-        self._restws: RestOverWebSocket | None = None
+        self._restws: Any = None  # a RestOverWebSocket when transport="websocket" is in use
         self._state = "disconnected"
         self._closed = False
         self._log = None
@@ -173,6 +172,8 @@ class Client:
                           "Asterisk 20.14, 21.9, 22.4 or later): using HTTP", RuntimeWarning, stacklevel=3)
             return
         import secrets
+
+        from .restws import RestOverWebSocket  # only clients that ask for it load it
 
         rest = RestOverWebSocket(self._socket_factory, f"ari-notebook-rest-{secrets.token_hex(4)}",
                                  timeout=self._timeout)

@@ -8,7 +8,6 @@ server adds becomes a plain ``AriObject`` subclass named after it, with no code 
 
 from __future__ import annotations
 
-import html
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -114,6 +113,8 @@ class AriObject:
         return head + ">"
 
     def _repr_html_(self) -> str:
+        import html
+
         rows = "".join(
             f"<tr><th style='text-align:left;padding-right:1em'>{html.escape(str(k))}</th>"
             f"<td style='text-align:left'><code>{html.escape(_short(v))}</code></td></tr>"
