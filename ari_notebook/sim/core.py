@@ -355,29 +355,39 @@ class Asterisk:
         event["application"] = app_name
         return event
 
-    def publish(self, event_type: str, fields: dict, *, sources: Iterable[str] = (),
+    def publish(self, event_type: str, fields: dict | Callable[[], dict], *, sources: Iterable[str] = (),
                 apps: Iterable[str] | None = None, lead: bool | int = False,
                 exclude: Iterable[str] = (), only_all: bool = False) -> int:
         """Deliver one event to every interested app; returns how many got it.
 
         ``sources``: the event's topics; subscribed and subscribeAll apps receive it.
-        ``apps``: extra app names that receive it regardless (e.g. the Stasis app of a
-        channel). ``exclude``: app names that must not receive it (BridgeCreated skips the
-        creator). Each app's copy carries its own ``application`` field.
+        ``apps``: app names that receive it regardless (the Stasis app of a channel); with no
+        ``sources``, only they do (StasisStart/End are per application). ``exclude``: app names
+        that must not receive it. ``only_all``: deliver only to subscribeAll apps (quirks seen
+        only there). ``fields`` may be a function, called only when some app wants the event
+        (building channel snapshots nobody reads is most of the cost). Each app's copy
+        carries its own ``application`` field.
         """
-        sources = tuple(sources)
         targets: list[App] = []
-        forced = set(apps or ())
-        skip = set(exclude)
         for app in self.apps.values():
-            if app.sink is None or app.name in skip or (only_all and not app.subscribe_all):
+            if app.sink is None or (only_all and not app.subscribe_all):
                 continue
-            # no sources: only the named apps (StasisStart/End are per application)
-            if app.name in forced or (sources and app.wants(sources)):
-                if app.accepts(event_type):
-                    targets.append(app)
+            if apps is not None and app.name in apps:
+                pass
+            elif not sources:
+                continue
+            elif not app.subscribe_all and app.sources.isdisjoint(sources):
+                continue
+            if exclude and app.name in exclude:
+                continue
+            if (app.allowed or app.disallowed) and not app.accepts(event_type):
+                continue
+            targets.append(app)
+        if not targets:
+            return 0
+        body = fields() if callable(fields) else fields
         for app in targets:
-            app.sink(self._event_dict(event_type, fields, app.name, lead))
+            app.sink(self._event_dict(event_type, body, app.name, lead))
         return len(targets)
 
     # ---- lookups shared by resource modules

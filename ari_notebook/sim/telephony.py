@@ -49,11 +49,14 @@ def cause_text(cause: int) -> str:
 def channel_event(ast: Asterisk, chan: Channel, event_type: str, fields: dict | None = None, *,
                   lead: bool | int = False, apps: Any = None, key: str = "channel") -> None:
     """Publish an event about ``chan`` on its topic (``channel:<id>``)."""
-    body = dict(fields or {})
-    body[key] = chan.json()
+    def build() -> dict:
+        body = dict(fields) if fields else {}
+        body[key] = chan.json()
+        return body
+
     # app-specific events (StasisStart/End, ApplicationMoveFailed) go to the named app only
     sources = () if apps is not None else (f"channel:{chan.id}",)
-    ast.publish(event_type, body, sources=sources, lead=lead, apps=apps)
+    ast.publish(event_type, build, sources=sources, lead=lead, apps=apps)
 
 
 def state_change(ast: Asterisk, chan: Channel, state: str) -> None:
