@@ -27,6 +27,13 @@ def parse_endpoint(ast: Asterisk, endpoint: str) -> tuple[str, str]:
     if not sep or not resource:
         raise AriFailure(400, "Invalid endpoint specified")
     if tech.lower() == "local":
+        from .dialplan import extension_exists
+
+        exten, context, _ = tel.parse_local(resource)
+        if not extension_exists(ast, context, exten):
+            ast.write_log("WARNING", f"core_local.c: No such extension/context {exten}@{context} while calling "
+                                     "Local channel")
+            raise AriFailure(500, "Allocation failed", body={"error": "Allocation failed"})
         return "Local", resource
     if tech.upper() == "PJSIP" and f"PJSIP/{resource}" in phone_states(ast):
         return "PJSIP", resource

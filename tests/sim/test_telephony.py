@@ -294,3 +294,43 @@ def test_video_source_and_bridge_moh_rules():
     assert b("DELETE", "/bridges/vb/videoSource").status == 204
     assert "video_source_id" not in b("GET", "/bridges/vb").body
     assert b("DELETE", "/bridges/vb/moh").status == 409
+
+
+def test_originate_to_a_simulated_phone_rings_then_answers_into_stasis():
+    b = Backend(answer_delay=2.0)
+    events = b.app()
+    reply = b("POST", "/channels", {"endpoint": "PJSIP/carol", "app": "hello", "channelId": "ph"})
+    assert reply.status == 200 and reply.body["name"].startswith("PJSIP/carol-")
+    b.advance(1)
+    assert b.ast.channels["ph"].state == "Ringing" and "StasisStart" not in types(events)
+    b.advance(1.5)
+    assert types(events, "ph") == ["Dial", "ChannelStateChange", "ChannelStateChange", "Dial", "ChannelVarset",
+                                   "StasisStart"]
+    assert b("POST", "/channels", {"endpoint": "PJSIP/nobody", "app": "hello"}).body == {"error": "Allocation failed"}
+
+
+def test_offline_phone_fails_and_dial_to_local_connects():
+    plan = {"office": {"1": ["Dial(PJSIP/bob,5)", "Set(RESULT=${DIALSTATUS})", "Hangup()"],
+                       "2": ["Answer()", "Dial(Local/3000@ARI-test)", "Hangup()"],
+                       "3": ["Dial(Local/999@nowhere)", "Hangup()"]},
+            "ARI-test": {"3000": ["Answer()", "Wait(600)", "Hangup()"]}}
+    b = Backend(dialplan=plan, endpoints={"PJSIP/alice": "online", "PJSIP/bob": "offline"})
+    watcher = b.app("watcher", subscribe_all=True)
+    inbound_call(b.ast, "PJSIP/alice", "1", "office")
+    b.advance(1)
+    sets = [(e["variable"], e["value"]) for e in watcher if e["type"] == "ChannelVarset"]
+    assert ("DIALSTATUS", "CHANUNAVAIL") in sets
+    caller = inbound_call(b.ast, "PJSIP/alice", "2", "office")
+    b.advance(2)
+    answered = [e for e in watcher if e["type"] == "Dial" and e["dialstatus"] == "ANSWER"]
+    assert answered and answered[-1]["caller"]["id"] == caller.id
+    assert answered[-1]["peer"]["name"].startswith("Local/3000@ARI-test-")
+    hangup(b.ast, caller, 16, soft=False)  # the caller leaves: the whole Local chain goes
+    b.advance(0)
+    assert not [c for c in b.ast.channels.values() if c.name.startswith("Local/3000@ARI-test-")]
+    inbound_call(b.ast, "PJSIP/alice", "3", "office")  # no such extension behind the Local channel
+    b.advance(1)
+    assert ("DIALSTATUS", "CHANUNAVAIL") in [(e["variable"], e["value"]) for e in watcher
+                                             if e["type"] == "ChannelVarset"][-2:]
+    assert b("POST", "/channels", {"endpoint": "Local/999@nowhere", "app": "hello"}).body == {
+        "error": "Allocation failed"}
