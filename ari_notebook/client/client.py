@@ -299,13 +299,11 @@ class Client:
     async def _send(self, prepared: PreparedRequest) -> RawResponse:
         listeners = self._request_listeners
         if not listeners:
-            return await self._sender.send(prepared.method, prepared.path, prepared.query, prepared.body,
-                                           operation=prepared.operation)
+            return await self._transmit(prepared)
         started = time.time()
         t0 = time.perf_counter()
         try:
-            raw = await self._sender.send(prepared.method, prepared.path, prepared.query, prepared.body,
-                                          operation=prepared.operation)
+            raw = await self._transmit(prepared)
         except TransportError as exc:
             self._record(listeners, started, prepared, None, (time.perf_counter() - t0) * 1000.0, str(exc))
             raise
@@ -314,6 +312,23 @@ class Client:
             error = str(error_from(raw, prepared.operation, prepared.method, "/ari" + prepared.path))
         self._record(listeners, started, prepared, raw.status, raw.elapsed_ms, error)
         return raw
+
+    async def _transmit(self, prepared: PreparedRequest) -> RawResponse:
+        sender = self._sender
+        http = self._http
+        if sender is not http:
+            if not sender.connected:
+                sender = http  # the REST WebSocket is reconnecting: HTTP meanwhile, same answers
+            else:
+                try:
+                    return await sender.send(prepared.method, prepared.path, prepared.query, prepared.body,
+                                             operation=prepared.operation)
+                except TransportError:
+                    if prepared.method != "GET":
+                        raise  # it may have run: never repeat a change
+                    sender = http  # the socket died under a read: ask again over HTTP
+        return await sender.send(prepared.method, prepared.path, prepared.query, prepared.body,
+                                 operation=prepared.operation)
 
     @staticmethod
     def _record(listeners, started, prepared, status, elapsed, error) -> None:

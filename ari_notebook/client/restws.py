@@ -33,6 +33,11 @@ class RestOverWebSocket:
         self._prefix = f"{id(self):x}-"
         self.socket: EventSocket = socket_factory(app, self._on_text, self._on_state)
 
+    @property
+    def connected(self) -> bool:
+        ws = self.socket.ws
+        return ws is not None and not ws.closed
+
     async def open(self) -> None:
         await self.socket.start()
 

@@ -229,6 +229,13 @@ async def test_rest_over_websocket(fake_ari):
         assert fake_ari.rest_ws_requests - before == 3
         resp = await c.execute("asterisk.getInfo")
         assert resp.status == 200 and resp.body["system"]["version"] == "23.4.1"
+        await fake_ari.drop()  # while the REST socket reconnects, calls go over HTTP
+        assert (await c.asterisk.getInfo()).system["version"] == "23.4.1"
+        await fake_ari.wait_sockets(1)
+        await _until(lambda: c._restws.connected)
+        before = fake_ari.rest_ws_requests
+        await c.asterisk.getInfo()
+        assert fake_ari.rest_ws_requests == before + 1
     finally:
         await c.close()
     await asyncio.sleep(0)

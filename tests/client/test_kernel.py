@@ -105,8 +105,8 @@ def test_events_arrive_while_no_cell_runs(server, kernel, tmp_path):
             with open({str(log_path)!r}, "a") as f:
                 f.write(event["type"] + "\\n")
         client.on_event("*", on_any)
-        client.start(apps="hello")
     """)
+    run_cell(kernel, 'client.start(apps="hello")')  # a plain synchronous cell, no await
     wait_until(lambda: server.sockets() == 1, what="the kernel's events socket")
     # the kernel is idle now; everything below happens outside it
     assert server.call("POST", "/ari/channels?endpoint=Local/1000@ARI-test&app=hello&channelId=k1") == 200
