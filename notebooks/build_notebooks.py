@@ -197,20 +197,28 @@ except ari_notebook.NotFound as exc:
 Now the real thing: register handlers, then open the WebSocket for `hello`. Handlers receive
 the `Channel` object and the event. This one answers, plays *hello-world*, and hangs up when the
 playback finishes — the "hello world" of telephony.
+
+Handlers run in the background, after their cell has finished, so they write what they did
+into a list (`story`) that later cells print, instead of printing into whichever cell happens
+to be running. `client.log` starts recording every event from the moment it is first used.
 '''),
     code('''
+log = client.log          # record every event from now on
+story = []                # what the app did, in order
+
 async def on_start(channel, event):
-    print(f"StasisStart  {channel.name}  args={event['args']}")
+    story.append(f"StasisStart  {channel.name}  args={event['args']}")
     await channel.answer()
     # Subscribe *before* acting, so a fast answer can never be missed:
     finished = client.wait_for("PlaybackFinished", timeout=30,
                                predicate=lambda e: e["playback"]["target_uri"] == f"channel:{channel.id}")
     await channel.play(media="sound:hello-world")
     await finished
+    story.append(f"  played hello-world to {channel.name}, hanging up")
     await channel.hangup()
 
 def on_end(channel, event):
-    print(f"StasisEnd    {channel.name}")
+    story.append(f"StasisEnd    {channel.name}")
 
 client.on_channel_event("StasisStart", on_start, key="hello-start")   # a key: re-running
 client.on_channel_event("StasisEnd", on_end, key="hello-end")         # replaces, never stacks
@@ -227,6 +235,7 @@ ended = client.wait_for("StasisEnd", timeout=30)
 call = await client.channels.originate(endpoint=f"Local/1000@{CONTEXT}", extension="3000",
                                        context=CONTEXT)
 await ended
+print("\\n".join(story)); story.clear()
 ''', id="call-1000"),
     md('''
 A channel can also be sent straight to the app by `originate(app=...)`, with arguments.
@@ -236,23 +245,24 @@ They arrive in `StasisStart` as `args` — how a dialplan `Stasis(hello,sales,42
 ended = client.wait_for("StasisEnd", timeout=30)
 await client.channels.originate(endpoint=f"Local/3000@{CONTEXT}", app="hello", appArgs="sales,42")
 await ended
+print("\\n".join(story)); story.clear()
 ''', id="args"),
     md('''
 ## The event log
 
-Every event the client received is in `client.log`. The view below is live: it keeps
-updating while the kernel is idle. Underneath it is a pandas DataFrame.
+Every event the client received since `client.log` was first used is in the log. The view
+below is live: it keeps updating while the kernel is idle. Underneath it is a pandas DataFrame.
 '''),
     code('''
 from ari_notebook.widgets import EventLogView
 
-EventLogView(client.log)
+EventLogView(log)
 '''),
     code('''
-client.log.df[["type", "channel_name", "channel_state"]].tail(12)
+log.df[["type", "channel_name", "channel_state"]].tail(12)
 ''', id="log-df"),
     code('''
-client.log.counts()
+log.counts()
 ''', id="counts"),
     CLOSE,
 ]
@@ -391,6 +401,7 @@ five are a conference. The bridge itself can play sounds and music on hold to ev
 '''),
     CONNECT,
     code('''
+log = client.log                      # record events from now on (used at the end)
 await client.start(apps="hello")
 
 async def new_call(name):
@@ -475,7 +486,7 @@ await asyncio.sleep(0.3)
 print("bridges:", len(await client.bridges.list()), "channels:", len(await client.channels.list()))
 ''', id="tidy"),
     code('''
-client.log.bridges()
+log.bridges()
 ''', id="bridges-frame"),
     CLOSE,
 ]
@@ -502,14 +513,15 @@ import ari_notebook
 CONTEXT = os.environ.get("ARI_CONTEXT", "ARI-test")
 # On the simulator, run its clock 20x faster so the generated calls take seconds, not minutes.
 client = await ari_notebook.connect(simulator={"clock_speed": 20})
-await client.start(apps="load")
+log = client.log                      # the event log records from its first use
+await client.start(apps="hello")
 client
 ''', id="connect"),
     md('''
 ## A call load
 
-Each call is a Local pair to extension 1000: the `;1` half comes straight into our app `load`
-as the *caller*, the `;2` half runs the dialplan and enters as the *agent*. The caller keys
+Each call is a Local pair to extension 1000: the `;1` half comes straight into our app `hello`
+as the *caller*, the `;2` half runs the dialplan (`Stasis(hello)`) and enters as the *agent*. The caller keys
 in a customer number, the agent plays a prompt, and the caller hangs up.
 '''),
     code('''
@@ -520,7 +532,7 @@ async def one_call(i):
     # Subscribe before acting ("stage then exec"): the agent's StasisStart can arrive at once.
     agent_in = client.wait_for("StasisStart", timeout=60, predicate=lambda e: e["channel"]["id"] == agent_id)
     caller = await client.channels.originate(
-        endpoint=f"Local/1000@{CONTEXT}", app="load", channelId=caller_id,
+        endpoint=f"Local/1000@{CONTEXT}", app="hello", channelId=caller_id,
         otherChannelId=agent_id, callerId=f"Customer {i} <555{i:04d}>")
     await agent_in
     await caller.sendDTMF(dtmf=f"{random.randint(10, 99)}#")
@@ -533,7 +545,7 @@ async def one_call(i):
 
 await asyncio.gather(*(one_call(i) for i in range(12)))
 await asyncio.sleep(0.5)
-print(len(client.log), "events from 12 calls")
+print(len(log), "events from 12 calls")
 ''', id="load"),
     md('''
 ## One row per event
@@ -542,7 +554,7 @@ print(len(client.log), "events from 12 calls")
 raw event. Events of a type Asterisk adds tomorrow still land, with their JSON.
 '''),
     code('''
-df = client.log.df
+df = log.df
 df[["time", "type", "channel_id", "digit", "cause"]].head(10)
 ''', id="df"),
     code('''
@@ -555,21 +567,30 @@ df["type"].value_counts().head(10)
 ring and talk time, hangup cause, caller, bridges visited.
 '''),
     code('''
-calls = client.log.calls()
+calls = log.calls()
 calls.head()
 ''', id="calls"),
     code('''
-dtmf = client.log.dtmf()
+dtmf = log.dtmf()
 dtmf.head()
 ''', id="dtmf"),
     md('''
 ## A timeline
 
-One lane per channel: ringing, up, in a bridge, with marks for playbacks and DTMF.
+One lane per channel: ringing, up, in a bridge, with marks for playbacks and DTMF. Here the
+first three calls (six channels: each caller and its agent):
 '''),
     code('''
-client.log.plot_timeline()
+first_three = [f"{side}-{i:03d}" for i in range(3) for side in ("caller", "agent")]
+log.plot_timeline(channels=first_three)
 ''', id="timeline"),
+    md('''
+And one call as a *ladder diagram*, the way SIP tools like sngrep draw it: the requests our
+app made and the events Asterisk sent, in time order.
+'''),
+    code('''
+log.plot_ladder("agent-000")
+''', id="ladder"),
     md('''
 ## Save, load, analyse later
 
@@ -577,8 +598,8 @@ A log saves to JSONL (one raw event per line, append-friendly) or Parquet. Loadi
 the same frames, so an analysis written today runs on last month's logs.
 '''),
     code('''
-client.log.save("calls.jsonl")
-client.log.save("calls.parquet")
+log.save("calls.jsonl")
+log.save("calls.parquet")
 saved = ari_notebook.EventLog.load("calls.parquet")
 print(len(saved), "events loaded;", "same frame:", saved.calls().shape == calls.shape)
 ''', id="save"),
@@ -590,27 +611,38 @@ real Asterisk this places 200 short Local calls — reduce `N` if that is too ma
 '''),
     code('''
 N = 200
-client.log.clear()
+log.clear()
 for start in range(0, N, 25):
     await asyncio.gather(*(one_call(i) for i in range(start, min(start + 25, N))))
-client.log.save("day.jsonl")
+log.save("day.jsonl")
 await client.close()
 
 day = ari_notebook.EventLog.load("day.jsonl")
 day_calls = day.calls()
-print(len(day), "events,", len(day_calls), "channels")
+print(f"{len(day)} events, {len(day_calls)} channels ({N} calls, each a caller and an agent half)")
 ''', id="many"),
     code('''
 summary = day.summary()
 summary
 ''', id="summary"),
+    md('''
+Plain pandas from here: talk time of the callers, and which customer numbers were keyed in.
+'''),
+    code('''
+callers = day_calls[day_calls["channel_id"].str.startswith("caller-")]
+talk = callers["talk_time"].dt.total_seconds()
+print(f"{len(callers)} calls, talk time median {talk.median():.1f} s, max {talk.max():.1f} s")
+keyed = day.dtmf().assign(customer=lambda d: d["digits"].str.rstrip("#"))
+keyed["customer"].value_counts().head(5)
+''', id="pandas"),
     code('''
 import matplotlib.pyplot as plt
 
 fig, ax = plt.subplots(figsize=(6, 3))
-day_calls["talk_time"].dt.total_seconds().dropna().plot.hist(bins=20, ax=ax)
+talk.plot.hist(bins=20, ax=ax)
 ax.set_xlabel("talk time (s)"); ax.set_ylabel("calls"); ax.set_title("Talk time over the day")
 plt.show()
+day.plot_rate("5s")
 ''', id="hist"),
     code('''
 for path in ("calls.jsonl", "calls.parquet", "day.jsonl"):

@@ -58,7 +58,10 @@ CHECKS: dict[str, dict[str, list[str]]] = {
         "nb05-calls": ["caller-000", "agent-000"],
         "nb05-dtmf": ["agent-0"],
         "nb05-save": ["same frame: True"],
-        "nb05-many": ["400 channels"],
+        "nb05-many": ["400 channels (200 calls"],
+        "nb05-pandas": ["200 calls, talk time median", "customer"],
+        "nb05-timeline": ["Figure"],
+        "nb05-ladder": ["Figure"],
     },
     "06_real_asterisk_setup_and_safety.ipynb": {
         "nb06-doctor-ok": ["no check failed", "credentials", "WebSocket", "CORS"],
