@@ -280,3 +280,20 @@ async def test_a_newer_server_adds_a_resource_and_an_older_one_lacks_one(traces_
             assert ("GET", "/ari/widgets/w1") in [(m, p) for m, p, _, _ in server.requests]
     finally:
         await server.stop()
+
+
+async def test_ipython_question_mark_shows_parameters_and_help(client):
+    """What ``client.channels.originate?`` renders, through IPython's own inspector."""
+    from IPython.core.oinspect import Inspector
+
+    try:
+        inspector = Inspector(theme_name="nocolor")
+    except TypeError:  # older IPython
+        inspector = Inspector()
+    info = inspector.info(client.channels.originate, "client.channels.originate", detail_level=0)
+    assert "endpoint," in info["definition"] and "variables=None" in info["definition"]
+    assert "Create a new channel (originate)." in info["docstring"]
+    assert "allowed: " in client.playbacks.control.__doc__  # allowableValues listed
+    channel = Channel(client, {"id": "c1"})
+    bound = inspector.info(channel.play, "channel.play", detail_level=0)
+    assert "channelId" not in bound["definition"] and "media" in bound["definition"]
