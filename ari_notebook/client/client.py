@@ -352,7 +352,7 @@ class Client:
         except KeyError:
             raise ValidationError(name, None, f"no such operation; the server has {len(self._callables)}") from None
 
-    async def execute(self, name: str, **kwargs: Any) -> AriResponse:
+    async def execute(self, name: str, /, **kwargs: Any) -> AriResponse:
         """Run an operation by qualified name; returns status, time, headers, body and value."""
         target = self.operation(name)
         prepared = prepare(target.operation, kwargs)

@@ -35,7 +35,9 @@ def prepare(op: Operation, arguments: Mapping[str, Any]) -> PreparedRequest:
             hint = f"; did you mean {close!r}?" if close else f"; accepted: {', '.join(known) or 'none'}"
             raise ValidationError(op.name, name, f"unknown parameter{hint}")
     for p in op.parameters:
-        if p.required and p.name not in given:
+        # a path parameter is needed whatever the docs say (Asterisk 23 marks endpoints.listByTech's
+        # {tech} optional): without it "{tech}" itself would be sent
+        if (p.required or p.param_type == "path") and p.name not in given:
             raise ValidationError(op.name, p.name, f"required {p.param_type} parameter is missing")
 
     path = op.path
@@ -77,6 +79,10 @@ def _check(op: Operation, p: Parameter, value: Any) -> Any:
 
 
 def _check_one(op: Operation, p: Parameter, value: Any) -> Any:
+    bad_text = _not_utf8(value)
+    if bad_text is not None:  # a lone surrogate cannot go in a URL or in JSON
+        raise ValidationError(op.name, p.name, f"{_short(bad_text)} is not valid Unicode text "
+                              "(it holds a lone surrogate)")
     expected = PRIMITIVE_TYPES.get(p.data_type)
     if expected is not None:
         is_bool = isinstance(value, bool)
@@ -92,6 +98,29 @@ def _check_one(op: Operation, p: Parameter, value: Any) -> Any:
         raise ValidationError(op.name, p.name,
                               f"{_short(value)} is not allowed; allowed: {p.allowable.describe()}")
     return value
+
+
+def _not_utf8(value: Any, depth: int = 0) -> str | None:
+    """The first string in ``value`` (nested lists/dicts too) that UTF-8 cannot encode."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value
+        return None
+    if depth > 20:
+        return None
+    if isinstance(value, dict):
+        items = [*value.keys(), *value.values()]
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    else:
+        return None
+    for item in items:
+        found = _not_utf8(item, depth + 1)
+        if found is not None:
+            return found
+    return None
 
 
 def _path_segment(op: Operation, p: Parameter, value: Any) -> str:

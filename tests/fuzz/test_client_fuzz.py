@@ -1,0 +1,126 @@
+"""Every operation fuzzed: the client rejects bad arguments with a ValidationError naming the
+operation (and parameter), or encodes them so no id escapes its path segment; against the
+simulator the answer is one of Asterisk's statuses, never a crash or an undeclared 500."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from urllib.parse import unquote
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from ari_notebook._errors import HttpError, ValidationError
+from ari_notebook.spec import prepare
+
+from .conftest import BUDGET_S, EXAMPLES
+from .strategies import PATH_BREAKERS, kwargs_for
+
+def bounded(examples: int) -> settings:
+    """No shrinking, no example database, no deadline: a fixed number of cases, then stop."""
+    return settings(max_examples=examples, deadline=None, database=None,
+                    phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+
+
+def _wire(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ",".join(_wire(v) for v in value)
+    return str(value)
+
+
+def check_prepared(op, kwargs) -> str:
+    """Apply the property to one call; returns "rejected" or "accepted"."""
+    try:
+        req = prepare(op, kwargs)
+    except ValidationError as exc:
+        assert exc.operation == op.name and op.name in str(exc)
+        assert exc.parameter is None or exc.parameter in kwargs or exc.parameter in {p.name for p in op.parameters}
+        return "rejected"
+    template = op.path.split("/")
+    segments = req.path.split("/")
+    assert len(segments) == len(template), (op.name, kwargs, req.path)
+    for t, s in zip(template, segments):
+        if t.startswith("{") and t.endswith("}"):
+            assert unquote(s) == _wire(kwargs[t[1:-1]])  # exactly the id, encoded
+            assert "/" not in s and s not in ("", ".", "..")
+        else:
+            assert s == t
+    assert all(isinstance(k, str) and isinstance(v, str) for k, v in req.query.items())
+    if req.body is not None:
+        orjson.dumps(req.body)  # whatever passed validation can be sent
+    for value in req.query.values():
+        value.encode("utf-8")  # ... and put in a URL
+    return "accepted"
+
+
+def test_prepare_rejects_or_encodes_every_operation(real_spec):
+    ops = [op for op in real_spec.operations.values() if not op.upgrade]
+    outcomes = {"rejected": 0, "accepted": 0}
+
+    @bounded(EXAMPLES * 60)
+    @given(st.data())
+    def run(data):
+        op = data.draw(st.sampled_from(ops), label="operation")
+        kwargs = data.draw(kwargs_for(op), label="kwargs")
+        outcomes[check_prepared(op, kwargs)] += 1
+
+    run()
+    print(f"\nprepare fuzz: {sum(outcomes.values())} cases over {len(ops)} operations: {outcomes}")
+    assert outcomes["rejected"] and outcomes["accepted"]
+
+
+@pytest.mark.parametrize("bad_id", PATH_BREAKERS)
+def test_path_breaking_ids_stay_in_their_segment(real_spec, bad_id):
+    op = real_spec.operations["channels.get"]
+    try:
+        req = prepare(op, {"channelId": bad_id})
+    except ValidationError as exc:
+        assert exc.parameter == "channelId"
+        assert bad_id in ("", ".", "..") or "\ud800" in bad_id
+        return
+    head, _, segment = req.path.rpartition("/")
+    assert head == "/channels" and unquote(segment) == bad_id
+
+
+def test_every_operation_against_the_simulator(bg):
+    spec = bg.client.spec
+    ops = [op for op in spec.operations.values() if not op.upgrade]
+    counts = {"cases": 0, "rejected": 0, "ok": 0, "error": 0}
+    statuses: Counter[int] = Counter()
+    problems: list[str] = []
+    started = time.monotonic()
+
+    for op in ops:
+        declared_5xx = {e.code for e in op.error_responses if e.code >= 500}
+
+        @bounded(EXAMPLES)
+        @given(kwargs_for(op))
+        def run(kwargs):
+            if time.monotonic() - started > BUDGET_S:
+                return
+            counts["cases"] += 1
+            try:
+                bg.run(bg.client.execute(op.name, **kwargs))
+                counts["ok"] += 1
+            except ValidationError:
+                counts["rejected"] += 1
+            except HttpError as exc:
+                counts["error"] += 1
+                statuses[exc.status] += 1
+                if exc.status >= 500 and exc.status not in declared_5xx:
+                    problems.append(f"{op.name} {sorted(kwargs)} -> {exc.status} {exc}")
+            except Exception as exc:  # anything else is a client bug
+                problems.append(f"{op.name} {sorted(kwargs)} -> {type(exc).__name__}: {exc}")
+
+        run()
+    print(f"\nsimulator fuzz: {counts['cases']} cases over {len(ops)} operations "
+          f"in {time.monotonic() - started:.1f} s: {counts}; error statuses {dict(sorted(statuses.items()))}; "
+          f"{bg.crashes.refused} request lines refused by the HTTP parser (400)")
+    assert not bg.crashes.records, [r.getMessage() for r in bg.crashes.records][:5]
+    assert not problems, "\n".join(problems[:20])
+    assert bg.alive()
