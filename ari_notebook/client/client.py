@@ -89,12 +89,11 @@ class Client:
     #: seconds the REST-over-WebSocket probe may take before falling back to HTTP
     rest_probe_timeout = 2.0
 
-    def __init__(self, server: ServerUrl, credentials: Credentials, spec: Spec, http: HttpTransport,
+    def __init__(self, server: ServerUrl, credentials: Credentials, spec: Spec | None, http: HttpTransport,
                  *, ssl: Any, heartbeat: float | None, reconnect_base: float, reconnect_max: float,
                  timeout: float | None) -> None:
         self._server = server
         self._credentials = credentials
-        self.spec = spec
         self._http = http
         self._sender = http
         self._ssl = ssl
@@ -113,9 +112,18 @@ class Client:
         self._log = None
         self.simulator = None
         self._bind_cache: dict[tuple[type, str], OperationCallable | None] = {}
-        self.operations: dict[str, Operation] = dict(spec.operations)
+        self.spec: Spec | None = None
+        self.operations: dict[str, Operation] = {}
         self._callables: dict[str, OperationCallable] = {}
         self.resources: dict[str, ResourceNamespace] = {}
+        self._event_props: dict[str, dict[str, tuple[str, ...]]] = {}
+        if spec is not None:
+            self._attach_spec(spec)
+
+    def _attach_spec(self, spec: Spec) -> None:
+        """Build operations, namespaces and event tables from the server's spec."""
+        self.spec = spec
+        self.operations = dict(spec.operations)
         self._build_namespaces()
         self._event_props = self._object_properties(spec)
 
@@ -143,22 +151,27 @@ class Client:
         creds = Credentials.resolve(username, password, api_key, server.url_username, server.url_password)
         ssl_value = ssl_setting(server.secure, ssl, verify)
         http = HttpTransport(server.ari, creds, ssl_value, timeout=timeout, retries=retries)
+        self = cls(server, creds, None, http, ssl=ssl_value, heartbeat=heartbeat,
+                   reconnect_base=reconnect_base, reconnect_max=reconnect_max, timeout=timeout)
+        loading = asyncio.ensure_future(_load_spec(http))
         try:
-            spec = await _load_spec(http)
-            self = cls(server, creds, spec, http, ssl=ssl_value, heartbeat=heartbeat,
-                       reconnect_base=reconnect_base, reconnect_max=reconnect_max, timeout=timeout)
-        except BaseException:
-            await http.close()
-            raise
-        try:
-            pending = []
             if apps is not None:
-                pending.append(self.start(apps=apps, subscribe_all=subscribe_all).future)
+                # the events socket needs no spec: open it while the api-docs load
+                connected = self.start(apps=apps, subscribe_all=subscribe_all).future
+                await asyncio.wait([loading, connected], return_when=asyncio.FIRST_EXCEPTION)
+                if connected.done() and not connected.cancelled() and connected.exception():
+                    raise connected.exception()
+            self._attach_spec(await loading)
+            if apps is not None:
+                await asyncio.shield(connected)
             if transport == "websocket":
-                pending.append(asyncio.ensure_future(self._enable_rest_websocket()))
-            if pending:
-                await asyncio.gather(*pending)
+                await self._enable_rest_websocket()
         except BaseException:
+            if not loading.done():
+                loading.cancel()
+            await asyncio.wait([loading])
+            if not loading.cancelled():
+                loading.exception()  # retrieved: the error raised here is the one that matters
             await self.close()
             raise
         hook = cls._run_hook
@@ -254,10 +267,10 @@ class Client:
 
     @property
     def api_version(self) -> str:
-        return self.spec.api_version
+        return self.spec.api_version if self.spec is not None else ""
 
     def __repr__(self) -> str:
-        return (f"<ari_notebook.Client {self.url} user={self.username!r} api={self.api_version} "
+        return (f"<ari_notebook.Client {self.url} user={self.username!r} api={self.api_version or '?'} "
                 f"{len(self.operations)} operations, events {self.connection_state}>")
 
     def __dir__(self) -> list[str]:

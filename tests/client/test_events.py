@@ -286,3 +286,19 @@ async def test_heartbeat_detects_a_silent_server_and_reconnects(fake_ari):
         assert c._events.reconnects >= 1
     finally:
         await c.close()
+
+
+async def test_connect_with_apps_fails_cleanly_when_the_socket_is_refused(fake_ari):
+    fake_ari.refuse_upgrades_with = 400
+    with pytest.raises(EventStreamError, match="refused with 400"):
+        await Client.connect(fake_ari.url, "asterisk", "asterisk", apps="hello")
+    await asyncio.sleep(0)
+    assert _client_side_tasks() == []
+
+
+async def test_connect_with_apps_fails_cleanly_on_bad_credentials(fake_ari):
+    from ari_notebook._errors import AriError
+    with pytest.raises(AriError):
+        await Client.connect(fake_ari.url, "asterisk", "wrong", apps="hello")
+    await asyncio.sleep(0)
+    assert _client_side_tasks() == []
