@@ -8,6 +8,7 @@ events. Sans-I/O like the rest of the backend.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 
 from .core import Asterisk
@@ -22,6 +23,20 @@ def extension_steps(ast: Asterisk, context: str, exten: str) -> list[tuple[str, 
 
 def extension_exists(ast: Asterisk, context: str, exten: str) -> bool:
     return extension_steps(ast, context, exten) is not None
+
+
+_VAR = re.compile(r"\$\{([^{}]+)\}")
+
+
+def expand(chan: Channel, data: str) -> str:
+    """``${NAME}`` / ``${FUNC(arg)}`` substitution, as pbx_substitute_variables does (unset = "")."""
+    if "${" not in data:
+        return data
+    previous = None
+    while previous != data and "${" in data:  # inner ones first: ${A${B}} style nesting
+        previous = data
+        data = _VAR.sub(lambda m: tel.get_variable(chan, m.group(1)) or "", data)
+    return data
 
 
 class Runner:
@@ -51,6 +66,7 @@ class Runner:
             tel.end_by_dialplan(self.ast, chan)  # ran off the end (or no such extension)
             return
         app, data = steps[self.priority - 1]
+        data = expand(chan, data)
         chan.context, chan.exten, chan.priority = self.context, self.exten, self.priority
         chan.app_name, chan.app_data = app, data
         tel.dialplan_event(self.ast, chan)

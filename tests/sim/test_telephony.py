@@ -320,6 +320,7 @@ def test_offline_phone_fails_and_dial_to_local_connects():
     b.advance(1)
     sets = [(e["variable"], e["value"]) for e in watcher if e["type"] == "ChannelVarset"]
     assert ("DIALSTATUS", "CHANUNAVAIL") in sets
+    assert ("RESULT", "CHANUNAVAIL") in sets  # ${DIALSTATUS} expanded by the dialplan
     caller = inbound_call(b.ast, "PJSIP/alice", "2", "office")
     b.advance(2)
     answered = [e for e in watcher if e["type"] == "Dial" and e["dialstatus"] == "ANSWER"]
