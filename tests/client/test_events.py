@@ -302,3 +302,15 @@ async def test_connect_with_apps_fails_cleanly_on_bad_credentials(fake_ari):
         await Client.connect(fake_ari.url, "asterisk", "wrong", apps="hello")
     await asyncio.sleep(0)
     assert _client_side_tasks() == []
+
+
+async def test_client_log_records_live_events_and_the_gap(client, fake_ari):
+    log = client.log
+    assert client.log is log  # created once, lazily
+    await client.start(apps="hello")
+    await fake_ari.push(_stasis_start("l1"))
+    await _until(lambda: len(log) == 1)
+    await fake_ari.drop()
+    await fake_ari.wait_sockets(1)
+    await _until(lambda: len(log) == 2)
+    assert [e["type"] for e in log.tail(2)] == ["StasisStart", "EventStreamGap"]
