@@ -16,6 +16,7 @@ decoding only the distinct tuples, which is what keeps a million-event frame to 
 
 from __future__ import annotations
 
+import operator
 from array import array
 from typing import Any, Iterable
 
@@ -91,8 +92,9 @@ class _Dict:
         code = self.index.get(key)
         if code is None:
             if key.__class__ is tuple:
-                it = self.intern
-                key = tuple(it.setdefault(x, x) if x.__class__ is str else x for x in key)
+                # only strings: interning True would return an equal 1 (and 1.0, 1 ...)
+                setdefault = self.intern.setdefault
+                key = tuple([setdefault(x, x) if x.__class__ is str else x for x in key])
             code = self.index[key] = len(self.values)
             self.values.append(key if self.expand is None else self.expand(key))
         return code
@@ -157,19 +159,12 @@ class EventStore:
         if ch is None and etype == "Dial":
             ch = get("caller") or get("peer")
         if ch.__class__ is dict:
-            cg = ch.get
-            caller = cg("caller")
-            if caller.__class__ is not dict:
-                caller = _EMPTY
-            connected = cg("connected")
-            if connected.__class__ is not dict:
-                connected = _EMPTY
-            dp = cg("dialplan")
-            if dp.__class__ is not dict:
-                dp = _EMPTY
-            key = (cg("id"), cg("name"), cg("state"), caller.get("number"), caller.get("name"),
-                   connected.get("number"), dp.get("context"), dp.get("exten"), dp.get("priority"),
-                   cg("creationtime"))
+            try:  # every field of ARI's Channel model is required: one C call on the fast path
+                cid, cname, cstate, caller, connected, dp, created = _CHANNEL_PARTS(ch)
+                key = (cid, cname, cstate, caller["number"], caller["name"], connected["number"],
+                       dp["context"], dp["exten"], dp["priority"], created)
+            except (KeyError, TypeError):
+                key = _channel_key(ch)
             cc = cidx.get(key)
             if cc is None:
                 cc = ccode_of(key)
@@ -304,6 +299,26 @@ class EventStore:
 
     def clear(self) -> None:
         self.__init__()
+
+
+_CHANNEL_PARTS = operator.itemgetter("id", "name", "state", "caller", "connected", "dialplan", "creationtime")
+
+
+def _channel_key(ch: dict) -> tuple:
+    """The channel tuple of a channel object missing some fields (or with odd ones)."""
+    cg = ch.get
+    caller = cg("caller")
+    if caller.__class__ is not dict:
+        caller = _EMPTY
+    connected = cg("connected")
+    if connected.__class__ is not dict:
+        connected = _EMPTY
+    dp = cg("dialplan")
+    if dp.__class__ is not dict:
+        dp = _EMPTY
+    return (cg("id"), cg("name"), cg("state"), caller.get("number"), caller.get("name"),
+            connected.get("number"), dp.get("context"), dp.get("exten"), dp.get("priority"),
+            cg("creationtime"))
 
 
 def _generic_extra(get) -> tuple:
