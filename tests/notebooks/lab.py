@@ -32,11 +32,27 @@ WORKBENCH_NOTEBOOK = {
     "cells": [{"cell_type": "code", "execution_count": None, "id": "wb", "metadata": {}, "outputs": [],
                "source": ("import ari_notebook\nfrom ari_notebook.widgets import workbench\n"
                           "client = await ari_notebook.connect()\nawait client.start(apps='hello')\n"
-                          "ch = await client.channels.originate(endpoint='Local/3000@ARI-test', app='hello')\n"
+                          "a = await client.channels.originate(endpoint='Local/3000@ARI-test', app='hello',"
+                          " channelId='alice', callerId='Alice <1001>')\n"
+                          "b = await client.channels.originate(endpoint='Local/3000@ARI-test', app='hello',"
+                          " channelId='bob', callerId='Bob <1002>')\n"
+                          "import asyncio; await asyncio.sleep(0.5)\n"
+                          "br = await client.bridges.create(type='mixing', name='support-call')\n"
+                          "await br.addChannel(channel=['alice', 'bob'])\n"
                           "wb = workbench(client)\nwb.add_class('e2e-workbench')\nwb")}],
     "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}},
     "nbformat": 4, "nbformat_minor": 5,
 }
+
+
+_CONTENT_HEIGHT = """() => {
+    for (const el of document.querySelectorAll('.jp-NotebookPanel .jp-WindowedPanel-outer, .jp-NotebookPanel-notebook')) {
+        el.scrollTop = 0;
+    }
+    const cells = [...document.querySelectorAll('.jp-NotebookPanel .jp-Cell')];
+    const top = cells[0].getBoundingClientRect().top;
+    return top + cells[cells.length - 1].getBoundingClientRect().bottom - top + 40;
+}"""
 
 
 def _free_port() -> int:
@@ -127,11 +143,12 @@ def run_all_and_shoot(b, base: str, token: str, name: str, png: Path, *, timeout
         page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=60_000)
         page.wait_for_timeout(1500)  # let widgets and live views finish rendering
         page.evaluate("() => window.jupyterapp.commands.execute('application:toggle-left-area')")
-        height = page.evaluate(
-            "() => Math.max(...[...document.querySelectorAll('.jp-WindowedPanel-inner, .jp-Notebook')]"
-            ".map(e => e.scrollHeight))")
-        page.set_viewport_size({"width": 1280, "height": min(int(height) + 160, 16000)})
+        # Make the window as tall as the notebook, scrolled to the top, so one PNG shows it all.
+        height = page.evaluate(_CONTENT_HEIGHT)
+        page.set_viewport_size({"width": 1280, "height": min(int(height) + 120, 20000)})
         page.wait_for_timeout(800)
+        page.evaluate(_CONTENT_HEIGHT)  # scroll to the top again after the resize
+        page.wait_for_timeout(400)
         png.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(png))
         return page.evaluate("""() => ({
@@ -145,7 +162,7 @@ def run_all_and_shoot(b, base: str, token: str, name: str, png: Path, *, timeout
 
 def shoot_workbench(b, base: str, token: str, png: Path) -> int:
     """Run the workbench cell and save a screenshot of just the widget; returns the file size."""
-    ctx, page = _new_page(b, 1100, 800)
+    ctx, page = _new_page(b, 1280, 900)
     try:
         page.goto(f"{base}/lab/tree/workbench.ipynb?reset&token={token}")
         page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for(timeout=60_000)
@@ -153,6 +170,7 @@ def shoot_workbench(b, base: str, token: str, png: Path) -> int:
         page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
         widget = page.locator(".e2e-workbench")
         widget.wait_for(timeout=120_000)
+        page.evaluate("() => window.jupyterapp.commands.execute('notebook:hide-all-cell-code')")
         page.wait_for_timeout(2500)
         png.parent.mkdir(parents=True, exist_ok=True)
         widget.screenshot(path=str(png))
