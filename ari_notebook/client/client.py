@@ -78,7 +78,12 @@ class _Started:
         return self.future.done()
 
     def __repr__(self) -> str:
-        return f"<events reader {'connected' if self.future.done() and not self.future.exception() else 'starting'}>"
+        fut = self.future
+        if not fut.done():
+            return "<events reader starting>"
+        if fut.cancelled():
+            return "<events reader stopped>"
+        return "<events reader failed>" if fut.exception() is not None else "<events reader connected>"
 
 
 class Client:
@@ -563,6 +568,11 @@ class Client:
         """
         if self._closed:
             raise AriError("this client is closed")
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            raise AriError("client.start() needs a running event loop: call it from a notebook cell "
+                           "or from async code (inside asyncio.run)") from None
         names = _app_list(apps)
         current = self._events
         if current is not None and current.running:
