@@ -228,29 +228,39 @@ class EventSocket:
 
     async def _write(self) -> None:
         """Send queued events in order. Everything queued at the moment goes out in one write
-        (one syscall for a burst of events instead of one per event), as text frames."""
+        (one syscall for a burst of events instead of one per event), as text frames. A queued
+        callable is a ``sim.faults`` action: it runs in its place in the order."""
         transport = getattr(getattr(self.ws, "_writer", None), "transport", None)
         while True:
-            item = await self.queue.get()
-            batch = [item]
+            batch = [await self.queue.get()]
             while not self.queue.empty():
                 batch.append(self.queue.get_nowait())
-            done = None in batch
-            payloads = [b for b in batch if b is not None]
-            if self.ws.closed:
-                return
+            pending: list[bytes] = []
             try:
-                if transport is None or transport.is_closing():
-                    for payload in payloads:
-                        await self.ws.send_frame(payload, WSMsgType.TEXT)
-                else:
-                    transport.write(b"".join(map(_text_frame, payloads)))
-                    while transport.get_write_buffer_size() > WRITE_HIGH_WATER and not transport.is_closing():
-                        await asyncio.sleep(0.002)  # a slow reader: let the kernel drain
+                for item in batch:
+                    if item is None or self.ws.closed:
+                        await self._flush(transport, pending)
+                        return
+                    if callable(item):
+                        await self._flush(transport, pending)
+                        pending = []
+                        await item(self.ws)
+                        continue
+                    pending.append(item)
+                await self._flush(transport, pending)
             except (ConnectionError, RuntimeError):
                 return
-            if done:
-                return
+
+    async def _flush(self, transport: Any, payloads: list[bytes]) -> None:
+        if not payloads or self.ws.closed:
+            return
+        if transport is None or transport.is_closing():
+            for payload in payloads:
+                await self.ws.send_frame(payload, WSMsgType.TEXT)
+            return
+        transport.write(b"".join(map(_text_frame, payloads)))
+        while transport.get_write_buffer_size() > WRITE_HIGH_WATER and not transport.is_closing():
+            await asyncio.sleep(0.002)  # a slow reader: let the kernel drain
 
     async def close(self) -> None:
         if not self.ws.closed:
