@@ -314,3 +314,15 @@ async def test_client_log_records_live_events_and_the_gap(client, fake_ari):
     await fake_ari.wait_sockets(1)
     await _until(lambda: len(log) == 2)
     assert [e["type"] for e in log.tail(2)] == ["StasisStart", "EventStreamGap"]
+
+
+async def test_a_misspelt_event_type_warns_with_a_suggestion(client):
+    with pytest.warns(UserWarning, match="did you mean 'StasisStart'"):
+        client.on_event("StasisStrat", lambda ev: None)
+    with pytest.warns(UserWarning, match="ChannelDtmfRecieved"):
+        client.on_channel_event("ChannelDtmfRecieved", lambda ch, ev: None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        client.on_event("StasisStart", lambda ev: None)
+        client.on_event("EventStreamGap", lambda ev: None)
+        client.on_event("*", lambda ev: None)
