@@ -47,9 +47,9 @@ def phone_states(ast: Asterisk) -> dict[str, str]:
 
 def phone_channel(ast: Asterisk, resource: str, *, channel_id: str | None = None, state: str = "Down",
                   context: str = "default", exten: str = "s") -> Channel:
-    chan = tel.new_channel(ast, "PJSIP", f"PJSIP/{resource}-{ast.channel_seq()}", channel_id=channel_id,
-                           state=state, context=context, exten=exten, device=f"PJSIP/{resource}")
-    return chan
+    return tel.new_channel(ast, "PJSIP", f"PJSIP/{resource}-{ast.channel_seq()}", channel_id=channel_id,
+                           state=state, context=context, exten=exten, device=f"PJSIP/{resource}",
+                           protocol_id=ast.new_uuid())  # chan_pjsip reports the SIP Call-ID here
 
 
 def _answer_delay(ast: Asterisk) -> float:

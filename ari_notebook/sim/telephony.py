@@ -177,10 +177,10 @@ def format_caller_id(cid: CallerId) -> str:
 
 def new_channel(ast: Asterisk, tech: str, name: str, *, channel_id: str | None = None, state: str = "Down",
                 context: str = "default", exten: str = "s", priority: int = 1, device: str = "",
-                caller: CallerId | None = None) -> Channel:
+                caller: CallerId | None = None, protocol_id: str = "") -> Channel:
     chan = Channel(id=channel_id or ast.unique_id(), name=name, tech=tech, creationtime=ast.timestamp(),
                    state=state, context=context, exten=exten, priority=priority, device=device,
-                   caller=caller or CallerId())
+                   caller=caller or CallerId(), protocol_id=protocol_id)
     ast.channels[chan.id] = chan
     channel_event(ast, chan, "ChannelCreated")
     ast.fire("channel_created", channel=chan)  # e.g. a phone's endpoint gains a channel
