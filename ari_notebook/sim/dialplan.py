@@ -17,8 +17,34 @@ from . import telephony as tel
 
 
 def extension_steps(ast: Asterisk, context: str, exten: str) -> list[tuple[str, str]] | None:
+    """The priorities of ``exten`` in ``context``: an exact extension first, else the most
+    specific matching pattern (``_NXX``, ``_1.``, ``_[2-4]!``), as extensions.conf matches."""
     plan = getattr(ast.config, "dialplan", None) or {}
-    return plan.get(context, {}).get(exten)
+    extens = plan.get(context, {})
+    if exten in extens:
+        return extens[exten]
+    best: tuple[int, str] | None = None
+    for name in extens:
+        if name.startswith("_") and _pattern(name).fullmatch(exten):
+            specificity = sum(1 for c in name[1:] if c not in "XZN.!")
+            if best is None or specificity > best[0]:
+                best = (specificity, name)
+    return extens[best[1]] if best else None
+
+
+def _pattern(name: str) -> "re.Pattern[str]":
+    out, i, body = [], 0, name[1:]
+    while i < len(body):
+        c = body[i]
+        if c == "[":
+            j = body.index("]", i)
+            out.append("[" + re.escape(body[i + 1:j]).replace("\\-", "-") + "]")
+            i = j + 1
+            continue
+        out.append({"X": "[0-9]", "Z": "[1-9]", "N": "[2-9]", ".": ".+", "!": ".*"}.get(c.upper() if c in "xzn" else c,
+                                                                                      re.escape(c)))
+        i += 1
+    return re.compile("".join(out))
 
 
 def extension_exists(ast: Asterisk, context: str, exten: str) -> bool:

@@ -335,3 +335,15 @@ def test_offline_phone_fails_and_dial_to_local_connects():
                                              if e["type"] == "ChannelVarset"][-2:]
     assert b("POST", "/channels", {"endpoint": "Local/999@nowhere", "app": "hello"}).body == {
         "error": "Allocation failed"}
+
+
+def test_dialplan_patterns_match_like_extensions_conf():
+    plan = {"in": {"_1XXX": ["Set(WHO=pattern)", "Hangup()"], "1000": ["Set(WHO=exact)", "Hangup()"],
+                   "_1.": ["Set(WHO=wide)", "Hangup()"]}}
+    b = Backend(dialplan=plan)
+    watcher = b.app("watcher", subscribe_all=True)
+    for exten in ("1000", "1234", "15"):
+        inbound_call(b.ast, "PJSIP/alice", exten, "in")
+    b.advance(1)
+    assert [e["value"] for e in watcher if e["type"] == "ChannelVarset" and e["variable"] == "WHO"] == [
+        "exact", "pattern", "wide"]
