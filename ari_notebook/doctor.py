@@ -114,14 +114,14 @@ class DoctorReport:
                 f"{_SYMBOL[c.status]} {c.status}</td>"
                 f"<td style='text-align:left'>{html.escape(c.name)}</td>"
                 f"<td style='text-align:left'>{html.escape(c.summary)}{detail}</td>"
-                f"<td style='text-align:left'><code>{fix}</code></td></tr>")
+                f"<td style='text-align:left'>{f'<code>{fix}</code>' if fix else ''}</td></tr>")
         verdict = ("<span style='color:#1a7f37'>no check failed</span>" if self.ok else
                    f"<span style='color:#cf222e'>{len(self.failures)} failed — start with "
                    f"<b>{html.escape(self.failures[0].name)}</b></span>")
         return (f"<div class='ari-doctor'><b>ARI doctor</b> for <code>{html.escape(self.url)}</code> "
                 f"(user <code>{html.escape(self.username)}</code>): {verdict}"
-                "<table><thead><tr><th>status</th><th>check</th><th>finding</th>"
-                "<th>what to change</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table></div>")
+                "<table><thead><tr>" + "".join(f"<th style='text-align:left'>{h}</th>" for h in (
+                    "status", "check", "finding", "what to change")) + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table></div>")
 
 
 # --------------------------------------------------------------------------- helpers

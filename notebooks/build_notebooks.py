@@ -279,7 +279,8 @@ from code; the **ChannelControls** widget does the same with buttons.
 '''),
     CONNECT,
     code('''
-await client.start(apps="hello")
+await client.start(apps="hello")      # open the WebSocket: the app "hello" exists from now on
+print("applications:", [a.name for a in await client.applications.list()])
 '''),
     md('''
 ## A channel that starts in Stasis
@@ -303,7 +304,9 @@ await channel.answer()     # harmless on an answered channel; an incoming call n
 ## The controls
 
 Buttons that do not apply in the current state are disabled; each shows its result or error
-right there. Try *MOH start*, then *MOH stop*.
+right there. Try **MOH**, then **Stop MOH**, or key in digits on the pad. (If you ran the whole
+notebook at once, the channel is already hung up and the card says *gone*: run the cells one
+by one to play with it.)
 '''),
     code('''
 from ari_notebook.widgets import ChannelControls
@@ -369,8 +372,8 @@ Setting one emits `ChannelVarset`.
 '''),
     code('''
 await channel.setChannelVar(variable="CUSTOMER_ID", value="4711")
-value = await channel.getChannelVar(variable="CUSTOMER_ID")
-print("CUSTOMER_ID =", value.value if hasattr(value, "value") else value)
+variable = await channel.getChannelVar(variable="CUSTOMER_ID")
+print("CUSTOMER_ID =", variable.value)
 ''', id="variables"),
     md('''
 ## Hang up
@@ -789,10 +792,12 @@ bad = await doctor.check(url, user, "not-the-password")
 print(bad.to_text())
 ''', id="doctor-badpass"),
     md('''
-A web origin that is not in `allowed_origins`:
+A web origin that is not in `allowed_origins` — here the hosted Swagger-UI at
+`http://ari.asterisk.org`, which some guides suggest adding for exploring ARI from a browser
+(the Explorer in notebook 01 does the same without opening ARI to any web page):
 '''),
     code('''
-foreign = await doctor.check(url, user, password, origin="http://evil.example")
+foreign = await doctor.check(url, user, password, origin="http://ari.asterisk.org")
 print(foreign["CORS"].summary)
 print("fix:", foreign["CORS"].fix)
 ''', id="doctor-cors"),

@@ -36,6 +36,7 @@ CHECKS: dict[str, dict[str, list[str]]] = {
         "nb02-counts": ["StasisStart", "PlaybackFinished"],
     },
     "03_controlling_a_channel.ipynb": {
+        "nb03-02": ["applications: ['hello']"],
         "nb03-create-dial": ["after create: Down", "after dial:   Up"],
         "nb03-play": ["finished: done"],
         "nb03-record": ["recorded 2 s", "b'RIFF'"],
@@ -66,7 +67,7 @@ CHECKS: dict[str, dict[str, list[str]]] = {
     "06_real_asterisk_setup_and_safety.ipynb": {
         "nb06-doctor-ok": ["no check failed", "credentials", "WebSocket", "CORS"],
         "nb06-doctor-badpass": ["FAIL  credentials", "ari.conf", "SKIP  WebSocket"],
-        "nb06-doctor-cors": ["not allowed", "allowed_origins = http://evil.example"],
+        "nb06-doctor-cors": ["not allowed", "allowed_origins = http://ari.asterisk.org"],
         "nb06-doctor-readonly": ["warn - user 'viewer' is read-only", "refused: 403 Write access denied"],
     },
 }
