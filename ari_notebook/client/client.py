@@ -463,7 +463,7 @@ class Client:
         self._check_event_type(event_type)
         return self._dispatcher.on(event_type, callback, key=key, scope="event")
 
-    def _check_event_type(self, event_type: str) -> None:
+    def _check_event_type(self, event_type: str, stacklevel: int = 3) -> None:
         """Warn (do not fail) about a type this server never sends: usually a typo."""
         if event_type in ("*", "EventStreamGap") or self.spec is None:
             return
@@ -474,13 +474,13 @@ class Client:
             close = difflib.get_close_matches(event_type, known, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             warnings.warn(f"this server's api-docs name no event type {event_type!r}{hint}",
-                          UserWarning, stacklevel=3)
+                          UserWarning, stacklevel=stacklevel)
 
     def _on_object_event(self, cls: type, event_type: str, callback: Callable, *, key: Any = None,
                          only_id: Any = None) -> Handle:
         model = cls.model
         client = self
-        self._check_event_type(event_type)
+        self._check_event_type(event_type, stacklevel=4)
         if key is None:
             key = default_key(callback)
         if only_id is None:
