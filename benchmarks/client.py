@@ -150,13 +150,21 @@ async def connect_time(url: str, user: str, password: str, rounds: int) -> list[
         c = await Client.connect(url, user, password, apps="bench-connect")
         await c.close()
 
+    async def ours_ws_cold():
+        from ari_notebook.client import client as client_module
+        client_module._SPEC_CACHE.clear()
+        client_module._RESOURCE_CACHE.clear()
+        c = await Client.connect(url, user, password, apps="bench-connect")
+        await c.close()
+
     async def aio_spec():
         c = await aioari.connect(url + "/", user, password)
         await c.close()
 
     peers = {"raw concurrent GET of api-docs": raw_fetch, "client: spec (reconnect)": ours_spec,
              "client: spec (first connect)": ours_cold,
-             "client: spec + events WebSocket": ours_ws, "aioari 0.10.2: spec": aio_spec}
+             "client: spec + WebSocket (reconnect)": ours_ws,
+             "client: spec + WebSocket (first)": ours_ws_cold, "aioari 0.10.2: spec": aio_spec}
     result = await interleave(peers, rounds, warmup=3)
     base = statistics.median(result["raw concurrent GET of api-docs"])
     return [(name, statistics.median(v), pct(v, 0.95), statistics.median(v) / base) for name, v in result.items()]
