@@ -16,9 +16,9 @@ plain task on the kernel's loop, and the real-kernel test fails if a future ipyk
 One compatibility shim lives here: aioari's classic example ends with
 ``loop.run_until_complete(client.run(apps="hello"))``. In a kernel the loop is already running,
 so that call raises. nest-asyncio would make it re-enter the loop, but it is archived and
-corrupts ipykernel >= 7's anyio-based message handling, so it is not used. Instead, when
-``client.run()`` is called in a kernel, this module wraps ``run_until_complete`` *of that one
-loop* so that, only while the loop is running and only for our ``client.run()`` awaitable, it
+re-entering the loop breaks ipykernel >= 7's per-message task contexts ("cannot enter context",
+reported against nest_asyncio2 in inspect_ai issue 4530), so it is not used. Instead this
+module wraps ``run_until_complete`` *of the kernel's loop only* so that, only while the loop is running and only for our ``client.run()`` awaitable, it
 starts the reader in the background and returns the task; every other call behaves as before.
 The wrapper is installed when a client connects inside a kernel (``loop.run_until_complete``
 is looked up before ``client.run(...)`` is evaluated, so installing it in ``run`` would be too
