@@ -38,6 +38,9 @@ MIME = {"wav": "audio/x-wav", "gsm": "audio/x-gsm", "ulaw": "audio/basic", "alaw
         "sln": "audio/x-raw"}
 
 
+
+NAME_MAX = 250  # bytes per path component, leaving room for the format suffix (255 on Linux)
+
 class RecordingStore:
     """The ``recordings`` folder of one simulator (its own temporary folder unless configured)."""
 
@@ -58,6 +61,8 @@ class RecordingStore:
     @staticmethod
     def valid_name(name: str) -> bool:
         parts = name.split("/")
+        if "\x00" in name or any(len(part.encode("utf-8", "surrogatepass")) > NAME_MAX for part in parts):
+            return False  # a file the system cannot create (NUL, component over 255 bytes with the suffix)
         return bool(name) and not name.startswith("/") and ".." not in parts and "" not in parts
 
     def path(self, name: str, fmt: str) -> Path:
@@ -68,8 +73,11 @@ class RecordingStore:
             return None
         for fmt in FORMATS:
             p = self.path(name, fmt)
-            if p.is_file():
-                return p, fmt
+            try:
+                if p.is_file():
+                    return p, fmt
+            except OSError:  # a name the file system cannot hold (too long): no such recording
+                return None
         return None
 
     def list(self) -> list[dict[str, str]]:

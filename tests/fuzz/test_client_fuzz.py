@@ -4,6 +4,7 @@ simulator the answer is one of Asterisk's statuses, never a crash or an undeclar
 
 from __future__ import annotations
 
+import base64
 import time
 from collections import Counter
 from urllib.parse import unquote
@@ -124,3 +125,65 @@ def test_every_operation_against_the_simulator(bg):
     assert not bg.crashes.records, [r.getMessage() for r in bg.crashes.records][:5]
     assert not problems, "\n".join(problems[:20])
     assert bg.alive()
+
+
+RAW_SEGMENTS = ["a%2Fb", "..%2F..%2Fasterisk%2Finfo", "%2E%2E", "..", ".", "a%20b", "%00", "%ZZ", "%",
+                "%F0%9F%98%80", "%ED%A0%80", "%C0%AF", "a;b", "x" * 4000, "%2525", "~", "*"]
+
+
+@pytest.mark.parametrize("segment", RAW_SEGMENTS)
+def test_raw_paths_never_crash_the_simulator(bg, segment):
+    """Requests no client would build (undecodable escapes, overlong UTF-8, traversal) get a 4xx."""
+    import aiohttp
+    from yarl import URL
+
+    async def probe():
+        out = []
+        auth = "Basic " + base64.b64encode(f"{bg.sim.username}:{bg.sim.password}".encode()).decode()
+        async with aiohttp.ClientSession(headers={"Authorization": auth}) as http:
+            for method, template in (("GET", "/ari/channels/{}"), ("DELETE", "/ari/channels/{}"),
+                                     ("POST", "/ari/bridges/{}/addChannel?channel=x"),
+                                     ("GET", "/ari/recordings/stored/{}/file"), ("PUT", "/ari/asterisk/config/dynamic/res_pjsip/aor/{}"),
+                                     ("GET", "/ari/{}")):
+                url = URL(bg.sim.url + template.format(segment), encoded=True)
+                async with http.request(method, url) as r:
+                    out.append((method, template, r.status, await r.text()))
+        return out
+
+    for method, template, status, text in bg.run(probe()):
+        assert status < 500, (method, template, status, text[:200])
+        if template == "/ari/channels/{}":
+            assert status == 404 and "not found" in text, (method, status, text[:200])
+    assert not bg.crashes.records
+
+
+def test_recording_names_on_a_live_channel(bg):
+    """Names the file system cannot hold (too long, NUL) are refused like other invalid names."""
+
+    async def scenario():
+        client = bg.client
+        await client.start(apps="fuzzrec")
+        try:
+            waiter = client.wait_for("StasisStart", timeout=5)
+            chan = await client.channels.originate(endpoint="Local/3000@ARI-test", app="fuzzrec")
+            await waiter
+            out = []
+            for name in [*PATH_BREAKERS, "r" * 251, "ok/" + "s" * 240, "é" * 126]:
+                try:
+                    rec = await client.channels.record(channelId=chan.id, name=name, format="wav",
+                                                       maxDurationSeconds=1, ifExists="overwrite")
+                    out.append((name, 201))
+                    await client.recordings.stop(recordingName=rec.name)
+                except ValidationError:
+                    out.append((name, "rejected"))
+                except HttpError as exc:
+                    out.append((name, exc.status))
+            await chan.hangup()
+            return out
+        finally:
+            await client.stop()
+
+    outcomes = bg.run(scenario())
+    assert all(status == "rejected" or status < 500 for _, status in outcomes), outcomes
+    assert dict(outcomes)["r" * 251] == 400 and dict(outcomes)["\x00"] == 400
+    assert not bg.crashes.records
