@@ -52,22 +52,32 @@ def current_loop() -> asyncio.AbstractEventLoop | None:
 
 
 class TaskRunner:
-    """Schedules coroutines on one loop, keeps references, and never lets an error escape.
+    """Schedules coroutines on one *home* loop, keeps references, never lets an error escape.
 
-    The loop is the running loop at construction (the kernel's, inside a notebook); a click
-    handler on the kernel's main thread schedules directly, any other thread goes through
-    ``call_soon_threadsafe``.
+    The home loop is the running loop at construction: inside a notebook, the kernel's loop,
+    where the client's aiohttp session lives too. A widget callback may run elsewhere (a
+    kernel subshell handles comm messages on its own thread and loop; aiohttp then refuses
+    to run: "Timeout context manager should be used inside a task"), so work is always
+    handed to the home loop, with ``call_soon_threadsafe`` when called from another one.
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         self.loop = loop or current_loop()
         self.tasks: set[asyncio.Task] = set()
 
+    def call(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run a plain callback on the home loop (now, when already there)."""
+        loop = self.loop
+        if loop is None or loop.is_closed() or current_loop() is loop:
+            fn(*args)
+        else:
+            loop.call_soon_threadsafe(fn, *args)
+
     def spawn(self, make: Callable[[], Awaitable[Any]], *, on_ok: Callable[[Any], None] | None = None,
               on_error: Callable[[BaseException], None] | None = None, name: str = "") -> None:
-        loop = current_loop()
-        if loop is None:
-            loop = self.loop
+        loop = self.loop if self.loop is not None and not self.loop.is_closed() else current_loop()
+        if self.loop is None:
+            self.loop = loop
         if loop is None or loop.is_closed():
             exc = RuntimeError("no running asyncio loop: create the widget inside a notebook "
                                "cell (or an async function)")
@@ -135,7 +145,7 @@ class Throttle:
         self._runner = runner or TaskRunner()
 
     def start(self) -> bool:
-        loop = current_loop() or self._runner.loop
+        loop = self._runner.loop or current_loop()
         if loop is None or loop.is_closed() or (self._task and not self._task.done()):
             return False
         if current_loop() is loop:

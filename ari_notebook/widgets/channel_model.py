@@ -141,23 +141,29 @@ class ChannelState:
             self.silence = False
 
 
+# An outbound channel not yet answered (created, or being dialled) cannot be answered, rung,
+# held, muted or given MOH/silence: ARI answers those requests 412 "Channel in invalid state".
+UNANSWERED_OUTBOUND = ("Down", "Rsrved", "Ringing")
+
+
 def enabled(st: ChannelState) -> dict[str, bool]:
     """Which actions make sense now (the rest are disabled in the widget)."""
     live = not st.gone
     ctl = live and st.in_stasis
     up = st.state == "Up"
+    media = ctl and st.state not in UNANSWERED_OUTBOUND
     return {
-        "answer": ctl and not up,
-        "ring": ctl and not up and not st.ringing,
-        "ringStop": ctl and st.ringing,
-        "hold": ctl and not st.held,
-        "unhold": ctl and st.held,
-        "mute": ctl,
-        "unmute": ctl and bool(st.muted),
-        "startMoh": ctl and not st.moh,
-        "stopMoh": ctl and st.moh,
-        "startSilence": ctl and not st.silence,
-        "stopSilence": ctl and st.silence,
+        "answer": media and not up,
+        "ring": media and not up and not st.ringing,
+        "ringStop": media and st.ringing,
+        "hold": media and not st.held,
+        "unhold": media and st.held,
+        "mute": media,
+        "unmute": media and bool(st.muted),
+        "startMoh": media and not st.moh,
+        "stopMoh": media and st.moh,
+        "startSilence": media and not st.silence,
+        "stopSilence": media and st.silence,
         "play": ctl,
         "stopPlayback": ctl and bool(st.playbacks),
         "record": ctl,

@@ -146,7 +146,8 @@ class Dashboard(w.VBox):
     def _on_channel(self, change) -> None:
         if self._programmatic or not change["new"]:
             return
-        self.open_channel(change["new"])
+        # build the controls on the home loop: their tasks and handlers must live there
+        self.runner.call(self.open_channel, change["new"])
 
     def _on_bridge(self, change) -> None:
         if self._programmatic:

@@ -32,6 +32,7 @@ class EventLogView(w.VBox):
         self._selected: dict | None = None
         self._programmatic = False
         self._types: tuple = ()
+        self._frozen = 0  # the log version shown when the view was paused
         self.scanned = 0
 
         client = getattr(log, "client", None)
@@ -103,14 +104,14 @@ class EventLogView(w.VBox):
 
     def _key(self) -> tuple:
         f = self.filters
-        return (getattr(self.event_log, "version", len(self.event_log)), f.type, f.obj, f.app,
-                bool(getattr(self.event_log, "paused", False)))
+        version = self._frozen if self.paused else getattr(self.event_log, "version", len(self.event_log))
+        return (version, f.type, f.obj, f.app, self.paused, bool(getattr(self.event_log, "paused", False)))
 
     def _dirty(self) -> bool:
         if self.comm is None:  # the widget was closed: stop the background task
             self.throttle.stop()
             return False
-        return not self.paused and self._key() != self._seen
+        return self._key() != self._seen
 
     def refresh(self) -> None:
         """Redraw from the newest events (called by the background task; callable directly)."""
@@ -151,20 +152,24 @@ class EventLogView(w.VBox):
             return
         self.filters = Filters(type=self.type_filter.value or "", obj=self.obj_filter.value or "",
                                app=self.app_filter.value or "")
-        if self.paused:
-            self.refresh()
+        if not self.throttle.running:
+            self.runner.call(self.refresh)
 
     def _on_pause(self, change) -> None:
         self.pause_button.description = "Resume" if change["new"] else "Pause"
         self.pause_button.icon = "play" if change["new"] else "pause"
-        self.refresh()
+        if change["new"]:
+            self._frozen = getattr(self.event_log, "version", len(self.event_log))
+        self.runner.call(self.refresh)
 
     def _on_recording(self, change) -> None:
-        if change["new"]:
-            self.event_log.resume()
-        else:
-            self.event_log.pause()
-        self.refresh()
+        def apply():
+            if change["new"]:
+                self.event_log.resume()
+            else:
+                self.event_log.pause()
+            self.refresh()
+        self.runner.call(apply)
 
     def _on_select(self, change) -> None:
         if self._programmatic:
@@ -182,10 +187,12 @@ class EventLogView(w.VBox):
                              + json_tree(ev, open_depth=3))
 
     def clear(self) -> None:
-        self.event_log.clear()
-        self._selected = None
-        self.detail.value = "<div class='ari-muted'>Select an event to see its raw JSON.</div>"
-        self.refresh()
+        def apply():
+            self.event_log.clear()
+            self._selected = None
+            self.detail.value = "<div class='ari-muted'>Select an event to see its raw JSON.</div>"
+            self.refresh()
+        self.runner.call(apply)
 
     # export --------------------------------------------------------------------------------
     def export(self, fmt: str) -> None:

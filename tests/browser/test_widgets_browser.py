@@ -24,10 +24,14 @@ CELLS = [
     """from ari_notebook.sim import Simulator
 from ari_notebook.client import Client
 from ari_notebook.widgets import ChannelControls, EventLogView, Explorer
-sim = await Simulator.start(port=0, clock_speed=50.0)
+# extension 5000 sends the call to the app still ringing, so there is something to Answer
+sim = await Simulator.start(port=0, clock_speed=50.0, config={"dialplan": {"ARI-test": {
+    "1000": ["NoOp()", "Answer()", "Stasis(hello)", "Hangup()"], "5000": ["Stasis(hello)", "Hangup()"]}}})
 client = await Client.connect(sim.url, sim.username, sim.password)
 await client.start(apps="hello")
-chan = await client.channels.create(endpoint="PJSIP/alice", app="hello")
+started = client.wait_for("StasisStart", timeout=10)
+cid = await sim.call("PJSIP/alice", "5000")
+chan = await client.channels.get(channelId=(await started)["channel"]["id"])
 print("SIM", sim.url, "CHANNEL", chan.id)""",
     """explorer = Explorer(client)
 explorer.select("asterisk.ping")
@@ -72,7 +76,17 @@ def sim_info(page) -> tuple[str, str]:
 
 
 def exercise(page, shots, prefix: str) -> None:
-    """The shared script: Explorer execute, Answer, Hangup, a row in the event log."""
+    """The shared script; on failure the whole page is saved as ``<prefix>-failure.png``."""
+    try:
+        _exercise(page, shots, prefix)
+    except BaseException:
+        page.screenshot(path=str(shots / f"{prefix}-failure.png"), full_page=True)
+        (shots / f"{prefix}-console.txt").write_text("\n".join(page.console_messages))
+        raise
+
+
+def _exercise(page, shots, prefix: str) -> None:
+    """Explorer execute (ping, then an originate form), Answer, Hangup, event rows, Phone."""
     page.wait_for_selector(".ari-explorer-execute", timeout=60000)
     page.wait_for_selector(".ari-channel .ari-action-answer", timeout=60000)
     page.wait_for_selector(".ari-eventlog-rows select", timeout=60000)
@@ -86,9 +100,28 @@ def exercise(page, shots, prefix: str) -> None:
     assert "200" in text_of(page, ".ari-explorer-response .ari-status")
     page.locator(".ari-explorer").first.screenshot(path=str(shots / f"{prefix}-1-explorer.png"))
 
+    # a form: channels -> originate, typed in like a person, executed, the new channel shown
+    res = page.locator(".ari-explorer-resource select")
+    texts = res.locator("option").all_inner_texts()
+    res.select_option(index=next(i for i, o in enumerate(texts) if o.startswith("channels")))
+    ops = page.locator(".ari-explorer-operation select")
+    page.wait_for_function("() => [...document.querySelectorAll('.ari-explorer-operation option')]"
+                           ".some(o => o.textContent.replace(/\\u00a0/g, ' ').includes('Create a new channel'))")
+    texts = ops.locator("option").all_inner_texts()
+    ops.select_option(index=next(i for i, o in enumerate(texts) if o.startswith("POST") and o.split()[1] == "/channels"))
+    page.wait_for_selector(".ari-param-endpoint input")
+    page.fill(".ari-param-endpoint input", "Local/1000@ARI-test")
+    page.fill(".ari-param-app input", "hello")
+    page.press(".ari-param-app input", "Tab")
+    wait_text(page, ".ari-explorer-snippets", "endpoint='Local/1000@ARI-test', app='hello'")
+    page.click("button.ari-explorer-execute")
+    wait_text(page, ".ari-explorer-response", "Local/1000@ARI-test-")
+    assert "200" in text_of(page, ".ari-explorer-response .ari-status")
+    page.locator(".ari-explorer").first.screenshot(path=str(shots / f"{prefix}-1b-originate.png"))
+
     # ChannelControls: Answer -> Up (DOM and simulator), then Hangup -> gone
-    assert text_of(page, ".ari-channel-state") == "Down"
-    assert sim_channel_state(url, cid) == "Down"
+    assert text_of(page, ".ari-channel-state") == "Ring"
+    assert sim_channel_state(url, cid) == "Ring"
     answer = page.locator("button.ari-action-answer")
     assert answer.is_enabled()
     answer.click()

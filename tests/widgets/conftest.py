@@ -13,7 +13,12 @@ async def sim():
         from ari_notebook.sim import Simulator
     except (ImportError, AttributeError) as exc:  # the simulator is built in parallel
         pytest.skip(f"ari_notebook.sim.Simulator is not available yet: {exc}")
-    s = await Simulator.start(port=0, clock_speed=50.0)
+    from ari_notebook.sim.config import default_dialplan
+
+    dialplan = default_dialplan()
+    # an inbound call that reaches the app still ringing, so there is something to Answer
+    dialplan["ARI-test"]["5000"] = [("Stasis", "hello"), ("Hangup", "")]
+    s = await Simulator.start(port=0, clock_speed=50.0, dialplan=dialplan)
     try:
         yield s
     finally:

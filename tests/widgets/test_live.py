@@ -72,19 +72,21 @@ async def test_explorer_offers_live_ids(client):
         ex.close()
 
 
-async def incoming(client, endpoint="PJSIP/alice"):
-    """A channel sitting in Stasis, not yet answered."""
-    chan = await client.channels.create(endpoint=endpoint, app="hello")
-    await until(lambda: True)
-    return chan
+async def incoming(sim, client, endpoint="PJSIP/alice"):
+    """A simulated phone calls 5000 = Stasis(hello): the channel waits in the app, ringing."""
+    started = client.wait_for(  # registered now, before the call is placed
+        "StasisStart", predicate=lambda e: e["channel"]["name"].startswith(endpoint + "-"), timeout=5)
+    cid = await sim.call(endpoint, "5000")
+    assert (await started)["channel"]["id"] == cid
+    return await client.channels.get(channelId=cid)
 
 
-async def test_channel_controls_answer_hold_play_hangup(client):
-    chan = await incoming(client)
+async def test_channel_controls_answer_hold_play_hangup(sim, client):
+    chan = await incoming(sim, client)
     cc = ChannelControls(client, chan)
     try:
         await cc.idle()
-        assert cc.model.state == "Down" and "Down" in cc.card.value
+        assert cc.model.state == "Ring" and "Ring" in cc.card.value
         assert not cc.buttons["answer"].disabled and cc.buttons["unhold"].disabled
         cc.buttons["answer"].click()
         await cc.idle()
@@ -121,8 +123,8 @@ async def test_channel_controls_answer_hold_play_hangup(client):
         cc.close()
 
 
-async def test_channel_controls_reports_ari_errors(client):
-    chan = await incoming(client)
+async def test_channel_controls_reports_ari_errors(sim, client):
+    chan = await incoming(sim, client)
     cc = ChannelControls(client, chan)
     try:
         await cc.idle()
@@ -251,9 +253,9 @@ async def test_workbench_tabs(client):
         tabs.close()
 
 
-async def test_channel_controls_dtmf_bridge_snoop_mute_moh(client):
-    a = await incoming(client, "PJSIP/alice")
-    b = await incoming(client, "PJSIP/bob")
+async def test_channel_controls_dtmf_bridge_snoop_mute_moh(sim, client):
+    a = await incoming(sim, client, "PJSIP/alice")
+    b = await incoming(sim, client, "PJSIP/bob")
     bridge = await client.bridges.create(type="mixing", name="cc-test")
     cc = ChannelControls(client, a)
     try:
