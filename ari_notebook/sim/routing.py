@@ -225,7 +225,7 @@ class RouteTable:
             resource=resource, nickname=nickname, method=method.upper(), path=template, summary=summary,
             notes=notes, parameters=tuple(params), response_class=response,
             error_responses=tuple(ErrorResponse(code, reason) for code, reason in (errors or {}).items()),
-            since=tuple(since), upgrade=upgrade)
+            since=tuple(since) or ("12.0.0",), upgrade=upgrade)  # every ARI operation dates from 12.0.0 on
 
         def register(fn: Handler) -> Handler:
             self.add(Route(op, fn, dict(missing or {})))

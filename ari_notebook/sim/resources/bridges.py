@@ -88,7 +88,7 @@ _VAR_ERRORS = {400: "Missing variable parameter", 404: "Bridge or variable not f
 
 @ROUTES.route(R, "GET", "/bridges/{bridgeId}/variable", "getBridgeVar", "Variable",
               params=[BRIDGE_ID, query("variable", "The bridge variable to read", required=True)],
-              errors=_VAR_ERRORS, missing={"variable": "Variable name is required"}, since=("23.0.0",),
+              errors=_VAR_ERRORS, missing={"variable": "Variable name is required"}, since=("20.20.0", "22.10.0", "23.4.0"),
               summary="Get the value of a bridge variable.")
 def get_var(ast: Asterisk, call: Call) -> Any:
     bridge = ast.bridge(call.path["bridgeId"])
@@ -102,7 +102,7 @@ def get_var(ast: Asterisk, call: Call) -> Any:
               params=[BRIDGE_ID, query("variable", "The bridge variable to set", required=True),
                       query("value", "Value to set"),
                       query("report_events", "Report changes in bridge events", type="boolean", default=False)],
-              errors=_VAR_ERRORS, missing={"variable": "Variable name is required"}, since=("23.0.0",),
+              errors=_VAR_ERRORS, missing={"variable": "Variable name is required"}, since=("20.20.0", "22.10.0", "23.4.0"),
               summary="Set the value of a bridge variable.")
 def set_var(ast: Asterisk, call: Call) -> Any:
     ast.bridge(call.path["bridgeId"]).variables[call.text("variable").strip()] = call.text("value")
@@ -111,7 +111,7 @@ def set_var(ast: Asterisk, call: Call) -> Any:
 @ROUTES.route(R, "GET", "/bridges/{bridgeId}/variables", "getBridgeVars", "Variables",
               params=[BRIDGE_ID, query("variables", "Bridge variables to read", required=True, multiple=True)],
               errors=_VAR_ERRORS, missing={"variables": "At least one variable name is required"},
-              since=("23.0.0",), summary="Get the values of several bridge variables.")
+              since=("20.20.0", "22.10.0", "23.4.0"), summary="Get the values of several bridge variables.")
 def get_vars(ast: Asterisk, call: Call) -> Any:
     bridge = ast.bridges.get(call.path["bridgeId"])
     if bridge is None:
@@ -130,7 +130,7 @@ def get_vars(ast: Asterisk, call: Call) -> Any:
 
 @ROUTES.route(R, "POST", "/bridges/{bridgeId}/variables", "setBridgeVars", "void",
               params=[BRIDGE_ID, body("variables", "{\"variables\": {name: value}}", required=True)],
-              errors=_VAR_ERRORS, missing={"variables": "Variables are required"}, since=("23.0.0",),
+              errors=_VAR_ERRORS, missing={"variables": "Variables are required"}, since=("20.20.0", "22.10.0", "23.4.0"),
               summary="Set several bridge variables.")
 def set_vars(ast: Asterisk, call: Call) -> Any:
     bridge = ast.bridge(call.path["bridgeId"])

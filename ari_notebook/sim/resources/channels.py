@@ -251,7 +251,8 @@ def ring_stop(ast: Asterisk, call: Call) -> Any:
     _controllable(ast, call).ringing = False
 
 
-@_simple("progress", "POST", "/progress", "Indicate progress to a channel.")
+@ROUTES.route(R, "POST", "/channels/{channelId}/progress", "progress", "void", params=[CHANNEL_ID],
+              errors=_STATE_ERRORS, since=("22.6.0", "21.11.0", "20.16.0"), summary="Indicate progress to a channel.")
 def progress(ast: Asterisk, call: Call) -> Any:
     _controllable(ast, call)
 
@@ -428,7 +429,7 @@ def set_var(ast: Asterisk, call: Call) -> Any:
               params=[CHANNEL_ID, query("variables", "Variables or functions to read", required=True,
                                         multiple=True)],
               errors=_VAR_ERRORS, missing={"variables": "At least one variable name is required"},
-              since=("23.0.0",), summary="Get the values of several channel variables or functions.")
+              since=("20.20.0", "22.10.0", "23.4.0"), summary="Get the values of several channel variables or functions.")
 def get_vars(ast: Asterisk, call: Call) -> Any:
     chan = ast.channels.get(call.path["channelId"])
     if chan is None:
@@ -448,7 +449,7 @@ def get_vars(ast: Asterisk, call: Call) -> Any:
 
 @ROUTES.route(R, "POST", "/channels/{channelId}/variables", "setChannelVars", "void",
               params=[CHANNEL_ID, body("variables", "{\"variables\": {name: value}}", required=True)],
-              errors=_VAR_ERRORS, missing={"variables": "Variables are required"}, since=("23.0.0",),
+              errors=_VAR_ERRORS, missing={"variables": "Variables are required"}, since=("20.20.0", "22.10.0", "23.4.0"),
               summary="Set several channel variables or functions.")
 def set_vars(ast: Asterisk, call: Call) -> Any:
     chan = _in_stasis(ast, call)
@@ -534,7 +535,7 @@ def dial(ast: Asterisk, call: Call) -> Any:
 
 
 @ROUTES.route(R, "GET", "/channels/{channelId}/rtp_statistics", "rtpstatistics", "RTPstat",
-              params=[CHANNEL_ID], errors={404: "Channel cannot be found"}, since=("18.3.0",),
+              params=[CHANNEL_ID], errors={404: "Channel cannot be found"}, since=("13.27.0", "16.4.0"),
               summary="RTP statistics of a channel.")
 def rtp_statistics(ast: Asterisk, call: Call) -> Any:
     chan = ast.channel(call.path["channelId"])
@@ -604,6 +605,7 @@ ROUTES.gap(R, "POST", "/channels/{channelId}/transfer_progress", "transfer_progr
                                                 "channel_unavailable or channel_declined", required=True)],
            errors={400: "Invalid parameters", 404: "Channel not found", 409: "Channel not in Stasis",
                    412: "Channel in invalid state"},
+           since=("22.3.0", "21.8.0", "20.13.0"),
            summary="Inform the channel about the progress of an attended/blind transfer.",
            reason="transfers are driven by SIP REFER, which the simulated phones do not send")
 

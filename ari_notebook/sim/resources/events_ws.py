@@ -25,6 +25,6 @@ def event_websocket(ast: Asterisk, call: Call) -> Any:
 ROUTES.gap("events", "POST", "/events/claim", "claimChannel", "void",
            params=[query("channelId", "Channel being claimed", required=True),
                    query("application", "Application claiming the channel", required=True)],
-           errors={404: "Channel not found", 409: "Channel already claimed"}, since=("23.0.0",),
+           errors={404: "Channel not found", 409: "Channel already claimed"}, since=("20.17.0", "22.7.0", "23.1.0"),
            summary="Claim a broadcast channel for an application.",
            reason="call broadcasting (CallBroadcast/CallClaimed) is not simulated")
