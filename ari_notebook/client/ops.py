@@ -69,7 +69,12 @@ class OperationCallable:
             self._sig = signature(self.operation)
         return self._sig
 
-    async def __call__(self, **kwargs: Any) -> Any:
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if args:
+            raise _positional(self.operation, args)
+        return self._run(kwargs)
+
+    async def _run(self, kwargs: dict) -> Any:
         prepared = prepare(self.operation, kwargs)
         body = await self._client._call(prepared, self.binary)
         return self.convert(body)
@@ -93,16 +98,28 @@ class BoundOperation:
         sig = target.__signature__
         self.__signature__ = sig.replace(parameters=[p for p in sig.parameters.values() if p.name not in bound])
 
-    async def __call__(self, **kwargs: Any) -> Any:
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if args:
+            raise _positional(self.operation, args)
+        return self._run(kwargs)
+
+    async def _run(self, kwargs: dict) -> Any:
         for name in kwargs:
             if name in self._bound:
                 raise ValidationError(self.operation.name, name,
                                       f"is taken from this object ({self._bound[name]!r}); call "
                                       f"client.{self.operation.name}(...) to use another value")
-        return await self._target(**self._bound, **kwargs)
+        return await self._target._run({**self._bound, **kwargs})
 
     def __repr__(self) -> str:
         return f"<bound ARI operation {self.__qualname__}{self.__signature__}>"
+
+
+def _positional(op: Operation, args: tuple) -> ValidationError:
+    names = [p.name for p in op.parameters if p.required] or [p.name for p in op.parameters][:1]
+    example = ", ".join(f"{n}=..." for n in names) or "no arguments"
+    return ValidationError(op.name, None, f"takes keyword arguments only ({example}); "
+                                          f"got {len(args)} positional")
 
 
 def snake(name: str) -> str:

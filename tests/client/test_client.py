@@ -104,6 +104,8 @@ async def test_validation_happens_before_any_io(client, fake_ari):
         await client.channels.originate(endpoint="Local/1", timeout="soon")
     with pytest.raises(ValidationError, match="allowed"):
         await client.playbacks.control(playbackId="p", operation="explode")
+    with pytest.raises(ValidationError, match=r"keyword arguments only \(channelId=...\)"):
+        client.channels.get("abc")
     assert len(fake_ari.requests) == before
 
 
