@@ -570,7 +570,9 @@ ring and talk time, hangup cause, caller, bridges visited.
 '''),
     code('''
 calls = log.calls()
-calls.head()
+print(len(calls), "rows,", len(calls.columns), "columns:", ", ".join(calls.columns))
+calls[["channel_id", "caller_number", "exten", "answered", "ring_time", "talk_time",
+       "cause_txt", "hangup_by"]].head(6)
 ''', id="calls"),
     code('''
 dtmf = log.dtmf()
@@ -675,7 +677,7 @@ bindport = 8088
 enablestatic = no
 ; TLS (section 4)
 tlsenable = yes
-tlsbindaddr = 0.0.0.0:8089
+tlsbindaddr = 10.0.0.5:8089   ; the address your application servers connect to
 tlscertfile = /etc/asterisk/keys/asterisk.pem
 tlsprivatekey = /etc/asterisk/keys/asterisk.key
 ```
