@@ -281,6 +281,25 @@ class Client:
     def __dir__(self) -> list[str]:
         return sorted(set(super().__dir__()) | set(self.resources))
 
+    def _repr_html_(self) -> str:
+        import html
+
+        esc = html.escape
+        apps = ", ".join(self.apps) or "none (client.start(apps=...))"
+        failures = len(self._dispatcher.errors)
+        rows = [("server", self.url), ("user", self.username), ("ARI version", self.api_version or "?"),
+                ("operations", f"{len(self.operations)} in {len(self.resources)} resources"),
+                ("transport", self.transport), ("events", f"{self.connection_state}; apps: {apps}"),
+                ("handlers", f"{len(self._dispatcher.handlers())} registered"
+                             + (f", {failures} failures (client.handler_errors)" if failures else ""))]
+        body = "".join(f"<tr><th style='text-align:left;padding-right:1em'>{esc(k)}</th>"
+                       f"<td style='text-align:left'>{esc(str(v))}</td></tr>" for k, v in rows)
+        return f"<div class='ari-client'><b>ARI client</b><table>{body}</table></div>"
+
+    def handlers(self) -> list[tuple[str, str]]:
+        """(event type, callback name) of every registered handler, in call order per type."""
+        return self._dispatcher.handlers()
+
     # ================================================================== operations
     def _build_namespaces(self) -> None:
         for name, resource in self.spec.resources.items():

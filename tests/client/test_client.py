@@ -299,3 +299,12 @@ async def test_ipython_question_mark_shows_parameters_and_help(client):
     channel = Channel(client, {"id": "c1"})
     bound = inspector.info(channel.play, "channel.play", detail_level=0)
     assert "channelId" not in bound["definition"] and "media" in bound["definition"]
+
+
+async def test_client_shows_itself_without_credentials(client):
+    client.on_event("StasisStart", lambda ev: None)
+    page = client._repr_html_()
+    assert client.url in page and "asterisk" in page and "109 in 11 resources" in page
+    assert client.handlers() == [("StasisStart", "test_client_shows_itself_without_credentials.<locals>.<lambda>")]
+    for text in (page, repr(client)):
+        assert "asterisk:asterisk" not in text and "Basic " not in text
