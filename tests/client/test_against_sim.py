@@ -212,3 +212,17 @@ async def test_events_namespace_is_both_operations_and_iterator(client):
     event = await stream.get(timeout=10)
     stream.close()
     assert event["eventname"] == "ping" and event["userevent"]["k"] == "v"
+
+
+async def test_subscribe_all_sees_what_an_app_alone_does_not(server):
+    """Traces: the app that creates a bridge gets no BridgeCreated; a subscribeAll socket does."""
+    url, user, password, _ = server
+    async with await Client.connect(url, user, password) as watcher:
+        await watcher.start(apps=["watcher", "watcher2"], subscribe_all=True)
+        assert watcher.apps == ["watcher", "watcher2"]
+        created = watcher.wait_for("BridgeCreated", timeout=10)
+        async with await Client.connect(url, user, password, apps="maker") as maker:
+            bridge = await maker.bridges.create(type="mixing")
+            event = await created
+            assert event["bridge"]["id"] == bridge.id
+            await bridge.destroy()
