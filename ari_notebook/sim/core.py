@@ -307,24 +307,34 @@ class Asterisk:
         return app if app is not None and app.sink is not None else None
 
     def register_app(self, name: str, sink: Sink, *, subscribe_all: bool = False) -> App:
-        """A WebSocket takes ``name``; a previous socket for it gets ``ApplicationReplaced``."""
+        """A WebSocket takes ``name``; a previous socket for it gets ``ApplicationReplaced``.
+
+        An app whose socket went away keeps its subscriptions while it has any (as Asterisk keeps
+        an inactive app), so a client that reconnects still hears about its channels.
+        """
         app = self.apps.get(name)
         if app is not None and app.sink is not None:
             old = app.sink
             old(self._event_dict("ApplicationReplaced", {}, name))
             app.sink = sink
-            app.subscribe_all = subscribe_all or app.subscribe_all
+            app.subscribe_all = subscribe_all
             return app
-        app = App(name=name, sink=sink, subscribe_all=subscribe_all)
-        self.apps[name] = app
+        if app is None:
+            app = App(name=name)
+            self.apps[name] = app
+        app.sink = sink
+        app.subscribe_all = subscribe_all
         self.fire("app_registered", app=app)
         return app
 
     def unregister_app(self, name: str, sink: Sink) -> None:
-        """The socket holding ``name`` closed: the app disappears (unless replaced meanwhile)."""
+        """The socket holding ``name`` closed: the app is gone from /applications at once; its
+        subscriptions wait (inactive) for a reconnect unless it had none."""
         app = self.apps.get(name)
         if app is not None and app.sink is sink:
-            del self.apps[name]
+            app.sink = None
+            if not app.sources:
+                del self.apps[name]
             self.fire("app_unregistered", app=app)
 
     def subscribe(self, app_name: str, source: str) -> None:

@@ -178,3 +178,28 @@ async def test_fast_clock_ends_a_30_second_ring_in_milliseconds():
         finally:
             await ws.close()
             await session.close()
+
+
+async def test_a_reconnecting_app_still_hears_about_its_channels():
+    async with Simulator.start() as sim:
+        session, ws = await _socket(sim.url, "app=hello")
+        async with aiohttp.ClientSession(headers=AUTH) as http:
+            async with http.post(sim.url + "/ari/channels", params={
+                    "endpoint": "Local/3000@ARI-test", "app": "hello", "channelId": "keep"}) as r:
+                assert r.status == 200
+            await _next(ws, "StasisStart")
+            await ws.close()
+            await session.close()
+            await asyncio.sleep(0.05)
+            async with http.get(sim.url + "/ari/applications/hello") as r:
+                assert r.status == 404  # gone from the list while nobody holds it
+            session, ws = await _socket(sim.url, "app=hello")
+            try:
+                async with http.delete(sim.url + "/ari/channels/keep") as r:
+                    assert r.status == 204
+                end = await _next(ws, "StasisEnd")
+                assert end["channel"]["id"] == "keep"
+                assert (await _next(ws, "ChannelDestroyed"))["channel"]["id"] in ("keep", "keep;2")
+            finally:
+                await ws.close()
+                await session.close()
