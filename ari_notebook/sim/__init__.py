@@ -1,8 +1,16 @@
 """The embedded ARI simulator: an Asterisk 23 look-alike for notebooks, classrooms and tests.
 
-``core`` holds the sans-I/O state and event bus, ``routing`` the route table the api-docs are
-generated from, ``resources/`` one module per resource family, ``http`` the thin aiohttp layer
-and ``server.Simulator`` the object users start. Imports only ``spec`` and ``_errors``.
+::
+
+    async with Simulator.start(port=0, clock_speed=50) as sim:   # or clock="manual" + sim.advance(s)
+        ...  # point any ARI client at sim.url (user sim.username / sim.password)
+        chan_id = await sim.call("PJSIP/alice", "1000")          # a phone calls the dialplan
+
+Layout: ``core`` (sans-I/O state, clock, event bus), ``routing`` (the route table the
+api-docs are generated from), ``models`` (the api-docs models), ``objects`` (Channel/Bridge
+shapes), ``telephony``/``phones``/``dialplan``/``bridging``/``playback`` (behaviour),
+``resources/`` (one module per resource family), ``http`` (the thin aiohttp layer) and
+``server.Simulator``. Imports only ``spec`` and ``_errors`` of ours.
 """
 
 from __future__ import annotations
