@@ -13,6 +13,7 @@ import logging
 import time
 import warnings
 from dataclasses import dataclass
+from urllib.parse import unquote
 from typing import Any, Awaitable, Callable, Iterable, Mapping
 
 import orjson
@@ -30,6 +31,8 @@ log = logging.getLogger("ari_notebook.client")
 
 # The declarations every Asterisk since 13 lists; fetched alongside resources.json to save a
 # round trip. Whatever the listing names beyond these is fetched after it arrives.
+_APP_STATE_OPS = frozenset({"applications.subscribe", "applications.unsubscribe", "applications.filter"})
+
 _USUAL = ("asterisk", "endpoints", "channels", "bridges", "recordings", "sounds", "playbacks",
           "deviceStates", "mailboxes", "events", "applications")
 
@@ -117,6 +120,10 @@ class Client:
         self._log = None
         self.simulator = None
         self._bind_cache: dict[tuple[type, str], OperationCallable | None] = {}
+        # per app: event sources subscribed and the event filter set through this client, so a
+        # reconnect (after which Asterisk may have forgotten the app) can set them again
+        self._app_sources: dict[str, list[str]] = {}
+        self._app_filters: dict[str, Any] = {}
         self.spec: Spec | None = None
         self.operations: dict[str, Operation] = {}
         self._callables: dict[str, OperationCallable] = {}
@@ -334,6 +341,50 @@ class Client:
         return orjson.loads(data)
 
     async def _send(self, prepared: PreparedRequest) -> RawResponse:
+        raw = await self._send_recorded(prepared)
+        if prepared.operation in _APP_STATE_OPS and raw.status < 400:
+            self._remember_app_state(prepared)
+        return raw
+
+    def _remember_app_state(self, prepared: PreparedRequest) -> None:
+        app = unquote(prepared.path.split("/")[2])
+        if prepared.operation == "applications.filter":
+            if prepared.body:
+                self._app_filters[app] = prepared.body
+            else:
+                self._app_filters.pop(app, None)
+            return
+        sources = [x for x in prepared.query.get("eventSource", "").split(",") if x]
+        current = self._app_sources.setdefault(app, [])
+        if prepared.operation == "applications.subscribe":
+            current.extend(x for x in sources if x not in current)
+        else:
+            current[:] = [x for x in current if x not in sources]
+
+    async def _restore_app_state(self, apps: list[str]) -> None:
+        """After a reconnect: subscribe again and set the filter again, for our apps only."""
+        for app in apps:
+            sources = self._app_sources.get(app)
+            steps = []
+            if sources:
+                steps.append(("applications.subscribe", {"applicationName": app, "eventSource": list(sources)}))
+            if app in self._app_filters:
+                steps.append(("applications.filter", {"applicationName": app, "filter": self._app_filters[app]}))
+            for name, kwargs in steps:
+                try:
+                    await self.execute(name, **kwargs)
+                except AriError as exc:  # e.g. 422 for a channel that did not survive a restart
+                    log.warning("after reconnecting, %s for app %r failed: %s", name, app, exc)
+
+    def _on_gap(self, event: dict) -> None:
+        self._dispatcher.dispatch(event)
+        apps = [a for a in self.apps if a in self._app_sources or a in self._app_filters]
+        if apps and self.spec is not None and "applications.subscribe" in self.operations:
+            task = asyncio.get_running_loop().create_task(self._restore_app_state(apps))
+            self._dispatcher._tasks.add(task)  # cancelled on close like async handlers
+            task.add_done_callback(self._dispatcher._tasks.discard)
+
+    async def _send_recorded(self, prepared: PreparedRequest) -> RawResponse:
         listeners = self._request_listeners
         if not listeners:
             return await self._transmit(prepared)
@@ -615,7 +666,7 @@ class Client:
             raise AriError(f"the events reader already runs for {current.apps}; await client.stop() first")
         sock = EventSocket(url=self._server.events, apps=names, subscribe_all=subscribe_all,
                            session_factory=self._http.ws_session, api_key=self._credentials.api_key,
-                           on_text=self._on_text, on_gap=self._dispatcher.dispatch, on_state=self._set_state,
+                           on_text=self._on_text, on_gap=self._on_gap, on_state=self._set_state,
                            heartbeat=self.heartbeat, reconnect_base=self.reconnect_base,
                            reconnect_max=self.reconnect_max)
         self._events = sock

@@ -71,6 +71,9 @@ class FakeAri:
         r.add_post("/ari/playbacks/{id}/control", self.control)
         r.add_get("/ari/recordings/stored/{name}/file", self.stored_file)
         r.add_get("/ari/sounds/{id}", self.sound)
+        r.add_post("/ari/applications/{app}/subscription", self.subscribe)
+        r.add_delete("/ari/applications/{app}/subscription", self.subscribe)
+        r.add_put("/ari/applications/{app}/eventFilter", self.event_filter)
         self.runner = web.AppRunner(app, handle_signals=False)
         await self.runner.setup()
         self.scheme = "https" if ssl_context is not None else "http"
@@ -285,6 +288,24 @@ class FakeAri:
     async def sound(self, request):
         return web.json_response({"id": request.match_info["id"], "text": "Hello world",
                                   "formats": [{"language": "en", "format": "gsm"}]})
+
+    def _application(self, app: str) -> dict:
+        return {"name": app, "channel_ids": [], "bridge_ids": [], "endpoint_ids": [], "device_names": [],
+                "events_allowed": [], "events_disallowed": []}
+
+    async def subscribe(self, request):
+        app = request.match_info["app"]
+        if not any(app in apps for _, apps in self.sockets):
+            return web.json_response({"message": "Application not found"}, status=404)
+        if "eventSource" not in request.query:
+            return web.json_response({"message": "Missing parameter eventSource"}, status=400)
+        return web.json_response(self._application(app))
+
+    async def event_filter(self, request):
+        app = request.match_info["app"]
+        if not any(app in apps for _, apps in self.sockets):
+            return web.json_response({"message": "Application not found"}, status=404)
+        return web.json_response(self._application(app))
 
     async def events(self, request: web.Request):
         if self.refuse_upgrades_with is not None:

@@ -326,3 +326,22 @@ async def test_a_misspelt_event_type_warns_with_a_suggestion(client):
         client.on_event("StasisStart", lambda ev: None)
         client.on_event("EventStreamGap", lambda ev: None)
         client.on_event("*", lambda ev: None)
+
+
+async def test_subscriptions_and_filter_are_set_again_after_a_reconnect(client, fake_ari):
+    await client.start(apps="hello")
+    await client.applications.subscribe(applicationName="hello", eventSource=["endpoint:PJSIP/alice", "bridge:b1"])
+    await client.applications.unsubscribe(applicationName="hello", eventSource="bridge:b1")
+    await client.applications.filter(applicationName="hello", filter={"allowed": [{"type": "StasisStart"}]})
+    fake_ari.requests.clear()
+    await fake_ari.drop()
+    await fake_ari.wait_sockets(1)
+
+    def replayed():
+        return [(m, p, q, b) for m, p, q, b in fake_ari.requests if p.startswith("/ari/applications/")]
+    await _until(lambda: len(replayed()) == 2)
+    (m1, p1, q1, _), (m2, p2, _, b2) = replayed()
+    assert (m1, p1, q1) == ("POST", "/ari/applications/hello/subscription", {"eventSource": "endpoint:PJSIP/alice"})
+    assert (m2, p2) == ("PUT", "/ari/applications/hello/eventFilter")
+    import json
+    assert json.loads(b2) == {"allowed": [{"type": "StasisStart"}]}
