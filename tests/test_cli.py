@@ -170,3 +170,13 @@ def test_non_editable_install_ships_the_tutorials(tmp_path):
     located = subprocess.run([str(py), "-c", "from ari_notebook import cli; print(cli.tutorials_dir())"],
                              cwd=elsewhere, capture_output=True, text=True, timeout=60)
     assert str(site) in located.stdout, located.stdout + located.stderr
+
+
+def test_lab_starts_jupyterlab_with_extra_arguments(tmp_path):
+    """Everything after the known options goes to JupyterLab (here: --version, so it exits)."""
+    out = run_cli("lab", "--dir", str(tmp_path / "tut"), "--version", timeout=120)
+    assert out.returncode == 0, out.stderr
+    import jupyterlab
+
+    assert out.stdout.strip().splitlines()[-1] == jupyterlab.__version__
+    assert len(list((tmp_path / "tut").glob("*.ipynb"))) == 6
