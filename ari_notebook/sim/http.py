@@ -71,6 +71,7 @@ class AriHttp:
         prefix = (self.config.prefix or "").strip("/")
         self.root = f"/{prefix}/ari" if prefix else "/ari"
         self.sockets: set[EventSocket] = set()
+        self._auth_cache: dict[str, tuple[Any, Any]] = {}
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=16 * 1024 * 1024)
@@ -79,8 +80,19 @@ class AriHttp:
 
     # ---- helpers
     def authenticate(self, request: web.Request) -> Any:
-        """The configured user for the request's Basic header or ``api_key``, else None."""
-        return security.authenticate(self.config, request.headers, request.query.items())
+        """The configured user for the request's Basic header or ``api_key``, else None.
+
+        Accepted Authorization headers are remembered (per config), since a client sends the
+        same one on every request."""
+        header = request.headers.get("Authorization")
+        if header is not None:
+            known = self._auth_cache.get(header)
+            if known is not None and known[0] is self.config:
+                return known[1]
+        user = security.authenticate(self.config, request.headers, request.query.items())
+        if header is not None and user is not None and len(self._auth_cache) < 64:
+            self._auth_cache[header] = (self.config, user)
+        return user
 
     def cors_headers(self, request: web.Request) -> dict[str, str]:
         origin = request.headers.get("Origin")
