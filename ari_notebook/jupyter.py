@@ -8,10 +8,12 @@ ipykernel issue 1510 ("ipykernel 7.x does not schedule async background tasks af
 completion"): investigated by starting real kernels with jupyter_client for ipykernel 7.0.1,
 7.1.0, 7.3.0 and 7.4.0 and running (a) a timer task, (b) a task reading an aiohttp WebSocket fed
 from outside the kernel, and (c) the issue's own example (an ``asyncio.Queue`` consumer fed by
-widget ``comm_msg`` clicks, with and without ``set_parent``). In every version every background
+widget ``comm_msg`` clicks, with and without ``set_parent``, also with the clicks sent to a
+kernel subshell). In every version every background
 task kept running while the kernel was idle; the stall did not reproduce outside the frontend
 it was reported with. So there is no pin and no workaround in the event path: the reader is a
-plain task on the kernel's loop, and the real-kernel test fails if a future ipykernel stalls it.
+plain task on the kernel's loop, and the real-kernel tests (events while idle, and the issue's
+own example) fail if a future ipykernel stalls it.
 
 One compatibility shim lives here: aioari's classic example ends with
 ``loop.run_until_complete(client.run(apps="hello"))``. In a kernel the loop is already running,

@@ -198,3 +198,37 @@ def test_aioari_hello_example_as_a_script(server, tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_ipykernel_1510_example_does_not_stall(kernel, tmp_path):
+    """The example of ipykernel issue 1510: a queue consumer task fed by widget clicks (comm
+    messages, here also routed to a subshell) must run while the kernel is idle."""
+    out = tmp_path / "clicks.txt"
+    _, outputs = run_cell(kernel, f"""
+        import asyncio
+        import ipywidgets as W
+        from IPython import get_ipython
+        q = asyncio.Queue()
+        button = W.Button(description="Click me")
+        parent = get_ipython().get_parent()
+        button.on_click(lambda _: q.put_nowait("click"))
+        async def consumer():
+            get_ipython().set_parent(parent)
+            while True:
+                await q.get()
+                with open({str(out)!r}, "a") as f:
+                    f.write("GOT click\\n")
+        task = asyncio.ensure_future(consumer())
+        print(button.model_id)
+    """)
+    model_id = "".join(o["content"].get("text", "") for o in outputs if o["msg_type"] == "stream").strip()
+    request = kernel.session.msg("create_subshell_request", {})
+    kernel.control_channel.send(request)
+    subshell = kernel.control_channel.get_msg(timeout=10)["content"].get("subshell_id")
+    for i in range(4):
+        msg = kernel.session.msg("comm_msg", {"comm_id": model_id,
+                                              "data": {"method": "custom", "content": {"event": "click"}}})
+        if i % 2 and subshell:
+            msg["header"]["subshell_id"] = subshell
+        kernel.shell_channel.send(msg)
+    wait_until(lambda: out.exists() and len(out.read_text().splitlines()) == 4, what="4 clicks handled while idle")
