@@ -10,7 +10,6 @@ from typing import Any
 from ..core import AriFailure, Asterisk
 from ..routing import ROUTES, Call, body, path, query
 from .. import bridging
-from .. import telephony as tel
 from .channels import play_media
 
 R = "bridges"
@@ -251,5 +250,3 @@ def play_with_id(ast: Asterisk, call: Call) -> Any:
     _check_announcer_format(call)
     return play_media(ast, call, f"bridge:{bridge.id}", "en", call.path["playbackId"])
 
-
-_ = tel

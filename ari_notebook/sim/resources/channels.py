@@ -11,7 +11,7 @@ from typing import Any
 from ..core import AriFailure, Asterisk
 from ..objects import Channel
 from ..routing import ROUTES, Call, Reply, body, path, query
-from .. import bridging, phones, playback
+from .. import phones, playback
 from .. import telephony as tel
 
 R = "channels"
@@ -609,6 +609,3 @@ ROUTES.gap(R, "POST", "/channels/{channelId}/transfer_progress", "transfer_progr
            summary="Inform the channel about the progress of an attended/blind transfer.",
            reason="transfers are driven by SIP REFER, which the simulated phones do not send")
 
-
-# keep bridging imported for the Local-channel clean-up paths used by handlers above
-_ = bridging
