@@ -7,6 +7,7 @@ masked Python call and curl command) comes back as widget state.
 
 from __future__ import annotations
 
+import html
 import time
 from typing import Any
 
@@ -62,6 +63,14 @@ def input_for(f: Field) -> w.Widget:
     if f.required:
         widget.add_class("ari-required-field")
     return widget
+
+
+def _hint(f: Field) -> w.HTML:
+    """Type, place, default and the start of the description, shown beside the input."""
+    desc = f.description if len(f.description) <= 90 else f.description[:87] + "…"
+    text = f"<span class='ari-muted' style='font-size:11px'>{html.escape(f.hint)}"
+    text += f" · {html.escape(desc)}</span>" if desc else "</span>"
+    return w.HTML(text, layout=w.Layout(margin="0 0 0 8px", flex="1 1 auto"))
 
 
 class Explorer(w.VBox):
@@ -129,7 +138,8 @@ class Explorer(w.VBox):
         self.inputs = {f.name: input_for(f) for f in self.form.fields}
         for widget in self.inputs.values():
             widget.observe(self._on_input, names="value")
-        rows = list(self.inputs.values()) or [w.HTML("<div class='ari-muted'>No parameters.</div>")]
+        rows = [w.HBox([self.inputs[f.name], _hint(f)]) for f in self.form.fields] \
+            or [w.HTML("<div class='ari-muted'>No parameters.</div>")]
         self.form_box.children = rows
         self.execute_button.disabled = bool(op.upgrade)
         self._on_input()

@@ -18,7 +18,7 @@ from ..spec import Operation, Parameter, PreparedRequest, prepare
 LIVE_KINDS: dict[str, str] = {
     "channelId": "channel",
     "otherChannelId": "channel",
-    "snoopId": "channel",
+    "channel": "channel",  # bridges.addChannel/removeChannel (comma-separated ids also work)
     "bridgeId": "bridge",
     "playbackId": "playback",
     "recordingName": "recording",
@@ -86,7 +86,7 @@ def field_for(p: Parameter) -> Field:
             return Field(kind="int" if is_int else "float", initial=int(start) if is_int else float(start),
                          **limits, **common)
         return Field(kind="optional_number", initial="", **limits, **common)
-    if p.name in LIVE_KINDS:
+    if p.name in LIVE_KINDS and p.param_type in ("path", "query"):
         return Field(kind="live", initial=p.default or "", live=LIVE_KINDS[p.name], **common)
     if p.allow_multiple:
         return Field(kind="list", initial=p.default or "", **common)

@@ -117,10 +117,12 @@ NOTEBOOK = [
     "client",
     "workbench(client)",
     """
+    started = client.wait_for("StasisStart", timeout=5)
     chan = await client.channels.originate(endpoint="Local/1000@ARI-test", app="hello")
-    await client.wait_for("StasisStart", timeout=5)
+    await started
     client.log
     """,
+    "chan",
 ]
 
 
@@ -143,3 +145,7 @@ def test_saved_notebook_has_no_credentials(tmp_path, monkeypatch):
     assert "application/vnd.jupyter.widget-state+json" in text  # widget state was saved
     assert "pong" in text or "system" in text  # the Explorer's response is in there
     assert leaks(text) == [], "a credential was saved in the notebook"
+    # one-line rich displays: the event log and a Channel render as HTML
+    for cell in nb.cells[-2:]:
+        shown = [o for o in cell.outputs if o.get("output_type") == "execute_result"]
+        assert shown and "text/html" in shown[0]["data"], cell.source
