@@ -328,9 +328,9 @@ async def against_server(args) -> None:
             print(f"  {label:24} {name:22} {med:10.3f} {p95:8.3f} {ratio:7.2f}")
         con = await connect_time(url, args.user, args.password, args.connect_rounds)
         print(f"\nTime to connect ({args.connect_rounds} interleaved rounds)  target: client <= 1.15x raw")
-        print(f"  {'peer':34} {'median ms':>10} {'p95 ms':>8} {'x raw':>7}")
+        print(f"  {'peer':38} {'median ms':>10} {'p95 ms':>8} {'x raw':>7}")
         for name, med, p95, ratio in con:
-            print(f"  {name:34} {med:10.2f} {p95:8.2f} {ratio:7.2f}")
+            print(f"  {name:38} {med:10.2f} {p95:8.2f} {ratio:7.2f}")
         print("  (aioari opens its WebSocket only in run(); raw fetches the docs and opens no socket)")
         rss_rows = await rss(url, args.user, args.password)
     finally:

@@ -128,7 +128,7 @@ class Client:
         self.operations: dict[str, Operation] = {}
         self._callables: dict[str, OperationCallable] = {}
         self.resources: dict[str, ResourceNamespace] = {}
-        self._event_props: dict[str, dict[str, tuple[str, ...]]] = {}
+        self._event_props_table: dict[str, dict[str, tuple[str, ...]]] | None = None
         if spec is not None:
             self._attach_spec(spec)
 
@@ -136,8 +136,15 @@ class Client:
         """Build operations, namespaces and event tables from the server's spec."""
         self.spec = spec
         self.operations = dict(spec.operations)
+        self._event_props_table = None
         self._build_namespaces()
-        self._event_props = self._object_properties(spec)
+
+    @property
+    def _event_props(self) -> dict[str, dict[str, tuple[str, ...]]]:
+        """Which properties of each event type hold which model (built on first typed dispatch)."""
+        if self._event_props_table is None:
+            self._event_props_table = self._object_properties(self.spec) if self.spec is not None else {}
+        return self._event_props_table
 
     # ================================================================== connect / close
     @classmethod

@@ -54,7 +54,14 @@ class OperationCallable:
         self._doc: str | None = None
         self._sig: Any = None
         self.binary = op.response_class == "binary"
-        self.convert = converter(client, op.response_class)
+        self._convert: Callable[[Any], Any] | None = None
+
+    @property
+    def convert(self) -> Callable[[Any], Any]:
+        """Body -> result (built on first use: most of ~100 operations are never called)."""
+        if self._convert is None:
+            self._convert = converter(self._client, self.operation.response_class)
+        return self._convert
 
     # help is built on first look, not at connect: a server has ~100 operations
     @property
@@ -133,17 +140,24 @@ class ResourceNamespace:
         self.__dict__.update(operations)
         self._name = name
         self._ops = operations
-        self._snake = {snake(k): v for k, v in operations.items() if snake(k) != k}
+        self._snake_map: dict[str, OperationCallable] | None = None
         self.__doc__ = f"ARI resource {name!r}: {description}\n\nOperations: {', '.join(operations)}"
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
-        op = self.__dict__.get("_snake", {}).get(name)
+        op = self._snake.get(name) if "_ops" in self.__dict__ else None
         if op is not None:
             return op
         raise AttributeError(f"ARI resource {self.__dict__.get('_name')!r} has no operation {name!r}; "
                              f"it has: {', '.join(self.__dict__.get('_ops', {}))}")
+
+    @property
+    def _snake(self) -> dict[str, "OperationCallable"]:
+        """snake_case aliases (``start_moh``), built on first use and kept out of ``dir()``."""
+        if self._snake_map is None:
+            self._snake_map = {snake(k): v for k, v in self._ops.items() if snake(k) != k}
+        return self._snake_map
 
     def __dir__(self) -> list[str]:
         return sorted(self._ops)
