@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:  # pragma: no cover
     from .client import Client
-    from .ops import BoundOperation
 
 
 class AriObject:

@@ -14,7 +14,7 @@ import ssl as _ssl
 import time
 import warnings
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 import aiohttp
 import orjson
