@@ -68,8 +68,8 @@ def input_for(f: Field) -> w.Widget:
 def _hint(f: Field) -> w.HTML:
     """Type, place, default and the start of the description, shown beside the input."""
     desc = f.description if len(f.description) <= 90 else f.description[:87] + "…"
-    text = f"<span class='ari-muted' style='font-size:11px'>{html.escape(f.hint)}"
-    text += f" · {html.escape(desc)}</span>" if desc else "</span>"
+    text = f"<div class='ari-muted' style='font-size:11px; line-height:1.35'>{html.escape(f.hint)}"
+    text += f" · {html.escape(desc)}</div>" if desc else "</div>"
     return w.HTML(text, layout=w.Layout(margin="0 0 0 8px", flex="1 1 auto"))
 
 
@@ -138,7 +138,10 @@ class Explorer(w.VBox):
         self.inputs = {f.name: input_for(f) for f in self.form.fields}
         for widget in self.inputs.values():
             widget.observe(self._on_input, names="value")
-        rows = [w.HBox([self.inputs[f.name], _hint(f)]) for f in self.form.fields] \
+        for widget in self.inputs.values():
+            widget.layout.flex = "0 0 auto"
+        rows = [w.HBox([self.inputs[f.name], _hint(f)], layout=w.Layout(align_items="center"))
+                for f in self.form.fields] \
             or [w.HTML("<div class='ari-muted'>No parameters.</div>")]
         self.form_box.children = rows
         self.execute_button.disabled = bool(op.upgrade)
