@@ -98,58 +98,69 @@ def calls(df: pd.DataFrame, *, all_channels: bool = False) -> pd.DataFrame:
     are still in ``df``); ``all_channels=True`` keeps every channel. Rows are ordered by
     ``created``.
     """
-    ev = _ordered(df[df["channel_id"].notna()])
+    cols = ["type", "time", "received_at", "channel_id", "channel_name", "application",
+            "caller_number", "caller_name", "context", "exten", "channel_created", "channel_state",
+            "cause", "cause_txt", "soft", "args", "peer_id", "dialstatus"]
+    ev = _ordered(df.loc[df["channel_id"].notna(), cols])
     if ev.empty:
         return _empty_calls()
-    key = "channel_id"
-    g = ev.groupby(key, sort=False, observed=True)
-    out = pd.DataFrame(index=pd.Index(g.size().index, name=key))
+    # one integer key per channel: every groupby below is then on plain ints
+    codes, ids = pd.factorize(ev["channel_id"])
+    ev["k"] = codes
+    ids = pd.Index(ids, name="channel_id")
+    etype = ev["type"]
+    key = "k"
+
+    def firsts(mask, columns):
+        return _first_rows(ev.loc[mask, ["k", *columns]], key, columns)
+
+    g = ev.groupby(key, sort=False)
+    out = pd.DataFrame(index=pd.RangeIndex(len(ids), name=key))
     out["events"] = g.size().astype("int64")
     out["channel_name"] = _first_by(ev, key, "channel_name")
-    out["application"] = _first_by(ev[ev["type"] == "StasisStart"], key, "application").reindex(out.index)
-    out["application"] = out["application"].fillna(_first_by(ev, key, "application"))
+    is_start = etype == "StasisStart"
+    out["application"] = _first_by(ev.loc[is_start, ["k", "application"]], key, "application").reindex(out.index)
+    out["application"] = out["application"].astype(object).fillna(_first_by(ev, key, "application").astype(object))
     for col in ("caller_number", "caller_name"):
-        nonempty = ev[ev[col].notna() & (ev[col].astype(object) != "")]
-        out[col] = _first_by(nonempty, key, col).reindex(out.index).astype(object)
-        out[col] = out[col].fillna(_first_by(ev, key, col).astype(object))
+        nonempty = ev.loc[ev[col].notna() & (ev[col] != ""), ["k", col]]
+        first = _first_by(nonempty, key, col).reindex(out.index).astype(object)
+        out[col] = first.fillna(_first_by(ev, key, col).astype(object))
     out["context"] = _first_by(ev, key, "context").astype(object)
     out["exten"] = _first_by(ev, key, "exten").astype(object)
-    created = _first_by(ev, key, "channel_created")
-    out["created"] = created.reindex(out.index).fillna(g["when"].first())
-    up = ev[ev["channel_state"] == "Up"]
-    out["answered"] = up.groupby(key, sort=False, observed=True)["when"].first()
-    ss = ev[ev["type"] == "StasisStart"]
-    out["stasis_start"] = ss.groupby(key, sort=False, observed=True)["when"].first()
-    out["stasis_end"] = ev[ev["type"] == "StasisEnd"].groupby(key, sort=False, observed=True)["when"].last()
-    first_req = _first_rows(ev[ev["type"] == "ChannelHangupRequest"], key, ["when", "cause", "soft"])
+    out["created"] = _first_by(ev, key, "channel_created").reindex(out.index).fillna(g["when"].first())
+    out["answered"] = firsts(ev["channel_state"] == "Up", ["when"])["when"]
+    out["stasis_start"] = firsts(is_start, ["when"])["when"]
+    ends = ev.loc[etype == "StasisEnd", ["k", "when"]]
+    out["stasis_end"] = ends.groupby(key, sort=False)["when"].last()
+    first_req = firsts(etype == "ChannelHangupRequest", ["when", "cause", "soft"])
     out["hangup_request"] = first_req["when"]
-    destroyed = _first_rows(ev[ev["type"] == "ChannelDestroyed"], key, ["when", "cause", "cause_txt"])
+    destroyed = firsts(etype == "ChannelDestroyed", ["when", "cause", "cause_txt"])
     out["ended"] = destroyed["when"]
     out["cause"] = destroyed["cause"].reindex(out.index).astype("Int64")
     out["cause_txt"] = destroyed["cause_txt"].reindex(out.index).astype(object)
     out["request_cause"] = first_req["cause"].reindex(out.index).astype("Int64")
-    soft = first_req["soft"].reindex(out.index)
-    has_req = out["hangup_request"].notna()
-    by = np.where(soft.fillna(False).to_numpy(dtype=bool),
-                  out["request_cause"].map(lambda c: SOFT_HANGUP_BY.get(c, "system") if pd.notna(c) else "system").to_numpy(dtype=object),
-                  "channel")
-    out["hangup_by"] = np.where(has_req.to_numpy(), by, None)
-    dial = ev[(ev["type"] == "Dial") & ev["peer_id"].notna() & ev["dialstatus"].notna()
-              & (ev["dialstatus"].astype(object) != "")]
-    out["dialstatus"] = dial.groupby("peer_id", sort=False, observed=True)["dialstatus"].last().astype(object).reindex(out.index)
-    args = ss[["channel_id", "args"]].dropna().groupby(key, sort=False)["args"].first()
+    soft = first_req["soft"].reindex(out.index).fillna(False).to_numpy(dtype=bool)
+    flag = out["request_cause"].map(lambda c: SOFT_HANGUP_BY.get(c, "system") if pd.notna(c) else "system")
+    by = np.where(soft, flag.to_numpy(dtype=object), "channel")
+    out["hangup_by"] = np.where(out["hangup_request"].notna().to_numpy(), by, None)
+    dial = ev.loc[(etype == "Dial") & ev["peer_id"].notna() & ev["dialstatus"].notna()
+                  & (ev["dialstatus"] != ""), ["peer_id", "dialstatus"]]
+    last_status = dial.groupby("peer_id", sort=False, observed=True)["dialstatus"].last().astype(object)
+    out["dialstatus"] = last_status.reindex(ids).to_numpy()
+    args = ev.loc[is_start & ev["args"].notna(), ["k", "args"]].drop_duplicates(key).set_index(key)["args"]
     out["args"] = args.reindex(out.index)
+    out.index = ids
     intervals = bridges(df)
     if len(intervals):
         iv = intervals.assign(left=intervals["left"].fillna(intervals["channel_id"].map(out["ended"])))
         iv = iv.assign(span=iv["left"] - iv["entered"])
         visited = iv.groupby("channel_id", sort=False)["bridge_id"].agg(lambda s: list(dict.fromkeys(s)))
-        out["bridges"] = visited.reindex(out.index)
+        visited_map = visited.to_dict()
+        out["bridges"] = [visited_map.get(cid, []) for cid in out.index]
         out["bridged_time"] = iv.groupby("channel_id", sort=False)["span"].sum(min_count=1).reindex(out.index)
     else:
-        out["bridges"] = None
+        out["bridges"] = [[] for _ in range(len(out))]
         out["bridged_time"] = pd.Series(pd.NaT, index=out.index, dtype=DELTA)
-    out["bridges"] = [b if isinstance(b, list) else [] for b in out["bridges"]]
 
     if not all_channels:
         name = out["channel_name"].astype(object).fillna("")
@@ -195,11 +206,15 @@ def bridges(df: pd.DataFrame) -> pd.DataFrame:
     else ``left`` is NaT (still in the bridge when the log ends). Adding a channel that is
     already in the bridge makes Asterisk send Left then Entered: that is two stays.
     """
-    types = ("ChannelEnteredBridge", "ChannelLeftBridge", "ChannelDestroyed", "BridgeDestroyed")
-    sub = df[df["type"].isin(types)]
-    if sub.empty or not (sub["type"] == "ChannelEnteredBridge").any():
+    cols = ["type", "time", "received_at", "channel_id", "channel_name", "bridge_id", "bridge_type",
+            "bridge_class"]
+    entered = df["type"] == "ChannelEnteredBridge"
+    if not entered.any():
         return _empty_bridges()
-    ev = _dedupe(_ordered(sub), ["channel_id", "bridge_id"])
+    members = df.loc[entered, "channel_id"].dropna().unique()
+    keep = df["type"].isin(("ChannelEnteredBridge", "ChannelLeftBridge", "BridgeDestroyed"))
+    keep |= (df["type"] == "ChannelDestroyed") & df["channel_id"].isin(members)
+    ev = _dedupe(_ordered(df.loc[keep, cols]), ["channel_id", "bridge_id"])
     open_: dict[tuple[str, str], dict] = {}
     rows: list[dict] = []
     for etype, when, cid, cname, bid, btype, bclass in zip(

@@ -39,7 +39,7 @@ import orjson
 import pandas as pd
 import pyarrow as pa
 
-from .store import CHANNEL_FIELDS, EXTRA_FIELDS, HEAD_FIELDS, EventStore
+from .store import CHANNEL_FIELDS, EXTRA_FIELDS, GROUPS, HEAD_FIELDS, STATE_FIELDS, EventStore
 
 STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default ``str`` dtype
 TIME = pd.DatetimeTZDtype("us", "UTC")
@@ -60,7 +60,8 @@ COLUMNS: dict[str, Any] = {
 }
 
 _SOURCES: dict[str, tuple[str, int]] = {}
-for _group, _fields in (("head", HEAD_FIELDS), ("channel", CHANNEL_FIELDS), ("extra", EXTRA_FIELDS)):
+for _group, _fields in (("head", HEAD_FIELDS), ("channel", CHANNEL_FIELDS), ("state", STATE_FIELDS),
+                        ("extra", EXTRA_FIELDS)):
     for _i, _name in enumerate(_fields):
         _SOURCES[_name] = (_group, _i)
 
@@ -144,8 +145,8 @@ def _args(uniques: list, rows: np.ndarray) -> np.ndarray:
 def build_frame(store: EventStore, seq_start: int = 0) -> pd.DataFrame:
     """The typed frame of everything in ``store`` (see the module docstring for columns)."""
     n = len(store)
-    codes = {g: store.codes_np(g)[:n] for g in ("head", "time", "channel", "extra")}
-    values = {g: store.dicts[g].values for g in ("head", "time", "channel", "extra")}
+    codes = {g: store.codes_np(g)[:n] for g in GROUPS}
+    values = {g: store.dicts[g].values for g in GROUPS}
     cols: dict[str, Any] = {}
     for name, dtype in COLUMNS.items():
         if name == "time":

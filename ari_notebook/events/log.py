@@ -39,14 +39,7 @@ class _Loader(storage.Sink):
         self._requests = log._requests
 
     def event(self, event: dict, received_at: float, raw: str | None) -> None:
-        store = self._store
-        if raw is None:
-            store.append(event, received_at)
-        else:
-            try:
-                store._append(event, received_at, raw)
-            except TypeError:
-                store.append(event, received_at)
+        self._store.append(event, received_at, raw)
 
     def request(self, record: dict) -> None:
         self._requests.append(record)
@@ -68,6 +61,7 @@ class EventLog:
         self._store = EventStore()
         self._requests: list[dict] = []
         self._client = None
+        self._tap: Any = None
         self._handles: list[Any] = []
         self.max_events = max_events
         self._own_spill = spill_path is None and max_events is not None
@@ -93,14 +87,39 @@ class EventLog:
             raise ConfigurationError(f"{type(client).__name__} has no add_listener(fn); "
                                      "EventLog needs an ari_notebook Client (or anything with that tap)")
         self._client = client
-        self._handles.append(client.add_listener(self.append))
+        self._tap = client.add_listener(self._listener())
         add_req = getattr(client, "add_request_listener", None)
         if callable(add_req):
             self._handles.append(add_req(self.add_request))
         return self
 
+    def _listener(self) -> Callable[[dict, float], None]:
+        """What the client calls for every event: the store's own append when nothing else
+        is needed (no call layer in between: this runs for every event), else a wrapper."""
+        if self._paused:
+            return self._skip
+        if self.max_events is not None:
+            return self._append_bounded
+        return self._store.append
+
+    def _retap(self) -> None:
+        if self._tap is not None:
+            self._tap.remove()
+            self._tap = self._client.add_listener(self._listener())
+
+    def _skip(self, event: dict, received_at: float) -> None:
+        self.skipped += 1
+
+    def _append_bounded(self, event: dict, received_at: float) -> None:
+        self._store.append(event, received_at)
+        if len(self._store) > self.max_events:  # type: ignore[operator]
+            self._spill()
+
     def detach(self) -> None:
         """Stop recording the client (the events recorded so far stay)."""
+        if self._tap is not None:
+            self._tap.remove()
+            self._tap = None
         for handle in self._handles:
             handle.remove()
         self._handles.clear()
@@ -117,7 +136,6 @@ class EventLog:
             self.skipped += 1
             return
         self._store.append(event, time.time() if received_at is None else received_at)
-        self._version += 1
         if self.max_events is not None and len(self._store) > self.max_events:
             self._spill()
 
@@ -132,10 +150,12 @@ class EventLog:
         """Stop recording until ``resume()``; events arriving meanwhile are counted in ``skipped``."""
         self._paused = True
         self._version += 1
+        self._retap()
 
     def resume(self) -> None:
         self._paused = False
         self._version += 1
+        self._retap()
 
     @property
     def paused(self) -> bool:
@@ -144,6 +164,7 @@ class EventLog:
     def clear(self) -> None:
         """Forget every event and request (a spill file given by you is kept on disk, but no
         longer part of this log; a temporary one is deleted)."""
+        self._version += self._store.appended + 1  # version never goes back
         self._store.clear()
         self._requests.clear()
         self._cache.clear()
@@ -158,8 +179,8 @@ class EventLog:
     # ------------------------------------------------------------------ cheap live views
     @property
     def version(self) -> int:
-        """Increments on every change (append, request, clear, pause...): views cache on it."""
-        return self._version
+        """Increases on every change (append, request, clear, pause...): views cache on it."""
+        return self._version + self._store.appended
 
     def __len__(self) -> int:
         """Events in memory (``spilled`` more are on disk)."""
@@ -232,11 +253,12 @@ class EventLog:
 
     # ------------------------------------------------------------------ frames
     def _cached(self, name: str, build: Callable[[], Any]) -> Any:
+        version = self.version
         hit = self._cache.get(name)
-        if hit is not None and hit[0] == self._version:
+        if hit is not None and hit[0] == version:
             return hit[1]
         value = build()
-        self._cache[name] = (self._version, value)
+        self._cache[name] = (version, value)
         return value
 
     def to_dataframe(self, *, include_spilled: bool = False) -> pd.DataFrame:
@@ -398,7 +420,7 @@ class EventLog:
             part = EventLog()
             raw, recv = self._store.take_oldest(k)
             for text, r in zip(raw, recv.tolist()):
-                part._store._append(orjson.loads(text), r, text)
+                part._store.append(orjson.loads(text), r, text)
             path.mkdir(parents=True, exist_ok=True)
             df = build_frame(part._store, first_seq)
             storage.write_parquet(path / f"spill-{self._spill_parts:06d}.parquet", df, [])

@@ -5,8 +5,9 @@ about seven times the JSON it came from. So each event is kept as
 
 * its raw JSON text (``str``; the lossless record, ~1x its JSON size),
 * its receive time (a C ``double`` in an ``array``), and
-* a handful of small integer *codes*, one per group of fields (head = type/app/server,
-  timestamp, channel, bridge, playback, recording, and the scalar rest). A code indexes a
+* five small integer *codes*, one per group of fields (head = type/app/server, timestamp,
+  channel identity, channel state/priority, and the rest: bridge, playback, recording and
+  the scalars). A code indexes a
   dictionary of the distinct tuples seen so far, so the fields a DataFrame needs are extracted
   once, at append time, and repeated values (the same channel in ten events) are stored once.
 
@@ -28,15 +29,17 @@ _EMPTY: dict = {}
 
 #: field groups and the fields of their tuples (the frame's column names)
 HEAD_FIELDS = ("type", "application", "asterisk_id")
-CHANNEL_FIELDS = ("channel_id", "channel_name", "channel_state", "caller_number", "caller_name",
-                  "connected_number", "context", "exten", "priority", "channel_created")
+CHANNEL_FIELDS = ("channel_id", "channel_name", "caller_number", "caller_name", "connected_number",
+                  "context", "exten", "channel_created")
+STATE_FIELDS = ("channel_state", "priority")
 EXTRA_FIELDS = ("bridge_id", "bridge_type", "bridge_class",
                 "playback_id", "playback_state", "media_uri", "playback_target",
                 "recording_name", "recording_state", "recording_target",
                 "digit", "duration_ms", "cause", "cause_txt", "soft", "variable", "value", "args",
                 "endpoint", "peer_id", "dialstatus")
-GROUPS = ("head", "time", "channel", "extra")
-GROUP_FIELDS = {"head": HEAD_FIELDS, "time": ("time",), "channel": CHANNEL_FIELDS, "extra": EXTRA_FIELDS}
+GROUPS = ("head", "time", "channel", "state", "extra")
+GROUP_FIELDS = {"head": HEAD_FIELDS, "time": ("time",), "channel": CHANNEL_FIELDS,
+                "state": STATE_FIELDS, "extra": EXTRA_FIELDS}
 _X = {name: i for i, name in enumerate(EXTRA_FIELDS)}
 _NO_EXTRA = (None,) * len(EXTRA_FIELDS)
 
@@ -76,25 +79,19 @@ class _Dict:
 
     ``index`` maps a lookup key to a code and ``values[code]`` is the full tuple; for most
     groups the key is the tuple itself, for ``extra`` it may be a short key of a known type
-    (``expand`` makes the full tuple). A new tuple's strings are interned in ``intern``
-    (shared by the store), so the ten tuples of one channel share its id and name.
+    (``expand`` makes the full tuple).
     """
 
-    __slots__ = ("index", "values", "intern", "expand")
+    __slots__ = ("index", "values", "expand")
 
-    def __init__(self, intern: dict, expand: Any = None) -> None:
+    def __init__(self, expand: Any = None) -> None:
         self.index: dict[Any, int] = {}
         self.values: list[Any] = []
-        self.intern = intern
         self.expand = expand
 
     def code(self, key: Any) -> int:
         code = self.index.get(key)
         if code is None:
-            if key.__class__ is tuple:
-                # only strings: interning True would return an equal 1 (and 1.0, 1 ...)
-                setdefault = self.intern.setdefault
-                key = tuple([setdefault(x, x) if x.__class__ is str else x for x in key])
             code = self.index[key] = len(self.values)
             self.values.append(key if self.expand is None else self.expand(key))
         return code
@@ -105,9 +102,9 @@ class EventStore:
 
     def __init__(self) -> None:
         self.raw: list[str] = []
+        self.removed = 0  # events taken out by take_oldest
         self.received = array("d")
-        self.intern: dict[str, str] = {}
-        self.dicts = {g: _Dict(self.intern, _expand if g == "extra" else None) for g in GROUPS}
+        self.dicts = {g: _Dict(_expand if g == "extra" else None) for g in GROUPS}
         self.codes = {g: array("i") for g in GROUPS}
         # remembered for counts(): codes of the head group counted so far
         self._counted = 0
@@ -117,88 +114,107 @@ class EventStore:
     def _bind(self) -> None:
         """Cache the dictionaries and array appends the hot path uses (after any rebuild)."""
         d, c = self.dicts, self.codes
-        self._hot = (d["head"].index, d["time"].index, d["channel"].index, d["extra"].index,
-                     d["head"].code, d["time"].code, d["channel"].code, d["extra"].code,
-                     c["head"].append, c["time"].append, c["channel"].append, c["extra"].append,
+        self._hot = (d["head"].index, d["time"].index, d["channel"].index, d["state"].index,
+                     d["extra"].index, d["head"].code, d["time"].code, d["channel"].code,
+                     d["state"].code, d["extra"].code, c["head"].append, c["time"].append,
+                     c["channel"].append, c["state"].append, c["extra"].append,
                      self.raw.append, self.received.append)
 
     def __len__(self) -> int:
         return len(self.raw)
 
     # ------------------------------------------------------------------ append
-    def append(self, event: dict, received_at: float) -> None:
-        """Store one event (a dict as decoded from ARI JSON); the hot path of the whole log."""
+    @property
+    def appended(self) -> int:
+        """Events ever appended since the store was created or cleared (also the ones removed)."""
+        return len(self.raw) + self.removed
+
+    def append(self, event: dict, received_at: float, raw: str | None = None, _clean: bool = False) -> None:
+        """Store one event (a dict as decoded from ARI JSON): the hot path of the whole log.
+
+        ``raw`` is its JSON text when the caller has it (a file being loaded); otherwise it is
+        encoded here. One flat function on purpose: every call layer costs on every event.
+        """
+        if raw is None:
+            try:
+                raw = _dumps(event).decode()
+            except TypeError:  # not JSON-serialisable (only possible for events made in Python)
+                raw = _dumps(event, default=repr).decode()
+        if received_at.__class__ is not float:
+            received_at = float("nan") if received_at is None else float(received_at)
         try:
-            raw = _dumps(event).decode()
-        except TypeError:  # not JSON-serialisable (only possible for events made in Python)
-            raw = _dumps(event, default=repr).decode()
-        try:
-            self._append(event, received_at, raw)
+            # every code is computed before anything is appended, so an error half way through
+            # leaves the arrays consistent
+            (hidx, tidx, cidx, sidx, xidx, hcode, tcode, ccode_of, scode_of, xcode,
+             happ, tapp, capp, sapp, xapp, rapp, recvapp) = self._hot
+            get = event.get
+            etype = get("type")
+            head = (etype, get("application"), get("asterisk_id"))
+            h = hidx.get(head)
+            if h is None:
+                h = hcode(head)
+            ts = get("timestamp")
+            t = tidx.get(ts)
+            if t is None:
+                t = tcode(ts)
+
+            ch = get("channel")
+            if ch is None and etype == "Dial":
+                ch = get("caller") or get("peer")
+            if ch.__class__ is dict:
+                # who the channel is (changes rarely) and where it is (state, dialplan priority)
+                try:  # every field of ARI's Channel model is required: one C call on the fast path
+                    cid, cname, cstate, caller, connected, dp, created = _CHANNEL_PARTS(ch)
+                    key = (cid, cname, caller["number"], caller["name"], connected["number"],
+                           dp["context"], dp["exten"], created)
+                    skey = (cstate, dp["priority"])
+                except (KeyError, TypeError):
+                    key, skey = _channel_key(ch)
+                cc = cidx.get(key)
+                if cc is None:
+                    cc = ccode_of(key)
+                sc = sidx.get(skey)
+                if sc is None:
+                    sc = scode_of(skey)
+            else:
+                cc = sc = -1
+
+            kind = _KINDS.get(etype)
+            if kind is not None and len(event) <= kind[1]:
+                k = kind[0]
+                if k == 0:
+                    key = None
+                elif k == 1:
+                    key = (1, get("variable"), get("value"))
+                elif k == 2:
+                    key = (2, get("digit"), get("duration_ms"))
+                elif k == 3:
+                    key = (3, get("cause"), get("soft"))
+                elif k == 4:
+                    key = (4, get("cause"), get("cause_txt"))
+                else:
+                    args = get("args")
+                    key = (5, tuple(args) if args.__class__ is list else args)
+            else:
+                key = _generic_extra(get)
+            x = xidx.get(key)
+            if x is None:
+                x = xcode(key)
+
+            recvapp(received_at)
+            happ(h)
+            tapp(t)
+            capp(cc)
+            sapp(sc)
+            xapp(x)
+            rapp(raw)
+
         except TypeError:
+            if _clean:
+                raise
             # an unhashable value where a scalar was expected (a future event type): extract
             # from a hashable copy; the raw JSON keeps the event exactly as it came
-            self._append(_sanitised(event), received_at, raw)
-
-    def _append(self, event: dict, received_at: float, raw: str) -> None:
-        # every code is computed before anything is appended, so an error half way through
-        # leaves the arrays consistent
-        (hidx, tidx, cidx, xidx, hcode, tcode, ccode_of, xcode,
-         happ, tapp, capp, xapp, rapp, recvapp) = self._hot
-        get = event.get
-        etype = get("type")
-        head = (etype, get("application"), get("asterisk_id"))
-        h = hidx.get(head)
-        if h is None:
-            h = hcode(head)
-        ts = get("timestamp")
-        t = tidx.get(ts)
-        if t is None:
-            t = tcode(ts)
-
-        ch = get("channel")
-        if ch is None and etype == "Dial":
-            ch = get("caller") or get("peer")
-        if ch.__class__ is dict:
-            try:  # every field of ARI's Channel model is required: one C call on the fast path
-                cid, cname, cstate, caller, connected, dp, created = _CHANNEL_PARTS(ch)
-                key = (cid, cname, cstate, caller["number"], caller["name"], connected["number"],
-                       dp["context"], dp["exten"], dp["priority"], created)
-            except (KeyError, TypeError):
-                key = _channel_key(ch)
-            cc = cidx.get(key)
-            if cc is None:
-                cc = ccode_of(key)
-        else:
-            cc = -1
-
-        kind = _KINDS.get(etype)
-        if kind is not None and len(event) <= kind[1]:
-            k = kind[0]
-            if k == 0:
-                key = None
-            elif k == 1:
-                key = (1, get("variable"), get("value"))
-            elif k == 2:
-                key = (2, get("digit"), get("duration_ms"))
-            elif k == 3:
-                key = (3, get("cause"), get("soft"))
-            elif k == 4:
-                key = (4, get("cause"), get("cause_txt"))
-            else:
-                args = get("args")
-                key = (5, tuple(args) if args.__class__ is list else args)
-        else:
-            key = _generic_extra(get)
-        x = xidx.get(key)
-        if x is None:
-            x = xcode(key)
-
-        happ(h)
-        tapp(t)
-        capp(cc)
-        xapp(x)
-        rapp(raw)
-        recvapp(received_at)
+            self.append(_sanitised(event), received_at, raw, True)
 
     # ------------------------------------------------------------------ reading
     def event(self, i: int) -> dict:
@@ -268,17 +284,11 @@ class EventStore:
         raw = self.raw[:k]
         recv = self.received_np()[:k].copy()
         del self.raw[:k]
+        self.removed += k
         self.received = array("d", self.received_np()[k:].tobytes()) if self.raw else array("d")
-        # the intern table is rebuilt from the tuples that survive, so it stays bounded too
-        self.intern = {}
         for g in GROUPS:
             rest = self.codes_np(g)[k:] if len(raw) else self.codes_np(g)
             self._recode(g, np.asarray(rest))
-            for tup in self.dicts[g].values:
-                if tup.__class__ is tuple:
-                    for x in tup:
-                        if x.__class__ is str:
-                            self.intern.setdefault(x, x)
         self._counted = 0
         self._head_counts = np.zeros(0, dtype=np.int64)
         self._bind()
@@ -290,7 +300,7 @@ class EventStore:
         used = np.unique(codes[codes >= 0]) if len(codes) else np.zeros(0, np.int32)
         remap = np.full(len(old.values) + 1, -1, dtype=np.int32)
         remap[used] = np.arange(len(used), dtype=np.int32)
-        new = _Dict(self.intern, old.expand)
+        new = _Dict(old.expand)
         new.values = [old.values[i] for i in used.tolist()]
         new.index = {key: int(remap[code]) for key, code in old.index.items() if remap[code] >= 0}
         fresh = remap[codes] if len(codes) else codes  # -1 indexes the trailing -1
@@ -304,8 +314,8 @@ class EventStore:
 _CHANNEL_PARTS = operator.itemgetter("id", "name", "state", "caller", "connected", "dialplan", "creationtime")
 
 
-def _channel_key(ch: dict) -> tuple:
-    """The channel tuple of a channel object missing some fields (or with odd ones)."""
+def _channel_key(ch: dict) -> tuple[tuple, tuple]:
+    """The channel and state tuples of a channel object missing some fields (or odd ones)."""
     cg = ch.get
     caller = cg("caller")
     if caller.__class__ is not dict:
@@ -316,9 +326,9 @@ def _channel_key(ch: dict) -> tuple:
     dp = cg("dialplan")
     if dp.__class__ is not dict:
         dp = _EMPTY
-    return (cg("id"), cg("name"), cg("state"), caller.get("number"), caller.get("name"),
-            connected.get("number"), dp.get("context"), dp.get("exten"), dp.get("priority"),
-            cg("creationtime"))
+    return ((cg("id"), cg("name"), caller.get("number"), caller.get("name"), connected.get("number"),
+             dp.get("context"), dp.get("exten"), cg("creationtime")),
+            (cg("state"), dp.get("priority")))
 
 
 def _generic_extra(get) -> tuple:

@@ -202,9 +202,26 @@ def test_log_attaches_to_a_client_tap_and_records_requests():
     assert len(log) == 1 and log.df["received_at"].iloc[0] == pd.Timestamp(EPOCH0, unit="s", tz="UTC")
     req = log.requests
     assert req[["operation", "status"]].iloc[0].tolist() == ["channels.answer", 204]
+    log.pause()
+    client.dispatcher.dispatch({"type": "ChannelVarset"}, EPOCH0)
+    assert len(log) == 1 and log.skipped == 1
+    log.resume()
+    client.dispatcher.dispatch({"type": "ChannelVarset"}, EPOCH0)
+    assert len(log) == 2
     log.detach()
     client.dispatcher.dispatch({"type": "StasisEnd"}, EPOCH0)
-    assert len(log) == 1 and client.request_listeners == []
+    assert len(log) == 2 and client.request_listeners == []
+
+
+def test_a_bounded_log_attached_to_a_client_spills(tmp_path):
+    from ari_notebook.events.dispatch import Dispatcher
+
+    dispatcher = Dispatcher()
+    log = EventLog(dispatcher, max_events=10, spill_path=tmp_path / "spill.jsonl")
+    for i in range(25):
+        dispatcher.dispatch({"type": "ChannelVarset", "value": str(i)}, EPOCH0 + i)
+    assert len(log) <= 10 and log.spilled + len(log) == 25
+    assert log.to_dataframe(include_spilled=True)["value"].tolist() == [str(i) for i in range(25)]
 
 
 def test_attaching_to_something_without_a_tap_names_the_problem():
