@@ -200,7 +200,9 @@ class EventSocket:
                     return f"error: {_describe(ws.exception(), self._use_query_key)}"
                 # CLOSE / CLOSING / CLOSED
                 code = ws.close_code
-                return f"closed by the server (code {code})" if code is not None else "connection lost"
+                if code is None or code == 1006:
+                    return "connection lost without a close frame (1006)"
+                return f"closed by the server (code {code})"
         finally:
             if not ws.closed:
                 try:
