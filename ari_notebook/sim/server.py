@@ -182,8 +182,15 @@ class Simulator:
 
     def _fire(self) -> None:
         self._handle = None
-        self.clock.run_due()
-        self._arm()
+        try:
+            self.clock.run_due()
+        except Exception as exc:  # a simulator bug in a timer: log it, report it, keep the clock going
+            import traceback
+
+            self.asterisk.write_log("ERROR", f"simulator bug in a timer: {exc!r}\n{traceback.format_exc()}")
+            raise
+        finally:
+            self._arm()
 
     # ---- addresses and users
     @property
