@@ -39,7 +39,7 @@ import orjson
 import pandas as pd
 import pyarrow as pa
 
-from .store import CHANNEL_FIELDS, EXTRA_FIELDS, GROUPS, HEAD_FIELDS, STATE_FIELDS, EventStore
+from .store import CHANNEL_FIELDS, EXTRA_FIELDS, GROUPS, HEAD_FIELDS, EventStore
 
 STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default ``str`` dtype
 TIME = pd.DatetimeTZDtype("us", "UTC")
@@ -60,8 +60,7 @@ COLUMNS: dict[str, Any] = {
 }
 
 _SOURCES: dict[str, tuple[str, int]] = {}
-for _group, _fields in (("head", HEAD_FIELDS), ("channel", CHANNEL_FIELDS), ("state", STATE_FIELDS),
-                        ("extra", EXTRA_FIELDS)):
+for _group, _fields in (("head", HEAD_FIELDS), ("channel", CHANNEL_FIELDS), ("extra", EXTRA_FIELDS)):
     for _i, _name in enumerate(_fields):
         _SOURCES[_name] = (_group, _i)
 

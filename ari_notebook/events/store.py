@@ -5,9 +5,9 @@ about seven times the JSON it came from. So each event is kept as
 
 * its raw JSON text (``str``; the lossless record, ~1x its JSON size),
 * its receive time (a C ``double`` in an ``array``), and
-* five small integer *codes*, one per group of fields (head = type/app/server, timestamp,
-  channel identity, channel state/priority, and the rest: bridge, playback, recording and
-  the scalars). A code indexes a
+* four small integer *codes*, one per group of fields: head (type, app, server, channel
+  state and dialplan priority), timestamp, channel identity, and the rest (bridge, playback,
+  recording and the scalars). A code indexes a
   dictionary of the distinct tuples seen so far, so the fields a DataFrame needs are extracted
   once, at append time, and repeated values (the same channel in ten events) are stored once.
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import operator
 from array import array
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 import orjson
@@ -28,18 +28,16 @@ _dumps = orjson.dumps
 _EMPTY: dict = {}
 
 #: field groups and the fields of their tuples (the frame's column names)
-HEAD_FIELDS = ("type", "application", "asterisk_id")
+HEAD_FIELDS = ("type", "application", "asterisk_id", "channel_state", "priority")
 CHANNEL_FIELDS = ("channel_id", "channel_name", "caller_number", "caller_name", "connected_number",
                   "context", "exten", "channel_created")
-STATE_FIELDS = ("channel_state", "priority")
 EXTRA_FIELDS = ("bridge_id", "bridge_type", "bridge_class",
                 "playback_id", "playback_state", "media_uri", "playback_target",
                 "recording_name", "recording_state", "recording_target",
                 "digit", "duration_ms", "cause", "cause_txt", "soft", "variable", "value", "args",
                 "endpoint", "peer_id", "dialstatus")
-GROUPS = ("head", "time", "channel", "state", "extra")
-GROUP_FIELDS = {"head": HEAD_FIELDS, "time": ("time",), "channel": CHANNEL_FIELDS,
-                "state": STATE_FIELDS, "extra": EXTRA_FIELDS}
+GROUPS = ("head", "time", "channel", "extra")
+GROUP_FIELDS = {"head": HEAD_FIELDS, "time": ("time",), "channel": CHANNEL_FIELDS, "extra": EXTRA_FIELDS}
 _X = {name: i for i, name in enumerate(EXTRA_FIELDS)}
 _NO_EXTRA = (None,) * len(EXTRA_FIELDS)
 
@@ -101,120 +99,122 @@ class EventStore:
     """Events in arrival order: raw JSON, receive time and per-group codes (see module doc)."""
 
     def __init__(self) -> None:
+        # Every container below is created once and only ever changed in place (clear and
+        # take_oldest included), because the append closure holds them directly.
         self.raw: list[str] = []
         self.removed = 0  # events taken out by take_oldest
         self.received = array("d")
         self.dicts = {g: _Dict(_expand if g == "extra" else None) for g in GROUPS}
         self.codes = {g: array("i") for g in GROUPS}
+        self._head_kinds: list = []  # _KINDS entry of each head tuple's type
         # remembered for counts(): codes of the head group counted so far
         self._counted = 0
         self._head_counts = np.zeros(0, dtype=np.int64)
-        self._bind()
-
-    def _bind(self) -> None:
-        """Cache the dictionaries and array appends the hot path uses (after any rebuild)."""
-        d, c = self.dicts, self.codes
-        self._hot = (d["head"].index, d["time"].index, d["channel"].index, d["state"].index,
-                     d["extra"].index, d["head"].code, d["time"].code, d["channel"].code,
-                     d["state"].code, d["extra"].code, c["head"].append, c["time"].append,
-                     c["channel"].append, c["state"].append, c["extra"].append,
-                     self.raw.append, self.received.append)
+        self.append = self._make_append()
 
     def __len__(self) -> int:
         return len(self.raw)
 
-    # ------------------------------------------------------------------ append
     @property
     def appended(self) -> int:
         """Events ever appended since the store was created or cleared (also the ones removed)."""
         return len(self.raw) + self.removed
 
-    def append(self, event: dict, received_at: float, raw: str | None = None, _clean: bool = False) -> None:
-        """Store one event (a dict as decoded from ARI JSON): the hot path of the whole log.
+    # ------------------------------------------------------------------ append
+    def _make_append(self) -> Callable[..., None]:
+        """The hot path of the whole log, as a closure over the store's containers.
 
-        ``raw`` is its JSON text when the caller has it (a file being loaded); otherwise it is
-        encoded here. One flat function on purpose: every call layer costs on every event.
+        A closure rather than a method: its variables are cells, not attribute look-ups, and
+        the client calls it directly for every event, so every saved step counts.
         """
-        if raw is None:
+        d, c = self.dicts, self.codes
+        hd, td, cd, xd = d["head"], d["time"], d["channel"], d["extra"]
+        hidx, tidx, cidx, xidx = hd.index, td.index, cd.index, xd.index
+        happ, tapp, capp, xapp = c["head"].append, c["time"].append, c["channel"].append, c["extra"].append
+        rapp, recvapp = self.raw.append, self.received.append
+        head_kinds = self._head_kinds
+        kinds_get = _KINDS.get
+        parts = _CHANNEL_PARTS
+
+        def append(event: dict, received_at: float, raw: str | None = None, _clean: bool = False) -> None:
+            """Store one event (a dict as decoded from ARI JSON) received at ``received_at``
+            (epoch seconds); ``raw`` is its JSON text when the caller has it (a file)."""
+            if raw is None:
+                try:
+                    raw = _dumps(event).decode()
+                except TypeError:  # not JSON-serialisable (only for events made in Python)
+                    raw = _dumps(event, default=repr).decode()
+            if received_at.__class__ is not float:
+                received_at = float("nan") if received_at is None else float(received_at)
             try:
-                raw = _dumps(event).decode()
-            except TypeError:  # not JSON-serialisable (only possible for events made in Python)
-                raw = _dumps(event, default=repr).decode()
-        if received_at.__class__ is not float:
-            received_at = float("nan") if received_at is None else float(received_at)
-        try:
-            # every code is computed before anything is appended, so an error half way through
-            # leaves the arrays consistent
-            (hidx, tidx, cidx, sidx, xidx, hcode, tcode, ccode_of, scode_of, xcode,
-             happ, tapp, capp, sapp, xapp, rapp, recvapp) = self._hot
-            get = event.get
-            etype = get("type")
-            head = (etype, get("application"), get("asterisk_id"))
-            h = hidx.get(head)
-            if h is None:
-                h = hcode(head)
-            ts = get("timestamp")
-            t = tidx.get(ts)
-            if t is None:
-                t = tcode(ts)
-
-            ch = get("channel")
-            if ch is None and etype == "Dial":
-                ch = get("caller") or get("peer")
-            if ch.__class__ is dict:
-                # who the channel is (changes rarely) and where it is (state, dialplan priority)
-                try:  # every field of ARI's Channel model is required: one C call on the fast path
-                    cid, cname, cstate, caller, connected, dp, created = _CHANNEL_PARTS(ch)
-                    key = (cid, cname, caller["number"], caller["name"], connected["number"],
-                           dp["context"], dp["exten"], created)
-                    skey = (cstate, dp["priority"])
-                except (KeyError, TypeError):
-                    key, skey = _channel_key(ch)
-                cc = cidx.get(key)
-                if cc is None:
-                    cc = ccode_of(key)
-                sc = sidx.get(skey)
-                if sc is None:
-                    sc = scode_of(skey)
-            else:
-                cc = sc = -1
-
-            kind = _KINDS.get(etype)
-            if kind is not None and len(event) <= kind[1]:
-                k = kind[0]
-                if k == 0:
-                    key = None
-                elif k == 1:
-                    key = (1, get("variable"), get("value"))
-                elif k == 2:
-                    key = (2, get("digit"), get("duration_ms"))
-                elif k == 3:
-                    key = (3, get("cause"), get("soft"))
-                elif k == 4:
-                    key = (4, get("cause"), get("cause_txt"))
+                # every code is computed before anything is appended, so an error half way
+                # through leaves the arrays consistent
+                get = event.get
+                etype = get("type")
+                ch = get("channel")
+                if ch is None and etype == "Dial":
+                    ch = get("caller") or get("peer")
+                if ch.__class__ is dict:
+                    # who the channel is (changes rarely); its state and priority go in the head
+                    try:  # ARI's Channel model requires every field: one C call on the fast path
+                        cid, cname, cstate, caller, connected, dp, created = parts(ch)
+                        key = (cid, cname, caller["number"], caller["name"], connected["number"],
+                               dp["context"], dp["exten"], created)
+                        head = (etype, get("application"), get("asterisk_id"), cstate, dp["priority"])
+                    except (KeyError, TypeError):
+                        key, state = _channel_key(ch)
+                        head = (etype, get("application"), get("asterisk_id"), *state)
+                    cc = cidx.get(key)
+                    if cc is None:
+                        cc = cd.code(key)
                 else:
-                    args = get("args")
-                    key = (5, tuple(args) if args.__class__ is list else args)
-            else:
-                key = _generic_extra(get)
-            x = xidx.get(key)
-            if x is None:
-                x = xcode(key)
+                    cc = -1
+                    head = (etype, get("application"), get("asterisk_id"), None, None)
+                h = hidx.get(head)
+                if h is None:
+                    h = hd.code(head)
+                    head_kinds.append(kinds_get(etype))
+                ts = get("timestamp")
+                t = tidx.get(ts)
+                if t is None:
+                    t = td.code(ts)
 
+                kind = head_kinds[h]
+                if kind is not None and len(event) <= kind[1]:
+                    k = kind[0]
+                    if k == 0:
+                        key = None
+                    elif k == 1:
+                        key = (1, get("variable"), get("value"))
+                    elif k == 2:
+                        key = (2, get("digit"), get("duration_ms"))
+                    elif k == 3:
+                        key = (3, get("cause"), get("soft"))
+                    elif k == 4:
+                        key = (4, get("cause"), get("cause_txt"))
+                    else:
+                        args = get("args")
+                        key = (5, tuple(args) if args.__class__ is list else args)
+                else:
+                    key = _generic_extra(get)
+                x = xidx.get(key)
+                if x is None:
+                    x = xd.code(key)
+            except TypeError:
+                if _clean:
+                    raise
+                # an unhashable value where a scalar was expected (a future event type):
+                # extract from a hashable copy; the raw JSON keeps the event as it came
+                append(_sanitised(event), received_at, raw, True)
+                return
             recvapp(received_at)
             happ(h)
             tapp(t)
             capp(cc)
-            sapp(sc)
             xapp(x)
             rapp(raw)
 
-        except TypeError:
-            if _clean:
-                raise
-            # an unhashable value where a scalar was expected (a future event type): extract
-            # from a hashable copy; the raw JSON keeps the event exactly as it came
-            self.append(_sanitised(event), received_at, raw, True)
+        return append
 
     # ------------------------------------------------------------------ reading
     def event(self, i: int) -> dict:
@@ -245,7 +245,8 @@ class EventStore:
             self._head_counts = old + new
             self._counted = n
         out: dict[str, int] = {}
-        for (etype, _app, _ast), k in zip(self.dicts["head"].values, self._head_counts):
+        for head, k in zip(self.dicts["head"].values, self._head_counts):
+            etype = head[0]
             if k:
                 key = etype if isinstance(etype, str) else str(etype)
                 out[key] = out.get(key, 0) + int(k)
@@ -279,19 +280,20 @@ class EventStore:
 
     # ------------------------------------------------------------------ dropping the oldest
     def take_oldest(self, k: int) -> tuple[list[str], np.ndarray]:
-        """Remove and return the ``k`` oldest events (raw JSON, receive times); compacts the codes."""
+        """Remove and return the ``k`` oldest events (raw JSON, receive times); compacts the
+        codes and drops dictionary entries no longer used, all in place."""
         k = min(k, len(self.raw))
         raw = self.raw[:k]
         recv = self.received_np()[:k].copy()
         del self.raw[:k]
+        del self.received[:k]
         self.removed += k
-        self.received = array("d", self.received_np()[k:].tobytes()) if self.raw else array("d")
         for g in GROUPS:
-            rest = self.codes_np(g)[k:] if len(raw) else self.codes_np(g)
-            self._recode(g, np.asarray(rest))
+            rest = np.frombuffer(self.codes[g], dtype=np.int32)[k:].copy()
+            self._recode(g, rest)
+        self._head_kinds[:] = [_KINDS.get(v[0]) for v in self.dicts["head"].values]
         self._counted = 0
         self._head_counts = np.zeros(0, dtype=np.int64)
-        self._bind()
         return raw, recv
 
     def _recode(self, group: str, codes: np.ndarray) -> None:
@@ -300,15 +302,28 @@ class EventStore:
         used = np.unique(codes[codes >= 0]) if len(codes) else np.zeros(0, np.int32)
         remap = np.full(len(old.values) + 1, -1, dtype=np.int32)
         remap[used] = np.arange(len(used), dtype=np.int32)
-        new = _Dict(old.expand)
-        new.values = [old.values[i] for i in used.tolist()]
-        new.index = {key: int(remap[code]) for key, code in old.index.items() if remap[code] >= 0}
+        values = [old.values[i] for i in used.tolist()]
+        index = {key: int(remap[code]) for key, code in old.index.items() if remap[code] >= 0}
         fresh = remap[codes] if len(codes) else codes  # -1 indexes the trailing -1
-        self.dicts[group] = new
-        self.codes[group] = array("i", fresh.astype(np.int32).tobytes())
+        old.values[:] = values
+        old.index.clear()
+        old.index.update(index)
+        arr = self.codes[group]
+        del arr[:]
+        arr.frombytes(fresh.astype(np.int32).tobytes())
 
     def clear(self) -> None:
-        self.__init__()
+        """Forget everything, in place (the append closure stays valid)."""
+        self.raw.clear()
+        del self.received[:]
+        for g in GROUPS:
+            self.dicts[g].index.clear()
+            self.dicts[g].values.clear()
+            del self.codes[g][:]
+        self._head_kinds.clear()
+        self.removed = 0
+        self._counted = 0
+        self._head_counts = np.zeros(0, dtype=np.int64)
 
 
 _CHANNEL_PARTS = operator.itemgetter("id", "name", "state", "caller", "connected", "dialplan", "creationtime")
