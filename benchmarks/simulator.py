@@ -10,6 +10,8 @@ Figures:
   them all up and time until all N ``StasisEnd`` arrived. Target: N = 1,000.
 * cycles: workers each loop originate -> StasisStart -> DELETE -> StasisEnd; cycles per second
   and events per second seen on the socket. Target: >= 500 cycles/s.
+* CPU seconds per cycle of the simulator process and of the client (psutil): on a shared,
+  busy machine the wall-clock rates follow the load; the CPU cost per cycle does much less.
 * baseline, measured in the same run: ``GET /ari/asterisk/ping`` requests/s with the same
   concurrency, the floor any REST-driven cycle pays; cycles are reported as a ratio to it
   (a cycle is two requests plus ~15 events).
@@ -23,6 +25,7 @@ import argparse
 import asyncio
 import itertools
 import multiprocessing
+import os
 import sys
 import time
 from collections import Counter
@@ -187,8 +190,17 @@ def core_cycles(seconds: float) -> float:
 class Remote:
     """A simulator in its own process (as a real server would be), reached by URL."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, pid: int | None = None) -> None:
         self.url = url
+        self.pid = pid
+
+
+def _cpu(pid: int | None) -> float:
+    """CPU seconds (user + system) used so far by a process; needs psutil (a test dependency)."""
+    import psutil
+
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system
 
 
 def _serve(conn) -> None:
@@ -211,7 +223,7 @@ async def main(args: argparse.Namespace) -> None:
     proc.start()
     try:
         url = await asyncio.get_running_loop().run_in_executor(None, parent.recv)
-        await measure(Remote(url), args, core)
+        await measure(Remote(url, proc.pid), args, core)
     finally:
         parent.send("stop")
         proc.join(10)
@@ -227,7 +239,11 @@ async def measure(sim, args: argparse.Namespace, core: float) -> None:
             reader = asyncio.create_task(sock.run(ws))
             baseline = await ping_baseline(sim, http, min(args.seconds, 2.0), args.workers)
             h = await held(sim, http, sock, args.held)
+            server_pid = getattr(sim, "pid", None) or os.getpid()
+            cpu0_server, cpu0_client = _cpu(server_pid), _cpu(None)
             c = await cycles(sim, http, sock, args.seconds, args.workers)
+            server_ms = (_cpu(server_pid) - cpu0_server) / max(c["cycles"], 1) * 1000
+            client_ms = (_cpu(None) - cpu0_client) / max(c["cycles"], 1) * 1000
             await ws.close()
             await reader
 
@@ -243,12 +259,18 @@ async def measure(sim, args: argparse.Namespace, core: float) -> None:
          f"target >= 500; {c['cycles']:,} cycles in {c['seconds']:.1f} s"),
         ("  events delivered to the socket", f"{c['events_per_s']:,.0f} /s",
          f"{c['events_per_s'] / max(c['cycles_per_s'], 1e-9):.1f} per cycle"),
+        ("  simulator CPU per cycle", f"{server_ms:.2f} ms",
+         "load-independent-ish: 1000/this = cycles/s one free core could serve"
+         if not args.inprocess else "client and simulator share this process"),
+        ("  client CPU per cycle", f"{client_ms:.2f} ms", "the benchmark's own aiohttp client"),
         ("  same cycle in the sans-I/O core alone", f"{core:,.0f} /s", "no HTTP/WebSocket: the logic's ceiling"),
         ("  cycle cost vs ping baseline", f"{baseline / max(c['cycles_per_s'], 1e-9):.1f} pings",
          "a cycle = 2 REST calls + ~15 events"),
     ]
     where = "in this process" if args.inprocess else "in its own process"
-    print(f"simulator {where}; client: plain aiohttp + orjson; {args.workers} workers")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"simulator {where}; client: plain aiohttp + orjson; {args.workers} workers; "
+          f"machine load average {load:.1f} on {os.cpu_count()} CPUs")
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}}  {'value':>14}  notes")
     for name, value, note in rows:
