@@ -35,7 +35,7 @@ import sys
 from typing import Any
 
 from .client import Client
-from .client.client import _Run
+from .client.eventing import _Run
 
 log = logging.getLogger("ari_notebook.jupyter")
 

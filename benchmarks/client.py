@@ -140,7 +140,7 @@ async def connect_time(url: str, user: str, password: str, rounds: int) -> list[
         await c.close()
 
     async def ours_cold():
-        from ari_notebook.client import client as client_module
+        from ari_notebook.client import specload as client_module
         client_module._SPEC_CACHE.clear()  # a first connect in a fresh process parses the docs
         client_module._RESOURCE_CACHE.clear()
         c = await Client.connect(url, user, password)
@@ -151,7 +151,7 @@ async def connect_time(url: str, user: str, password: str, rounds: int) -> list[
         await c.close()
 
     async def ours_ws_cold():
-        from ari_notebook.client import client as client_module
+        from ari_notebook.client import specload as client_module
         client_module._SPEC_CACHE.clear()
         client_module._RESOURCE_CACHE.clear()
         c = await Client.connect(url, user, password, apps="bench-connect")

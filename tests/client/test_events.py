@@ -144,7 +144,7 @@ async def test_dispatch_runs_the_live_path(client):
 
 
 async def test_reconnect_after_drop_keeps_handlers_and_marks_the_gap(client, fake_ari):
-    seen, states = [], []
+    seen = []
     client.on_event("*", lambda ev: seen.append(ev))
     await client.start(apps=["hello", "other"])
     await fake_ari.push(_stasis_start("before"))
