@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import venv
 from pathlib import Path
 
@@ -26,9 +27,20 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def binder_kernel(tmp_path_factory):
-    """A kernel spec whose Python is a fresh venv built exactly as mybinder builds the image."""
-    root = tmp_path_factory.mktemp("binder")
+def binder_kernel():
+    """A kernel spec whose Python is a fresh venv built exactly as mybinder builds the image.
+
+    Its own temporary folder (not pytest's basetemp, which a concurrent pytest run may rotate
+    away during the minutes this takes), removed afterwards.
+    """
+    root = Path(tempfile.mkdtemp(prefix="ari-binder-"))
+    try:
+        yield _build(root)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _build(root: Path):
     repo = root / "repo"
     shutil.copytree(REPO, repo, symlinks=True, ignore=shutil.ignore_patterns(
         ".venv", ".git", "build", "*.egg-info", "__pycache__", ".pytest_cache"))
