@@ -75,6 +75,7 @@ class Runner:
         self.exten = exten
         self.priority = priority
         self.cleanup: Callable[[], None] | None = None  # what an interrupted app still does
+        self.on_digit: Callable[[str], None] | None = None  # set while WaitExten() listens
 
     def start(self) -> None:
         self.chan.runner = self
@@ -87,6 +88,7 @@ class Runner:
         if chan.runner is not self or chan.hangup_requested:
             return
         self.cleanup = None
+        self.on_digit = None
         steps = extension_steps(self.ast, self.context, self.exten)
         if steps is None or not (1 <= self.priority <= len(steps)):
             tel.end_by_dialplan(self.ast, chan)  # ran off the end (or no such extension)
@@ -122,8 +124,11 @@ class Runner:
             cleanup, self.cleanup = self.cleanup, None
             cleanup()
 
-    def dtmf(self, digit: str) -> None:  # the applications here do not read DTMF
-        return None
+    def dtmf(self, digit: str) -> None:
+        """A digit arrived; only WaitExten() listens (it jumps to that extension)."""
+        if self.on_digit is not None:
+            handler, self.on_digit = self.on_digit, None
+            handler(digit)
 
 
 # ---- applications --------------------------------------------------------------------------
@@ -216,6 +221,86 @@ def _music_on_hold(run: Runner, data: str) -> None:
             pass
 
 
+def _goto(run: Runner, data: str) -> None:
+    """Goto([[context,]exten,]priority)."""
+    parts = [p.strip() for p in data.split(",")] if data else []
+    context, exten, prio = run.context, run.exten, "1"
+    if len(parts) == 1:
+        prio = parts[0]
+    elif len(parts) == 2:
+        exten, prio = parts
+    elif len(parts) >= 3:
+        context, exten, prio = parts[:3]
+    try:
+        priority = int(prio)
+    except ValueError:
+        run.ast.write_log("WARNING", f"pbx.c: Priority '{prio}' must be a number (labels are not simulated)")
+        tel.end_by_dialplan(run.ast, run.chan)
+        return
+    run.goto(context, exten, priority)
+
+
+def _log_line(run: Runner, data: str) -> None:
+    """Verbose([level,]message) / Log(level,message): the text goes to the simulator's log."""
+    level, _, message = data.partition(",")
+    if not message:
+        level, message = "VERBOSE", level
+    run.ast.write_log(level.strip().upper() if not level.strip().isdigit() else "VERBOSE",
+                      f"pbx.c: {message}")
+    run.next()
+
+
+def _background(run: Runner, data: str) -> None:
+    """Background(file): plays like Playback(); WaitExten() afterwards reads the choice."""
+    _playback(run, data)
+
+
+def _wait_exten(run: Runner, data: str) -> None:
+    """WaitExten([seconds]): a pressed digit jumps to that extension here (``i`` if it does not
+    exist), silence for ``seconds`` goes to ``t`` (or hangs up when there is none)."""
+    try:
+        seconds = float(data.split(",")[0]) if data else 10.0
+    except ValueError:
+        seconds = 10.0
+    timer = tel.later(run.ast, run.chan, seconds, lambda: _timeout(run))
+
+    def pressed(digit: str) -> None:
+        timer.cancel()
+        target = digit if extension_exists(run.ast, run.context, digit) else "i"
+        if not extension_exists(run.ast, run.context, target):
+            tel.end_by_dialplan(run.ast, run.chan)
+            return
+        run.goto(run.context, target, 1)
+
+    run.on_digit = pressed
+
+
+def _timeout(run: Runner) -> None:
+    run.on_digit = None
+    if extension_exists(run.ast, run.context, "t"):
+        run.goto(run.context, "t", 1)
+    else:
+        tel.end_by_dialplan(run.ast, run.chan)
+
+
+def _progress_like(run: Runner, data: str) -> None:
+    """Progress(), Ringing(): indications only; nothing ARI shows."""
+    run.next()
+
+
+def _busy(cause: int):
+    def app(run: Runner, data: str) -> None:
+        """Busy()/Congestion([timeout]): signal it, then hang up after the timeout (or wait)."""
+        run.chan.hangup_cause = cause
+        try:
+            seconds = float(data) if data else 0.0
+        except ValueError:
+            seconds = 0.0
+        if seconds > 0:
+            tel.later(run.ast, run.chan, seconds, lambda: tel.end_by_dialplan(run.ast, run.chan, cause))
+    return app
+
+
 def _dial(run: Runner, data: str) -> None:
     from .phones import dial_app
 
@@ -225,6 +310,10 @@ def _dial(run: Runner, data: str) -> None:
 APPLICATIONS: dict[str, Callable[[Runner, str], Any]] = {
     "noop": _noop, "answer": _answer, "wait": _wait, "hangup": _hangup, "set": _set, "stasis": _stasis,
     "playback": _playback, "echo": _forever, "musiconhold": _music_on_hold, "dial": _dial,
+    # a few more that tutorial dialplans use
+    "goto": _goto, "verbose": _log_line, "log": _log_line, "background": _background,
+    "waitexten": _wait_exten, "progress": _progress_like, "ringing": _progress_like,
+    "busy": _busy(17), "congestion": _busy(34),
 }
 
 

@@ -347,3 +347,31 @@ def test_dialplan_patterns_match_like_extensions_conf():
     b.advance(1)
     assert [e["value"] for e in watcher if e["type"] == "ChannelVarset" and e["variable"] == "WHO"] == [
         "exact", "pattern", "wide"]
+
+
+def test_ivr_menu_with_background_waitexten_and_goto():
+    plan = {"ivr": {"s": ["Answer()", "Background(beep)", "WaitExten(5)"],
+                    "1": ["Set(CHOICE=sales)", "Goto(ivr,done,1)"],
+                    "i": ["Set(CHOICE=invalid)", "Goto(done,1)"],
+                    "t": ["Set(CHOICE=timeout)", "Hangup()"],
+                    "done": ["Verbose(1,menu finished)", "Hangup()"]}}
+    b = Backend(dialplan=plan)
+    watcher = b.app("watcher", subscribe_all=True)
+
+    def choice():
+        return [e["value"] for e in watcher if e["type"] == "ChannelVarset" and e["variable"] == "CHOICE"]
+
+    first = inbound_call(b.ast, "PJSIP/alice", "s", "ivr")
+    b.advance(2)
+    receive_dtmf(b.ast, first, "1")
+    b.advance(1)
+    assert choice() == ["sales"] and first.id not in b.ast.channels
+    assert any(text == "pbx.c: menu finished" for _, _, text in b.ast.log)
+    second = inbound_call(b.ast, "PJSIP/bob", "s", "ivr")
+    b.advance(2)
+    receive_dtmf(b.ast, second, "7")
+    b.advance(1)
+    third = inbound_call(b.ast, "PJSIP/carol", "s", "ivr")
+    b.advance(10)
+    assert choice() == ["sales", "invalid", "timeout"]
+    assert second.id not in b.ast.channels and third.id not in b.ast.channels
