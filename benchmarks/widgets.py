@@ -90,12 +90,13 @@ async def phase(with_view: bool, *, rate: int, seconds: float, display=None, typ
             lags.append((loop.time() - t0 - 0.005) * 1000)
 
     cpu0 = time.process_time()
+    wall0 = time.time()
     await asyncio.gather(produce(), sample())
     cpu = time.process_time() - cpu0
     name = ("view+filter" if type_filter else "view") if with_view else "baseline"
     result = {"phase": name, "events": sent, "events_per_s": sent / seconds,
               "lag_p50_ms": statistics.median(lags), "lag_p99_ms": _pct(lags, 99), "lag_max_ms": max(lags),
-              "cpu_s": cpu, "refreshes_per_s": 0.0, "rows_shown": 0}
+              "cpu_s": cpu, "refreshes_per_s": 0.0, "rows_shown": 0, "wall": [wall0, time.time()]}
     if view is not None:
         result["refreshes_per_s"] = view.throttle.refreshes / seconds
         result["rows_shown"] = len(view.table.options)
@@ -164,7 +165,7 @@ def in_kernel(rate: int, seconds: float) -> tuple[list[dict], dict[str, float]]:
                 continue
             kind, content = msg["msg_type"], msg["content"]
             if kind == "comm_msg" and content.get("data", {}).get("method") == "update":
-                updates.append(time.monotonic())
+                updates.append(time.time())
             elif kind == "stream" and "RESULTS " in content.get("text", ""):
                 results = json.loads(content["text"].split("RESULTS ", 1)[1])
             elif kind == "error":
@@ -183,18 +184,12 @@ def in_kernel(rate: int, seconds: float) -> tuple[list[dict], dict[str, float]]:
 
 
 def _split_updates(times: list[float], results: list[dict], seconds: float) -> dict[str, float]:
-    """Widget update messages per second for each view phase (phases run back to back)."""
-    out = {"baseline": 0.0}
-    views = [r["phase"] for r in results if r["phase"] != "baseline"]
-    if not times:
-        return dict(out, **{v: 0.0 for v in views})
-    # updates cluster in the view phases; cut at the largest gap between them
-    times = sorted(times)
-    gaps = sorted(range(1, len(times)), key=lambda i: times[i] - times[i - 1], reverse=True)
-    cuts = sorted(gaps[:len(views) - 1])
-    bounds = [0] + cuts + [len(times)]
-    for name, lo, hi in zip(views, bounds, bounds[1:]):
-        out[name] = (hi - lo) / seconds
+    """Widget update messages per second in each phase, by the phase's wall-clock window
+    (kernel and this process share the machine's clock; messages arrive within milliseconds)."""
+    out = {}
+    for r in results:
+        lo, hi = r["wall"]
+        out[r["phase"]] = sum(1 for t in times if lo <= t <= hi + 0.05) / seconds
     return out
 
 

@@ -68,6 +68,13 @@ def root(box: w.Box, name: str) -> w.Box:
     return box
 
 
+def close_tree(widget: w.Widget) -> None:
+    """Close a widget, every descendant, and the Layout/Style models each of them owns."""
+    close_children(widget)
+    widget.close()
+    _close_parts(widget)
+
+
 def close_children(box: w.Widget) -> None:
     """Close every descendant of a composite (ipywidgets' ``close`` only closes the box itself,
     leaving its children alive in the kernel and in the widget registry)."""
@@ -77,3 +84,11 @@ def close_children(box: w.Widget) -> None:
         if isinstance(child, w.Box):
             close_children(child)
         child.close()
+        _close_parts(child)
+
+
+def _close_parts(widget: w.Widget) -> None:
+    for part in ("layout", "style"):  # every widget here owns its Layout/Style (none are shared)
+        sub = getattr(widget, part, None)
+        if isinstance(sub, w.Widget) and sub.comm is not None:
+            sub.close()

@@ -14,50 +14,51 @@ from typing import Any
 import ipywidgets as w
 
 from .._errors import AriError, HttpError
-from ._style import close_children, root, style_widget
+from ._style import close_children, close_tree, root, style_widget
 from ._tasks import TaskRunner, describe_error, pending_html
 from .explorer_model import (LIST_OPERATIONS, Outcome, ids_from_list, operation_html,
                              operation_options, outcome_html, resource_options, snippet_html)
 from .forms import Field, FormModel
 from .snippets import curl_command, python_call
 
-_WIDE = w.Layout(width="420px")
-
 
 def input_for(f: Field) -> w.Widget:
     """The ipywidget for one form field (the mapping is all the widget layer decides)."""
     style = {"description_width": "150px"}
-    common = dict(description=f.label, style=style, layout=w.Layout(width="480px"))
+
+    def common() -> dict:  # a fresh Layout per widget: an unused one would linger as a model
+        return dict(description=f.label, style=style, layout=w.Layout(width="480px"))
+
     tip = f"{f.hint}. {f.description}".strip()
     if f.kind == "choice":
         labels = [("— not set —" if o == "" else str(o), o) for o in f.options]
-        widget = w.Dropdown(options=labels, value=f.initial, **common)
+        widget = w.Dropdown(options=labels, value=f.initial, **common())
     elif f.kind == "multichoice":
-        widget = w.SelectMultiple(options=list(f.options), value=(), rows=min(4, len(f.options)), **common)
+        widget = w.SelectMultiple(options=list(f.options), value=(), rows=min(4, len(f.options)), **common())
     elif f.kind == "bool":
         widget = w.Checkbox(value=bool(f.initial), indent=False, description=f.label,
                             layout=w.Layout(width="480px"))
     elif f.kind == "int":
         if f.minimum is not None:
             widget = w.BoundedIntText(value=f.initial, min=int(f.minimum),
-                                      max=int(f.maximum) if f.maximum is not None else 2**31 - 1, **common)
+                                      max=int(f.maximum) if f.maximum is not None else 2**31 - 1, **common())
         else:
-            widget = w.IntText(value=f.initial, **common)
+            widget = w.IntText(value=f.initial, **common())
     elif f.kind == "float":
-        widget = w.FloatText(value=f.initial, **common)
+        widget = w.FloatText(value=f.initial, **common())
     elif f.kind == "optional_number":
-        widget = w.Text(value="", placeholder=f"{f.data_type} (blank: not sent)", **common)
+        widget = w.Text(value="", placeholder=f"{f.data_type} (blank: not sent)", **common())
     elif f.kind == "json":
         widget = w.Textarea(value="", placeholder='{"NAME": "value"}' if f.data_type == "containers"
                             else '{"allowed": [{"type": "StasisStart"}]}',
                             description=f.label, style=style, layout=w.Layout(width="480px", height="70px"))
     elif f.kind == "live":
         widget = w.Combobox(value=f.initial, options=[], ensure_option=False,
-                            placeholder=f"current {f.live} ids are offered", **common)
+                            placeholder=f"current {f.live} ids are offered", **common())
     elif f.kind == "list":
-        widget = w.Text(value=str(f.initial or ""), placeholder="comma separated", **common)
+        widget = w.Text(value=str(f.initial or ""), placeholder="comma separated", **common())
     else:
-        widget = w.Text(value=f.initial, placeholder=f.data_type, **common)
+        widget = w.Text(value=f.initial, placeholder=f.data_type, **common())
     widget.tooltip = tip
     widget.add_class(f"ari-param-{f.name}")
     if f.required:
@@ -81,7 +82,7 @@ class Explorer(w.VBox):
         self.spec = client.spec
         self.runner = TaskRunner()
         self.resource = w.Dropdown(options=resource_options(self.spec), description="Resource",
-                                   layout=_WIDE, style={"description_width": "80px"})
+                                   layout=w.Layout(width="420px"), style={"description_width": "80px"})
         self.resource.add_class("ari-explorer-resource")
         self.operation = w.Select(options=[], description="Operation", rows=8,
                                   layout=w.Layout(width="640px"), style={"description_width": "80px"})
@@ -135,6 +136,7 @@ class Explorer(w.VBox):
         op = self.spec.operation(name)
         self.form = FormModel(op)
         self.header.value = operation_html(op)
+        old_rows = self.form_box.children
         self.inputs = {f.name: input_for(f) for f in self.form.fields}
         for widget in self.inputs.values():
             widget.observe(self._on_input, names="value")
@@ -144,6 +146,8 @@ class Explorer(w.VBox):
                 for f in self.form.fields] \
             or [w.HTML("<div class='ari-muted'>No parameters.</div>")]
         self.form_box.children = rows
+        for row in old_rows:  # the previous operation's inputs are gone for good
+            close_tree(row)
         self.execute_button.disabled = bool(op.upgrade)
         self._on_input()
         self._offer_live_ids()

@@ -304,3 +304,23 @@ async def test_channel_controls_dtmf_bridge_snoop_mute_moh(sim, client):
                 await client.channels.hangup(channelId=ch.id)
             except Exception:
                 pass
+
+
+async def test_widgets_do_not_pile_up(client):
+    from ipywidgets.widgets import widget as widget_module
+
+    ex = Explorer(client)
+    ex.select("channels.originate")
+    before = len(widget_module._instances)
+    ids = set(widget_module._instances)
+    for name in ("channels.answer", "bridges.create", "channels.record", "channels.originate") * 3:
+        ex.select(name)
+    await ex.idle()
+    extra = [type(v).__name__ + repr(getattr(v, "width", "")) + repr(getattr(v, "flex", "")) for k, v in widget_module._instances.items() if k not in ids]
+    assert len(widget_module._instances) <= before + 5, extra  # old forms are closed, not leaked
+    ex.close()
+    cc_before = len(widget_module._instances)
+    dash = Dashboard(client)
+    await dash.idle()
+    dash.close()
+    assert len(widget_module._instances) <= cc_before + 5
