@@ -75,7 +75,8 @@ class Runner:
         self.exten = exten
         self.priority = priority
         self.cleanup: Callable[[], None] | None = None  # what an interrupted app still does
-        self.on_digit: Callable[[str], None] | None = None  # set while WaitExten() listens
+        self.on_digit: Callable[[str], None] | None = None  # set while WaitExten()/Background() listen
+        self.play_timer: Any = None  # the running Playback()/Background() end
 
     def start(self) -> None:
         self.chan.runner = self
@@ -200,10 +201,11 @@ def _playback(run: Runner, data: str) -> None:
 
     def done() -> None:
         run.cleanup = None
+        run.on_digit = None
         finished()
         run.next()
 
-    tel.later(run.ast, run.chan, total, done)
+    run.play_timer = tel.later(run.ast, run.chan, total, done)
 
 
 def _forever(run: Runner, data: str) -> None:
@@ -251,8 +253,23 @@ def _log_line(run: Runner, data: str) -> None:
 
 
 def _background(run: Runner, data: str) -> None:
-    """Background(file): plays like Playback(); WaitExten() afterwards reads the choice."""
+    """Background(file): plays like Playback(), but a digit pressed meanwhile stops it and
+    jumps to that extension, as WaitExten() afterwards would."""
     _playback(run, data)
+    timer = getattr(run, "play_timer", None)
+    if run.cleanup is None or timer is None:
+        return  # nothing is playing (missing file)
+
+    def pressed(digit: str) -> None:
+        timer.cancel()
+        run.cleanup = None
+        target = digit if extension_exists(run.ast, run.context, digit) else "i"
+        if extension_exists(run.ast, run.context, target):
+            run.goto(run.context, target, 1)
+        else:
+            tel.end_by_dialplan(run.ast, run.chan)
+
+    run.on_digit = pressed
 
 
 def _wait_exten(run: Runner, data: str) -> None:

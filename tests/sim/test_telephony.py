@@ -375,3 +375,9 @@ def test_ivr_menu_with_background_waitexten_and_goto():
     b.advance(10)
     assert choice() == ["sales", "invalid", "timeout"]
     assert second.id not in b.ast.channels and third.id not in b.ast.channels
+    fourth = inbound_call(b.ast, "PJSIP/alice", "s", "ivr")  # a digit during Background() itself
+    assert b.ast.sound_duration("beep", "en") > 0.25  # so the digit below lands while it plays
+    b.advance(0.6)  # answered (0.5 s), the beep is playing
+    receive_dtmf(b.ast, fourth, "1")
+    b.advance(0.2)
+    assert choice()[-1] == "sales"
