@@ -178,7 +178,8 @@ def _stasis(run: Runner, data: str) -> None:
     run.next()
 
 
-def _playback(run: Runner, data: str) -> None:
+def _playback(run: Runner, data: str, status_var: str | None = "PLAYBACKSTATUS") -> None:
+    """Playback(file[&file...][,options]): answers unless ``noanswer``; sets PLAYBACKSTATUS."""
     from .playback import media_seconds
 
     files, _, options = data.partition(",")
@@ -189,13 +190,15 @@ def _playback(run: Runner, data: str) -> None:
         seconds = media_seconds(run.ast, f"sound:{name}", run.chan.language)
         if seconds is None:
             run.ast.write_log("WARNING", f"file.c: Unable to open {name} (format (ulaw)): No such file or directory")
-            tel.set_variable(run.ast, run.chan, "PLAYBACKSTATUS", "FAILED")
+            if status_var:
+                tel.set_variable(run.ast, run.chan, status_var, "FAILED")
             run.next()
             return
         total += seconds
 
     def finished() -> None:
-        tel.set_variable(run.ast, run.chan, "PLAYBACKSTATUS", "SUCCESS")
+        if status_var:
+            tel.set_variable(run.ast, run.chan, status_var, "SUCCESS")
 
     run.cleanup = finished
 
@@ -255,7 +258,7 @@ def _log_line(run: Runner, data: str) -> None:
 def _background(run: Runner, data: str) -> None:
     """Background(file): plays like Playback(), but a digit pressed meanwhile stops it and
     jumps to that extension, as WaitExten() afterwards would."""
-    _playback(run, data)
+    _playback(run, data, status_var=None)  # Background() reports no PLAYBACKSTATUS
     timer = getattr(run, "play_timer", None)
     if run.cleanup is None or timer is None:
         return  # nothing is playing (missing file)
