@@ -258,10 +258,11 @@ def _log_line(run: Runner, data: str) -> None:
 def _background(run: Runner, data: str) -> None:
     """Background(file): plays like Playback(), but a digit pressed meanwhile stops it and
     jumps to that extension, as WaitExten() afterwards would."""
+    priority = run.priority
     _playback(run, data, status_var=None)  # Background() reports no PLAYBACKSTATUS
-    timer = getattr(run, "play_timer", None)
-    if run.cleanup is None or timer is None:
-        return  # nothing is playing (missing file)
+    timer = run.play_timer
+    if run.priority != priority or run.cleanup is None or timer is None:
+        return  # nothing is playing (missing file): the dialplan already moved on
 
     def pressed(digit: str) -> None:
         timer.cancel()
