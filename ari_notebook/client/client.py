@@ -195,6 +195,7 @@ class Client(EventsMixin):
             return
         self._closed = True
         errors: list[BaseException] = []
+        self._dispatcher.close_streams("the client was closed")
         for step in (self.stop, self._close_restws, self._dispatcher.cancel_tasks, self._http.close):
             try:
                 await step()

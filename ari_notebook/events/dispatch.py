@@ -27,7 +27,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from .._errors import AriTimeout
+from .._errors import AriError, AriTimeout
 
 log = logging.getLogger("ari_notebook.events")
 _iscoroutine = asyncio.iscoroutine
@@ -114,6 +114,7 @@ class Dispatcher:
         self._star: list[_Entry] = []
         self._keys: dict[Any, _Entry] = {}
         self._tasks: set[asyncio.Task] = set()
+        self._open: weakref.WeakSet = weakref.WeakSet()  # live EventStreams and Waiters
         self.errors: deque[HandlerFailure] = deque(maxlen=MAX_ERRORS)
         self.error_count = 0
         #: called with each HandlerFailure (widgets may set this to refresh a view)
@@ -275,6 +276,12 @@ class Dispatcher:
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
 
+    def close_streams(self, reason: str) -> None:
+        """End every open ``events()`` iterator and fail every pending ``wait_for`` (on close),
+        so a linear script stops instead of waiting forever for events that cannot come."""
+        for item in list(self._open):
+            item._end(reason)
+
     # ------------------------------------------------------------------ linear scripts
     def events(self, types: str | Iterable[str] | None = None,
                predicate: Callable[[dict], bool] | None = None) -> "EventStream":
@@ -286,6 +293,9 @@ class Dispatcher:
                  timeout: float | None = None) -> "Waiter":
         """An awaitable for the next matching event, registered NOW (subscribe before you act)."""
         return Waiter(self, event_type, predicate, timeout)
+
+
+_END = object()  # queued into an EventStream when it ends
 
 
 def _type_set(types: str | Iterable[str] | None) -> frozenset[str] | None:
@@ -320,24 +330,38 @@ class EventStream:
         self._handle = dispatcher.on("*", push, key=("events", id(self)),
                                      name=f"events({sorted(wanted) if wanted else '*'})")
         self._finalizer = weakref.finalize(self, self._handle.remove)
+        self._ended: str | None = None
+        dispatcher._open.add(self)
 
     def close(self) -> None:
+        self._end("the stream was closed")
+
+    def _end(self, reason: str) -> None:
         self._finalizer()
+        if self._ended is None:
+            self._ended = reason
+            self._queue.put_nowait(_END)  # wakes a reader waiting on an empty queue
 
     def __aiter__(self) -> "EventStream":
         return self
 
     async def __anext__(self) -> dict:
-        if not self._handle.active and self._queue.empty():
+        item = await self._queue.get()
+        if item is _END:
+            self._queue.put_nowait(_END)  # every later call ends too
             raise StopAsyncIteration
-        return await self._queue.get()
+        return item
 
     async def get(self, timeout: float | None = None) -> dict:
-        """The next event, or AriTimeout after ``timeout`` seconds."""
+        """The next event; AriTimeout after ``timeout`` seconds; AriError once the stream ended."""
         try:
-            return await asyncio.wait_for(self._queue.get(), timeout)
+            item = await asyncio.wait_for(self._queue.get(), timeout)
         except asyncio.TimeoutError:
             raise AriTimeout(f"no event within {timeout} s") from None
+        if item is _END:
+            self._queue.put_nowait(_END)
+            raise AriError(f"event stream ended: {self._ended}")
+        return item
 
     async def aclose(self) -> None:
         self.close()
@@ -349,7 +373,8 @@ class EventStream:
         self.close()
 
     def pending(self) -> int:
-        return self._queue.qsize()
+        """Events received and not read yet."""
+        return self._queue.qsize() - (1 if self._ended is not None and self._queue.qsize() else 0)
 
 
 class Waiter:
@@ -383,6 +408,13 @@ class Waiter:
         handle = dispatcher.on("*", check, key=("wait_for", id(self)), name=f"wait_for({self._label})")
         self._handle = handle
         self._finalizer = weakref.finalize(self, handle.remove)
+        dispatcher._open.add(self)
+
+    def _end(self, reason: str) -> None:
+        self._handle.remove()
+        if not self._future.done():
+            self._future.set_exception(AriError(f"gave up waiting for {self._label}: {reason}"))
+            self._future.add_done_callback(lambda f: f.exception())  # no "never retrieved" noise
 
     def cancel(self) -> None:
         self._handle.remove()

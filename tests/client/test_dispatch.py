@@ -144,3 +144,19 @@ def test_clear_keeps_listeners():
     d.clear()
     d.dispatch({"type": "X"})
     assert seen == ["l"]
+
+
+async def test_closing_a_stream_wakes_its_reader():
+    d = Dispatcher()
+    stream = d.events()
+    d.dispatch({"type": "A"})
+    reader = asyncio.ensure_future(_collect(stream))
+    await asyncio.sleep(0)
+    stream.close()
+    assert [e["type"] for e in await asyncio.wait_for(reader, 1)] == ["A"]
+    d.dispatch({"type": "B"})  # after close: not queued
+    assert stream.pending() == 0
+
+
+async def _collect(stream):
+    return [ev async for ev in stream]

@@ -345,3 +345,23 @@ async def test_subscriptions_and_filter_are_set_again_after_a_reconnect(client, 
     assert (m2, p2) == ("PUT", "/ari/applications/hello/eventFilter")
     import json
     assert json.loads(b2) == {"allowed": [{"type": "StasisStart"}]}
+
+
+async def test_close_ends_iterators_and_fails_waiters(fake_ari):
+    from ari_notebook._errors import AriError
+
+    c = await Client.connect(fake_ari.url, "asterisk", "asterisk")
+    await c.start(apps="hello")
+    waiter = c.wait_for("StasisStart")
+    got = []
+
+    async def reader():
+        async for ev in c.events():
+            got.append(ev)
+        return "ended"
+    task = asyncio.ensure_future(reader())
+    await asyncio.sleep(0.01)
+    await c.close()
+    assert await asyncio.wait_for(task, 2) == "ended"
+    with pytest.raises(AriError, match="client was closed"):
+        await waiter
