@@ -86,10 +86,10 @@ def execute(name: str, workdir: Path, *, kernel_name: str = "python3", timeout: 
     path = workdir / name
     shutil.copyfile(source_dir / name, path)
     nb = nbformat.read(path, as_version=4)
-    saved = dict(os.environ)
+    saved, env = dict(os.environ), kernel_env()
     try:
         os.environ.clear()
-        os.environ.update(kernel_env())
+        os.environ.update(env)
         client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, allow_errors=True,
                                 store_widget_state=True, resources={"metadata": {"path": str(workdir)}})
         client.execute()
