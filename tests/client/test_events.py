@@ -365,3 +365,14 @@ async def test_close_ends_iterators_and_fails_waiters(fake_ari):
     assert await asyncio.wait_for(task, 2) == "ended"
     with pytest.raises(AriError, match="client was closed"):
         await waiter
+
+
+def test_backoff_grows_exponentially_with_jitter_and_a_cap():
+    import random
+
+    from ari_notebook.client.stream import backoff_delay
+    rng = random.Random(7)
+    for attempt, ceiling in ((1, 0.5), (2, 1.0), (3, 2.0), (4, 4.0), (8, 30.0), (20, 30.0)):
+        delays = [backoff_delay(attempt, 0.5, 30.0, rng) for _ in range(200)]
+        assert all(ceiling / 2 <= d <= ceiling for d in delays)
+        assert max(delays) - min(delays) > ceiling / 4  # really jittered, not a fixed step
