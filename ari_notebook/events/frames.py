@@ -39,7 +39,7 @@ import orjson
 import pandas as pd
 import pyarrow as pa
 
-from .store import CHANNEL_FIELDS, EXTRA_FIELDS, GROUPS, HEAD_FIELDS, EventStore
+from .store import CHANNEL_FIELDS, EXTRA_FIELDS, GROUP_FIELDS, GROUPS, HEAD_FIELDS, EventStore
 
 STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default ``str`` dtype
 TIME = pd.DatetimeTZDtype("us", "UTC")
@@ -82,21 +82,16 @@ def _integer(value: Any) -> Any:
     return pd.NA
 
 
-def _field_codes(values: list, codes: np.ndarray, pos: int) -> tuple[list, np.ndarray]:
-    """(distinct non-null values of one field, per-row index into them or -1)."""
-    cats: dict[Any, int] = {}
-    mapping = np.empty(len(values) + 1, dtype=np.int32)
-    for i, tup in enumerate(values):
-        v = tup[pos] if tup is not None else None
-        if v is None:
-            mapping[i] = -1
-        else:
-            k = cats.get(v)
-            if k is None:
-                k = cats[v] = len(cats)
-            mapping[i] = k
-    mapping[len(values)] = -1  # code -1 (group absent) lands here
-    return list(cats), mapping[codes]
+def _field_codes(field: Sequence[Any], codes: np.ndarray) -> tuple[list, np.ndarray]:
+    """(distinct non-null values of one field, per-row index into them or -1).
+
+    ``field`` is that field's value in each distinct tuple of its group (the group's
+    dictionary, transposed), so the hashing runs over distinct tuples, never over rows.
+    """
+    arr = np.fromiter(field, dtype=object, count=len(field))
+    fcodes, uniques = pd.factorize(arr, use_na_sentinel=True)
+    mapping = np.append(fcodes.astype(np.int32), np.int32(-1))  # code -1 (group absent) -> -1
+    return list(uniques), mapping[codes]
 
 
 def _categorical(uniques: list, rows: np.ndarray) -> pd.Categorical:
@@ -109,7 +104,10 @@ def _categorical(uniques: list, rows: np.ndarray) -> pd.Categorical:
 
 
 def _strings(uniques: list, rows: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    dictionary = pa.array([_text(u) for u in uniques], type=pa.string())
+    try:  # text fields hold text: convert in C, and only fix up odd values when there are some
+        dictionary = pa.array(uniques, type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        dictionary = pa.array([_text(u) for u in uniques], type=pa.string())
     indices = pa.array(rows, type=pa.int32(), mask=rows < 0)
     decoded = pa.DictionaryArray.from_arrays(indices, dictionary).dictionary_decode()
     return pd.array(decoded, dtype=STR) if len(rows) else pd.array([], dtype=STR)
@@ -133,11 +131,14 @@ def _times(uniques: list, rows: np.ndarray) -> pd.DatetimeIndex:
 
 
 def _args(uniques: list, rows: np.ndarray) -> np.ndarray:
+    # ARI's args are List[string]; anything else shows as its JSON text. Each row gets its own
+    # list (a copy), so editing one row never changes another.
+    lists = [[x if isinstance(x, str) else _text(x) for x in v] if isinstance(v, tuple) else [_text(v)]
+             for v in uniques]
     out = np.full(len(rows), None, dtype=object)
-    for i in np.flatnonzero(rows >= 0).tolist():
-        v = uniques[rows[i]]
-        # ARI's args are List[string]; anything else shows as its JSON text
-        out[i] = [x if isinstance(x, str) else _text(x) for x in v] if isinstance(v, tuple) else [_text(v)]
+    idx = np.flatnonzero(rows >= 0)
+    for i, r in zip(idx.tolist(), rows[idx].tolist()):  # one by one: numpy would read lists as rows
+        out[i] = lists[r].copy()
     return out
 
 
@@ -145,26 +146,28 @@ def build_frame(store: EventStore, seq_start: int = 0) -> pd.DataFrame:
     """The typed frame of everything in ``store`` (see the module docstring for columns)."""
     n = len(store)
     codes = {g: store.codes_np(g)[:n] for g in GROUPS}
-    values = {g: store.dicts[g].values for g in GROUPS}
+    # each group's distinct tuples, transposed once: one sequence of values per field
+    fields = {g: (list(zip(*store.dicts[g].values)) if store.dicts[g].values
+                  else [()] * len(GROUP_FIELDS[g])) for g in ("head", "channel", "extra")}
     cols: dict[str, Any] = {}
     for name, dtype in COLUMNS.items():
         if name == "time":
-            cols[name] = _times(values["time"], codes["time"])
+            cols[name] = _times(store.dicts["time"].values, codes["time"])
         elif name == "received_at":
             recv = store.received_np()[:n]
             us = np.where(np.isnan(recv), 0, np.round(recv * 1e6)).astype("int64")
             col = pd.DatetimeIndex(us.view("datetime64[us]")).tz_localize("UTC")
             cols[name] = col.where(~np.isnan(recv))
         elif name == "target_uri":
-            pu, prow = _field_codes(values["extra"], codes["extra"], EXTRA_FIELDS.index("playback_target"))
-            ru, rrow = _field_codes(values["extra"], codes["extra"], EXTRA_FIELDS.index("recording_target"))
+            pu, prow = _field_codes(fields["extra"][EXTRA_FIELDS.index("playback_target")], codes["extra"])
+            ru, rrow = _field_codes(fields["extra"][EXTRA_FIELDS.index("recording_target")], codes["extra"])
             rows = np.where(prow >= 0, prow, np.where(rrow >= 0, rrow + len(pu), -1)).astype(np.int32)
             cols[name] = _strings(pu + ru, rows)
         elif name == "raw":
             cols[name] = np.array(store.raw[:n], dtype=object) if n else np.zeros(0, dtype=object)
         else:
             group, pos = _SOURCES[name]
-            uniques, rows = _field_codes(values[group], codes[group], pos)
+            uniques, rows = _field_codes(fields[group][pos], codes[group])
             if dtype == "category":
                 cols[name] = _categorical(uniques, rows)
             elif dtype is STR:
