@@ -26,7 +26,7 @@ import pandas as pd
 from .._errors import ConfigurationError
 from . import analysis, storage
 from .frames import build_frame, concat_frames
-from .store import EventStore
+from .store import EXTRA_FIELDS, EventStore
 
 _REQUEST_KEYS = ("time", "operation", "method", "path", "status", "elapsed_ms", "error")
 
@@ -236,7 +236,7 @@ class EventLog:
             by_id = store.matching_codes("channel", 0, {channel})
             by_name = store.matching_codes("channel", 1, {channel})
             codes = np.union1d(by_id, by_name)
-            peer_codes = store.matching_codes("extra", 19, {channel})
+            peer_codes = store.matching_codes("extra", EXTRA_FIELDS.index("peer_id"), {channel})
             if len(peer_codes):
                 # a channel filter also matches Dial events whose peer it is
                 idx = sorted(set(store.find_newest(n, masks + [("channel", codes)]))

@@ -302,7 +302,7 @@ def _call_members(log: "EventLog", channel: str) -> tuple[list[str], list[str]]:
 
 
 def ladder(log: "EventLog", channel: str | None = None, *, app: str | None = None, max_rows: int = 70,
-           skip_types: Iterable[str] = ("ChannelVarset",), width: float = 12.0) -> "Figure":
+           skip_types: Iterable[str] = ("ChannelVarset",), width: float | None = None) -> "Figure":
     """A ladder diagram of one call, as sngrep draws SIP: a lane for the application, one per
     channel (the call, its Local partner half, channels bridged with it) and one per bridge;
     arrows for the requests the app made (app -> object, with status and time taken) and the
@@ -322,7 +322,7 @@ def ladder(log: "EventLog", channel: str | None = None, *, app: str | None = Non
         stasis = calls[calls["stasis_start"].notna()]
         channel = (stasis if len(stasis) else calls)["channel_id"].iloc[0] if len(calls) else None
     if channel is None:
-        fig = _figure(width, 2)
+        fig = _figure(width or 7.0, 2)
         ax = fig.add_subplot()
         ax.text(0.5, 0.5, "no calls in this log", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
@@ -409,7 +409,7 @@ def ladder(log: "EventLog", channel: str | None = None, *, app: str | None = Non
     more = max(0, len(rows) - max_rows)
     rows = rows[:max_rows]
     n_lanes = len(lane_names)
-    fig = _figure(max(width, 2.4 * n_lanes + 2), 1.5 + 0.3 * max(len(rows), 3))
+    fig = _figure(width or max(7.0, 3.6 + 2.3 * n_lanes), 1.5 + 0.3 * max(len(rows), 3))
     ax = fig.add_subplot()
     xs = np.arange(n_lanes) * 2.4
     top = -0.9
