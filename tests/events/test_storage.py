@@ -125,6 +125,9 @@ def test_max_events_spills_to_disk_and_nothing_is_lost(tmp_path, scenario_log, s
         log.append(full[i], float(full.df["received_at"].iloc[i].timestamp()))
     assert len(log) <= 20 and log.spilled == len(full) - len(log) > 0
     assert log.df.index[0] == log.spilled  # seq numbers survive spilling
+    assert log.counts() == log.df["type"].astype(str).value_counts().to_dict()  # memory only
+    assert log.newest(1)[0] == full[len(full) - 1]
+    assert [e["type"] for e in log.tail(3)] == [full[i]["type"] for i in range(len(full) - 3, len(full))]
     everything = log.to_dataframe(include_spilled=True)
     pdt.assert_frame_equal(everything, full.df)
     path = log.save(tmp_path / "all.jsonl")
