@@ -55,10 +55,11 @@ class TaskRunner:
     """Schedules coroutines on one *home* loop, keeps references, never lets an error escape.
 
     The home loop is the running loop at construction: inside a notebook, the kernel's loop,
-    where the client's aiohttp session lives too. A widget callback may run elsewhere (a
-    kernel subshell handles comm messages on its own thread and loop; aiohttp then refuses
-    to run: "Timeout context manager should be used inside a task"), so work is always
-    handed to the home loop, with ``call_soon_threadsafe`` when called from another one.
+    where the client's aiohttp session lives too. Work is always handed to that loop (with
+    ``call_soon_threadsafe`` when a callback runs in another thread or loop), never to
+    whatever loop happens to be current: a request started outside the session's loop fails
+    in aiohttp with "Timeout context manager should be used inside a task", which a
+    JupyterLab run showed once inside the Explorer before this rule.
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None:

@@ -8,6 +8,7 @@ ChannelControls; selecting a bridge shows its members.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import ipywidgets as w
@@ -20,6 +21,10 @@ from .dashboard_model import (BRIDGE_HEADER, CHANNEL_HEADER, LiveObjects, bridge
 
 # the app that creates or destroys a bridge may get no event for it (traces README)
 RESYNC_AFTER = ("bridges.create", "bridges.createWithId", "bridges.destroy")
+# events after which the app registrations (their channel/bridge counts) are re-listed
+APP_CHANGES = ("StasisStart", "StasisEnd", "ApplicationReplaced", "ApplicationMoveFailed",
+               "BridgeCreated", "BridgeDestroyed")
+APPS_EVERY = 2.0
 
 
 class Dashboard(w.VBox):
@@ -35,16 +40,18 @@ class Dashboard(w.VBox):
         self._seen: tuple | None = None
         self._programmatic = False
         self.controls: ChannelControls | None = None
+        self._apps_stale = False
+        self._apps_fetched = time.monotonic()
 
         self.connection = w.HTML()
         self.connection.add_class("ari-dashboard-connection")
         self.resync_button = w.Button(description="Resync", icon="refresh", tooltip="list channels, bridges, apps")
         self.resync_button.add_class("ari-dashboard-resync")
         self.resync_button.on_click(lambda _b: self.resync())
-        self.channels = w.Select(options=[], rows=8, layout=w.Layout(width="100%"))
+        self.channels = w.Select(options=[], rows=8, layout=w.Layout(width="98%"))
         self.channels.add_class("ari-rows")
         self.channels.add_class("ari-dashboard-channels")
-        self.bridges = w.Select(options=[], rows=4, layout=w.Layout(width="100%"))
+        self.bridges = w.Select(options=[], rows=4, layout=w.Layout(width="98%"))
         self.bridges.add_class("ari-rows")
         self.bridges.add_class("ari-dashboard-bridges")
         self.bridge_view = w.HTML()
@@ -77,6 +84,28 @@ class Dashboard(w.VBox):
         self.objects.apply(ev)
         if self.objects.needs_resync:
             self.resync()
+        elif ev.get("type") in APP_CHANGES:
+            self._apps_stale = True
+
+    def _refresh_apps(self) -> None:
+        """Re-list applications at most every APPS_EVERY seconds while their channels change."""
+        now = time.monotonic()
+        if not self._apps_stale or now - self._apps_fetched < APPS_EVERY:
+            return
+        self._apps_stale = False
+        self._apps_fetched = now
+
+        async def fetch():
+            return (await self._client.execute("applications.list")).body
+
+        def ok(body):
+            self.apps = body
+            self.objects.version += 1
+
+        def failed(exc):
+            self._error = f"applications.list failed: {describe_error(exc)}"
+
+        self.runner.spawn(fetch, on_ok=ok, on_error=failed, name="dashboard.apps")
 
     def _on_request(self, record: dict) -> None:
         status = record.get("status")
@@ -117,6 +146,7 @@ class Dashboard(w.VBox):
         if self.comm is None:
             self.throttle.stop()
             return False
+        self._refresh_apps()
         return self._key() != self._seen
 
     def render(self) -> None:

@@ -8,6 +8,8 @@ a burst of thousands of events per second costs a few small redraws, not one per
 from __future__ import annotations
 
 import asyncio
+import html
+import json
 from pathlib import Path
 from typing import Any
 
@@ -183,8 +185,11 @@ class EventLogView(w.VBox):
         """Show row ``index`` (0 = newest shown) in the detail pane."""
         ev = self._shown[index]
         self._selected = ev
-        self.detail.value = (f"<div class='ari-title'>{ev.get('type', '?')}</div>"
-                             + json_tree(ev, open_depth=3))
+        raw = html.escape(json.dumps(ev, indent=2, ensure_ascii=False))
+        self.detail.value = (f"<div class='ari-title'>{html.escape(str(ev.get('type', '?')))}</div>"
+                             + json_tree(ev, open_depth=3)
+                             + f"<details><summary class='ari-muted'>raw JSON</summary>"
+                               f"<pre class='ari-snippet ari-raw'>{raw}</pre></details>")
 
     def clear(self) -> None:
         def apply():

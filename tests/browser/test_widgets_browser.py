@@ -136,6 +136,9 @@ def _exercise(page, shots, prefix: str) -> None:
         """(cid) => [...document.querySelectorAll('.ari-dashboard-channels option')]
                    .some(o => o.textContent.includes(cid) && o.textContent.startsWith('Up'))""",
         arg=cid, timeout=30000)
+    # clicking the channel in the Dashboard opens its ChannelControls there
+    page.locator(".ari-dashboard-channels select").select_option(index=0)
+    wait_text(page, ".ari-dashboard-detail .ari-channel-state", "^Up$")
     page.locator(".ari-dashboard").first.screenshot(path=str(shots / f"{prefix}-2b-dashboard.png"))
 
     # a row for the state change appears in the EventLogView
@@ -150,6 +153,10 @@ def _exercise(page, shots, prefix: str) -> None:
         """() => [...document.querySelectorAll('.ari-eventlog-rows option')]
                  .some(o => o.textContent.includes('ChannelDestroyed'))""", timeout=30000)
     page.locator(".ari-channel").first.screenshot(path=str(shots / f"{prefix}-3-hungup.png"))
+    # the newest row's raw JSON in the detail pane
+    page.locator(".ari-eventlog-rows select").select_option(index=0)
+    wait_text(page, ".ari-eventlog-detail", "ChannelDestroyed")
+    assert cid in text_of(page, ".ari-eventlog-detail")
     page.locator(".ari-eventlog").first.screenshot(path=str(shots / f"{prefix}-4-eventlog.png"))
     page.screenshot(path=str(shots / f"{prefix}-5-page.png"), full_page=True)
 
