@@ -99,10 +99,17 @@ async def _run_sim(host: str, port: int, config: dict[str, Any], ready=print) ->
 def _sim(args: argparse.Namespace) -> int:
     # The simulator reads its own TOML file (ari.conf/http.conf/extensions.conf as sections).
     config: dict[str, Any] = {"config": args.config, "clock_speed": args.clock_speed}
+    if args.allow_public:
+        config["allow_public"] = True
+    from ._errors import ConfigurationError
+
     try:
         asyncio.run(_run_sim(args.host, args.port, config, ready=lambda m: print(m, flush=True)))
     except KeyboardInterrupt:
         pass
+    except ConfigurationError as exc:  # e.g. a public address without --allow-public: say so, no traceback
+        print(f"ari-notebook sim: {exc}".replace("allow_public=True", "--allow-public"), file=sys.stderr)
+        return 2
     return 0
 
 
@@ -151,6 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                       "[dialplan.CONTEXT], [endpoints], [sounds], ...")
     sim.add_argument("--clock-speed", type=float, metavar="X",
                      help="run the simulated clock X times faster than real time")
+    sim.add_argument("--allow-public", action="store_true",
+                     help="allow a non-loopback --host (the demo passwords become reachable from other machines)")
     sim.set_defaults(func=_sim)
 
     doc = sub.add_parser("doctor", help="check a server's ARI setup and say what to fix",

@@ -170,13 +170,17 @@ class AriHttp:
         subscribe_all = request.query.get("subscribeAll", "").lower() in ("true", "yes", "1", "on")
         # no permessage-deflate: Asterisk's 101 carries no extensions (and frames go out as written)
         ws = web.WebSocketResponse(autoping=True, heartbeat=None, max_msg_size=16 * 1024 * 1024, compress=False)
-        await ws.prepare(request)
         sock = EventSocket(self, ws, apps, subscribe_all, user.name)
+        # Asterisk registers the apps before it answers 101 (a failed registration is a 500 to the
+        # upgrade), so a client that sees the upgrade complete can dial into its app at once
+        sock.register()
         self.sockets.add(sock)
         try:
+            await ws.prepare(request)
             await sock.run()
         finally:
             self.sockets.discard(sock)
+            sock.unregister()
         return ws
 
     async def close_sockets(self) -> None:
@@ -219,9 +223,15 @@ class EventSocket:
             self.replaced.add(event.get("application", ""))
         self.queue.put_nowait(dumps(event))
 
-    async def run(self) -> None:
+    def register(self) -> None:
         for name in self.apps:
             self.ast.register_app(name, self.deliver, subscribe_all=self.subscribe_all)
+
+    def unregister(self) -> None:
+        for name in self.apps:
+            self.ast.unregister_app(name, self.deliver)  # a no-op once replaced or already gone
+
+    async def run(self) -> None:
         writer = asyncio.create_task(self._write())
         try:
             async for msg in self.ws:
@@ -230,8 +240,7 @@ class EventSocket:
                 elif msg.type in (WSMsgType.ERROR, WSMsgType.CLOSE):
                     break
         finally:
-            for name in self.apps:
-                self.ast.unregister_app(name, self.deliver)
+            self.unregister()
             self.queue.put_nowait(None)
             try:
                 await asyncio.wait_for(writer, 1.0)

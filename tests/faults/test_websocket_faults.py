@@ -97,8 +97,9 @@ async def test_unknown_event_type_reaches_star_handlers_and_the_log(sim, loop_er
     client, _ = await connect(sim)
     star, typed, channel = [], [], []
     client.on_event("*", lambda ev: star.append(ev["type"]))
-    client.on_event("ChannelHoldFuture", lambda ev: typed.append(ev))
-    client.on_channel_event("ChannelHoldFuture", lambda ch, ev: channel.append(ch.id))
+    with pytest.warns(UserWarning, match="no event type 'ChannelHoldFuture'"):  # a typo check, not a refusal
+        client.on_event("ChannelHoldFuture", lambda ev: typed.append(ev))
+        client.on_channel_event("ChannelHoldFuture", lambda ch, ev: channel.append(ch.id))
 
     assert sim.faults.send_unknown_event("ChannelHoldFuture", channel={"id": "c-1", "name": "PJSIP/x"}) == 1
     await until(lambda: "ChannelHoldFuture" in star)
@@ -191,3 +192,21 @@ async def test_close_during_reconnect_leaves_nothing_behind(sim, loop_errors):
     await until(lambda: client.connection_state == "reconnecting")
     await close_and_check(client, sim, before, loop_errors)
     assert watch.states[-1] == "closed"
+
+
+async def test_app_exists_as_soon_as_the_upgrade_completes(sim, loop_errors):
+    """Asterisk registers the apps before its 101, so dialling right after start() reaches them
+    (and after a reconnect, nothing raised once the client says "connected" is lost)."""
+    before = asyncio.all_tasks()
+    client, _ = await connect(sim, apps=None)
+    for attempt in range(5):
+        name = f"early{attempt}"
+        await client.start(apps=name)
+        assert sim.asterisk.app(name) is not None  # no sleep, no yield
+        await client.stop()
+    await client.start(apps="hello")
+    await sim.faults.drop_websockets()
+    await until(lambda: client.connection_state == "connected" and client._events.reconnects == 1)
+    assert sim.faults.burst(3, app="hello") == 3
+    await until(lambda: len(_userevents(client.log)) == 3)
+    await close_and_check(client, sim, before, loop_errors)
