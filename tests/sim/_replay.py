@@ -1,21 +1,40 @@
-"""Replay a recorded real-Asterisk scenario against the simulator and compare what comes back.
+"""Replay a recorded real-Asterisk scenario (``../shared/ari-traces/scenarios/*.jsonl``) against the
+simulator and compare what comes back. The one replayer every conformance test uses.
 
-The simulator runs on a manual clock: before each request the clock moves by the gap the
-recording shows, so Answer's 500 ms, a 1.4 s playback or a 600 s Wait play out exactly, in
-milliseconds. Requests go out with plain aiohttp (one ClientSession per WebSocket, as the
-traces README advises), never with our own client.
+Why a replayer: the traces are the ground truth. Every request is sent again (same method,
+URL, body, headers, credentials; raw HTTP probes byte for byte) and every WebSocket is opened
+and closed as it was. The simulator runs on a manual clock: before each step the clock moves
+by the gap the recording shows, so Answer's 500 ms, a playback or a 600 s Wait play out exactly,
+in milliseconds. Requests go out with plain aiohttp (one ClientSession per WebSocket, as the
+traces README advises), never with our own client. Requests the recording fired together
+(the load test) are sent concurrently.
 
-What is compared, per scenario:
-* every response: status, the error ``message`` (or the whole error body), and the shape of a
-  success body (keys, recursively, and list lengths), ids and times aside;
-* per WebSocket: event counts per type; per object (channel, bridge, playback, device) the
-  sequence of events with their telling details (variable=value, cause, state, app...), where
-  a Local ``;2`` half may show extra ``ChannelDialplan`` events (Asterisk sends them once or
-  twice depending on when the app subscribed); and for each matched pair of events the set of
-  fields, recursively.
+No step waits a fixed time for the server (that made the comparison flaky on a loaded
+machine): after each step every open socket is *synced* — a ``RESTRequest`` ping goes out
+on it and the replayer waits for its ``RESTResponse``. The simulator queues a socket's
+messages in order and queues events synchronously (a request's events before its response,
+the clock's events inside ``advance``), so when the answer arrives every earlier event has
+too. The sync answers are left out of the compared events. A closed socket is waited for
+until the server has let go of it (its app is unregistered), again a condition, not a delay.
 
-Objects are named by the request that created them (``R12``, ``R12;2``), so ids that Asterisk
-chose (``1795663503.0``, playback UUIDs) and the ones the simulator chose line up.
+Ids that Asterisk chose (``1795663503.0``, playback UUIDs) are mapped to the simulator's ids
+through the responses, so later requests that use them hit the same objects; objects in
+events are named by the request that created them (``R12``, ``R12;2``) on both sides.
+
+What is compared (each difference is one readable line, so a failing test says what to fix):
+
+* responses (``compare_responses``): status; an error's whole body (so its ``message``);
+  a success body's shape (keys recursively, value types, list lengths and the set of item
+  shapes; a list the recording truncated is compared on its kept items' key paths); an
+  expected empty or text body; the headers that carry behaviour (``WWW-Authenticate``,
+  ``Allow``, CORS), ``Content-Type``, ``Server``/``Cache-Control``, ``Location`` presence;
+  raw probes' status; every WebSocket upgrade (opened, or refused with which status);
+* events (``compare_events``), per socket: counts per type; per object (channel, bridge,
+  playback, recording, endpoint, device...) the sequence of events with their telling details
+  (variable=value, cause, state, app...); for each matched pair the set of fields,
+  recursively. Across objects the order is free (Asterisk's threads interleave them
+  differently each run). A Local ``;2`` half may show one more ``ChannelDialplan`` than
+  the recording (Asterisk sends it once or twice depending on when the app subscribed).
 """
 
 from __future__ import annotations
@@ -26,6 +45,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from yarl import URL
@@ -33,7 +53,14 @@ from yarl import URL
 from ari_notebook.sim import Simulator
 
 PASSWORDS = {"asterisk": "asterisk", "viewer": "viewer"}
+WRONG_PASSWORD_LABELS = {"wrong password"}
+BEHAVIOUR_HEADERS = ("WWW-Authenticate", "Allow", "Access-Control-Allow-Origin",
+                     "Access-Control-Allow-Credentials", "Access-Control-Allow-Methods",
+                     "Access-Control-Allow-Headers")
+UNCOUNTED_LISTS = ("/ari/sounds",)  # the catalogue's size depends on the installed sound packs
 SEQ = re.compile(r"-[0-9a-f]{8}(?=;|$)")
+SYNC_ID = "replay-sync"
+SYNC_TIMEOUT = 30.0  # seconds; only a broken simulator gets near it
 
 
 # ---- running ---------------------------------------------------------------------------------
@@ -54,19 +81,35 @@ class Replay:
     exchanges: list[Exchange] = field(default_factory=list)
     trace_events: dict[str, list[dict]] = field(default_factory=dict)
     sim_events: dict[str, list[dict]] = field(default_factory=dict)
+    upgrades: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)  # ws: (sim, Asterisk)
+    raw: list[tuple[dict, int, int | None]] = field(default_factory=list)  # (request, sim status, Asterisk)
     sim: Any = None
     log: list = field(default_factory=list)
 
 
-def _auth_header(user: str | None) -> dict[str, str]:
+def basic_auth(user: str, password: str) -> str:
+    """An ``Authorization: Basic`` value."""
+    import base64
+
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def _auth_header(req: dict) -> dict[str, str]:
+    user = req.get("auth")
     if not user:
         return {}
-    return {"Authorization": aiohttp.encode_basic_auth(user, PASSWORDS.get(user, user))}
+    password = "wrong" if req.get("label") in WRONG_PASSWORD_LABELS else PASSWORDS.get(user, user)
+    return {"Authorization": basic_auth(user, password)}
 
 
 def _rel(url: str) -> str:
     """``http://127.0.0.1:8088/ari/x?y=1`` -> ``/ari/x?y=1`` (encoding untouched)."""
     return re.sub(r"^[a-z]+://[^/]+", "", url)
+
+
+def normalised_name(name: str) -> str:
+    """``Local/3000@ARI-test-00000017;1`` -> ``Local/3000@ARI-test;1`` (counters differ per run)."""
+    return SEQ.sub("", name)
 
 
 class IdMap:
@@ -83,6 +126,21 @@ class IdMap:
                 tn, sn = trace_body.get("name"), sim_body.get("name")
                 if isinstance(tn, str) and isinstance(sn, str) and tn.endswith(";1"):
                     self.ids[tn[:-1] + "2"] = sn[:-1] + "2"
+        elif isinstance(trace_body, list) and isinstance(sim_body, list):
+            # listed objects (GET /channels): pair them by normalised name, in name order
+            def by_name(items: list) -> dict[str, list]:
+                out: dict[str, list] = {}
+                for item in items:
+                    if isinstance(item, dict) and "name" in item and "id" in item:
+                        out.setdefault(normalised_name(str(item["name"])), []).append(item)
+                return out
+            sim_groups = by_name(sim_body)
+            for name, items in by_name(trace_body).items():
+                pairs = zip(sorted(items, key=lambda i: i["name"]),
+                            sorted(sim_groups.get(name, []), key=lambda i: i["name"]))
+                for a, b in pairs:
+                    if a["id"] != b["id"]:
+                        self.ids.setdefault(a["id"], b["id"])
 
     def rewrite(self, text: str) -> str:
         for t in sorted(self.ids, key=len, reverse=True):
@@ -90,45 +148,126 @@ class IdMap:
         return text
 
 
+class _Socket:
+    """One replayed events WebSocket: its own session, a reader, and the sync handshake."""
+
+    def __init__(self, label: str, events: list[dict]) -> None:
+        self.label = label
+        self.session = aiohttp.ClientSession()
+        self.ws: aiohttp.ClientWebSocketResponse | None = None
+        self.reader: asyncio.Task | None = None
+        self.events = events
+        self.syncs = 0
+        self.waiting: dict[str, asyncio.Future] = {}
+
+    async def read(self) -> None:
+        assert self.ws is not None
+        async for msg in self.ws:
+            if msg.type != aiohttp.WSMsgType.TEXT:
+                continue
+            event = json.loads(msg.data)
+            if event.get("type") == "RESTResponse" and str(event.get("request_id", "")).startswith(SYNC_ID):
+                fut = self.waiting.pop(event["request_id"], None)
+                if fut is not None and not fut.done():
+                    fut.set_result(None)
+                continue
+            self.events.append(event)
+
+    async def sync(self) -> None:
+        """Return once every message the server queued for this socket so far has arrived."""
+        if self.ws is None or self.ws.closed or self.reader is None or self.reader.done():
+            return
+        self.syncs += 1
+        request_id = f"{SYNC_ID}-{self.syncs}"
+        fut = asyncio.get_running_loop().create_future()
+        self.waiting[request_id] = fut
+        await self.ws.send_str(json.dumps({"type": "RESTRequest", "transaction_id": request_id,
+                                           "request_id": request_id, "method": "GET", "uri": "asterisk/ping"}))
+        done, _ = await asyncio.wait({fut, self.reader}, timeout=SYNC_TIMEOUT, return_when=asyncio.FIRST_COMPLETED)
+        if fut not in done and not self.reader.done():
+            raise AssertionError(f"ws {self.label}: no answer to the sync ping within {SYNC_TIMEOUT} s")
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+        if self.reader is not None:
+            await self.reader
+        await self.session.close()
+
+
+async def _until(condition, what: str) -> None:
+    """Yield to the loop until ``condition()`` holds (a state check, not a guessed delay)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + SYNC_TIMEOUT
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"replay: {what} did not happen within {SYNC_TIMEOUT} s")
+        await asyncio.sleep(0.001)
+
+
 async def replay(records: list[dict], **sim_options: Any) -> Replay:
     """Run the scenario's requests and sockets against a fresh simulator (manual clock)."""
     out = Replay(records)
     responses = {r["id"]: r for r in records if r["kind"] == "response"}
+    ws_results: dict[str, dict] = {}
     for r in records:
         if r["kind"] == "event":
             out.trace_events.setdefault(r["ws"], []).append(r["event"])
+        elif r["kind"] == "ws" and r.get("action") in ("open", "handshake_failed"):
+            ws_results.setdefault(r["ws"], r)
     sim = await Simulator.start(clock="manual", **sim_options)
     out.sim = sim
-    sockets: dict[str, tuple[aiohttp.ClientSession, Any, asyncio.Task]] = {}
+    sockets: dict[str, _Socket] = {}
     ids = IdMap()
     http = aiohttp.ClientSession()
     now = records[0]["t"] if records else 0.0
     pending: list[asyncio.Task] = []
 
-    async def settle() -> None:
-        for _ in range(3):
-            await asyncio.sleep(0.005)
+    async def sync() -> None:
+        for sock in list(sockets.values()):
+            await sock.sync()
 
     async def advance_to(t: float) -> None:
         nonlocal now
         if pending:
             await asyncio.gather(*pending)
             pending.clear()
+        await sync()  # what the previous step caused has arrived
         if t > now:
             sim.advance(t - now)
             now = t
-        await settle()
+            await sync()  # what the clock released has arrived
 
-    async def reader(label: str, ws: Any) -> None:
-        async for msg in ws:
-            if msg.type == aiohttp.WSMsgType.TEXT:
-                out.sim_events.setdefault(label, []).append(json.loads(msg.data))
+    async def connect(rec: dict) -> None:
+        label = rec["ws"]
+        sock = _Socket(label, out.sim_events.setdefault(label, []))
+        status: int | None
+        try:
+            sock.ws = await sock.session.ws_connect(sim.url + _rel(rec["url"]), headers=rec.get("headers") or {})
+            status = 101
+            sock.reader = asyncio.create_task(sock.read())
+            sockets[label] = sock
+        except aiohttp.WSServerHandshakeError as exc:
+            status = exc.status
+            await sock.session.close()
+        result = ws_results.get(label)
+        expected = None if result is None else (101 if result["action"] == "open" else result.get("status"))
+        out.upgrades[label] = (status, expected)
+
+    async def close(label: str) -> None:
+        sock = sockets.pop(label, None)
+        if sock is None:
+            return
+        held = len(sim._http.sockets)
+        await sock.close()
+        # the server lets go (unregisters the socket's apps) once it has read the close frame
+        await _until(lambda: len(sim._http.sockets) < held, f"the server releasing socket {label}")
 
     async def send(ex: Exchange) -> None:
         req = ex.request
         url = sim.url + ids.rewrite(_rel(req["url"]))
         headers = dict(req.get("headers") or {})
-        headers.update(_auth_header(req.get("auth")))
+        headers.update(_auth_header(req))
         kwargs: dict[str, Any] = {}
         if "body" in req:
             kwargs["data"] = json.dumps(req["body"]).encode()
@@ -140,25 +279,34 @@ async def replay(records: list[dict], **sim_options: Any) -> Replay:
             ex.headers = dict(resp.headers)
             text = await resp.text()
             ex.body = json.loads(text) if text and resp.content_type == "application/json" else (text or None)
-        if ex.trace is not None:
-            ids.learn(ex.trace.get("body"), ex.body)
+        if ex.trace is not None and "body" in ex.trace:
+            ids.learn(ex.trace["body"], ex.body)
+
+    async def send_raw(rec: dict) -> None:
+        base = urlsplit(sim.url)
+        reader, writer = await asyncio.open_connection(base.hostname, base.port)
+        try:
+            writer.write(rec["raw"].replace("Host: 127.0.0.1:8088", f"Host: {base.netloc}").encode())
+            await writer.drain()
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), SYNC_TIMEOUT)
+        finally:
+            writer.close()
+        expected = responses.get(rec["id"])
+        out.raw.append((rec, int(head.split(b" ", 2)[1]), None if expected is None else expected["status"]))
 
     try:
         for rec in records:
             kind = rec["kind"]
             if kind == "ws" and rec.get("action") == "connect":
                 await advance_to(rec["t"])
-                session = aiohttp.ClientSession()
-                path = _rel(rec["url"])
-                ws = await session.ws_connect(sim.url + path, headers=rec.get("headers") or {})
-                sockets[rec["ws"]] = (session, ws, asyncio.create_task(reader(rec["ws"], ws)))
+                await connect(rec)
             elif kind == "ws" and rec.get("action") == "client_close":
                 await advance_to(rec["t"])
-                session, ws, task = sockets.pop(rec["ws"])
-                await ws.close()
-                await task
-                await session.close()
-            elif kind == "request" and "raw" not in rec:
+                await close(rec["ws"])
+            elif kind == "request" and "raw" in rec:
+                await advance_to(rec["t"])
+                await send_raw(rec)
+            elif kind == "request":
                 await advance_to(rec["t"])
                 ex = Exchange(rec["id"], rec, responses.get(rec["id"]))
                 out.exchanges.append(ex)
@@ -167,13 +315,13 @@ async def replay(records: list[dict], **sim_options: Any) -> Replay:
                     pending.append(asyncio.create_task(send(ex)))
                 else:
                     await send(ex)
-        await advance_to(records[-1]["t"])
-        await asyncio.sleep(0.05)
+        if records:
+            await advance_to(records[-1]["t"])
     finally:
-        for session, ws, task in sockets.values():
-            await ws.close()
-            await task
-            await session.close()
+        for task in pending:
+            task.cancel()
+        for label in list(sockets):
+            await close(label)
         await http.close()
         out.log = list(sim.log)
         out.sim = None
@@ -249,6 +397,9 @@ def describe(event: dict, labels: Labels) -> tuple[str, str]:
     if "playback" in event:
         pb = event["playback"]
         return f"playback:{labels.plain(pb['id'])}", f"{etype}:{pb['state']}:{pb['media_uri']}"
+    if "recording" in event and isinstance(event["recording"], dict):
+        rec = event["recording"]
+        return f"recording:{rec.get('name')}", f"{etype}:{rec.get('state')}"
     if etype == "DeviceStateChanged":
         ds = event["device_state"]
         return f"device:{SEQ.sub('', ds['name'])}", f"{etype}:{ds['state']}"
@@ -276,6 +427,9 @@ def describe(event: dict, labels: Labels) -> tuple[str, str]:
         return who, etype
     if "bridge" in event:
         return f"bridge:{labels.plain(event['bridge']['id'])}", etype
+    if "endpoint" in event and isinstance(event["endpoint"], dict):
+        ep = event["endpoint"]
+        return f"endpoint:{ep.get('technology')}/{ep.get('resource')}", f"{etype}:{ep.get('state')}"
     if etype == "ChannelUserevent":
         return f"user:{event['eventname']}", etype
     return f"other:{etype}", etype
@@ -296,6 +450,7 @@ def key_paths(value: Any, prefix: str = "") -> set[str]:
 
 
 def shape(value: Any) -> Any:
+    """Keys recursively with value types; a list as its length and the set of its items' shapes."""
     if isinstance(value, dict):
         return {k: shape(v) for k, v in sorted(value.items())}
     if isinstance(value, list):
@@ -308,27 +463,60 @@ def shape(value: Any) -> Any:
 # ---- comparing ------------------------------------------------------------------------------
 
 def compare_responses(run: Replay) -> list[str]:
+    """Every answer, raw probe and WebSocket upgrade against the recording's (see module doc)."""
     problems = []
+    for label, (got, want) in run.upgrades.items():
+        if got != want:
+            problems.append(f"ws {label}: upgrade answered {got}, Asterisk {want}")
+    for rec, got, want in run.raw:
+        if got != want:
+            problems.append(f"raw {rec.get('label')}: status {got}, Asterisk {want}")
     for ex in run.exchanges:
-        t = ex.trace
-        if t is None:
-            continue
-        where = f"request {ex.index} {ex.request['method']} {ex.request['path']} {ex.request.get('label') or ''}"
-        if t["status"] != ex.status:
-            problems.append(f"{where}: status {ex.status}, Asterisk {t['status']} ({t.get('body')!r} vs {ex.body!r})")
-            continue
-        body = t.get("body")
-        if t["status"] >= 400:
-            if body is not None and body != ex.body:
-                problems.append(f"{where}: error body {ex.body!r}, Asterisk {body!r}")
-            continue
-        if "body_truncated" in t or body is None:
-            continue
-        if shape(body) != shape(ex.body):
+        if ex.trace is not None:
+            problems += _compare_response(ex)
+    return problems
+
+
+def _compare_response(ex: Exchange) -> list[str]:
+    t, req = ex.trace, ex.request
+    where = f"request {ex.index} {req['method']} {req['path']} {req.get('label') or ''}"
+    if t["status"] != ex.status:
+        return [f"{where}: status {ex.status}, Asterisk {t['status']} ({t.get('body')!r} vs {ex.body!r})"]
+    problems = []
+    body = t.get("body")
+    if "body" in t and t["status"] >= 400:
+        if body != ex.body:
+            problems.append(f"{where}: error body {ex.body!r}, Asterisk {body!r}")
+    elif "body" in t and t.get("body_truncated") and isinstance(body, list) and isinstance(ex.body, list):
+        kept = ex.body[: len(body)]
+        if key_paths(kept) != key_paths(body):
+            problems.append(f"{where}: body fields differ: only sim {sorted(key_paths(kept) - key_paths(body))}, "
+                            f"only Asterisk {sorted(key_paths(body) - key_paths(kept))}")
+    elif "body" in t:
+        want_shape, got_shape = shape(body), shape(ex.body)
+        if req["path"] in UNCOUNTED_LISTS and isinstance(body, list) and isinstance(ex.body, list):
+            want_shape, got_shape = want_shape[2:], got_shape[2:]  # item shapes, not the count
+        if want_shape != got_shape:
             problems.append(f"{where}: body shape differs:\n  sim   {json.dumps(shape(ex.body))[:600]}\n"
                             f"  trace {json.dumps(shape(body))[:600]}")
-        if t["status"] == 201 and ("Location" in t.get("headers", {})) != ("Location" in ex.headers):
-            problems.append(f"{where}: Location header presence differs")
+    elif t.get("body_empty") and ex.body not in (None, ""):
+        problems.append(f"{where}: expected an empty body, got {str(ex.body)[:80]}")
+    elif "body_text" in t and ex.body != t["body_text"]:
+        problems.append(f"{where}: body {str(ex.body)[:80]!r}, Asterisk {t['body_text'][:80]!r}")
+    want_headers = t.get("headers") or {}
+    for name in BEHAVIOUR_HEADERS:
+        if want_headers.get(name) != ex.headers.get(name):
+            problems.append(f"{where}: header {name} {ex.headers.get(name)!r}, Asterisk {want_headers.get(name)!r}")
+    want_type = (want_headers.get("Content-Type") or "").split(";")[0]
+    got_type = (ex.headers.get("Content-Type") or "").split(";")[0]
+    if want_type != got_type:
+        problems.append(f"{where}: Content-Type {got_type!r}, Asterisk {want_type!r}")
+    for name in ("Server", "Cache-Control"):
+        if name in want_headers and ex.headers.get(name) != want_headers[name]:
+            problems.append(f"{where}: header {name} {ex.headers.get(name)!r}, Asterisk {want_headers[name]!r}")
+    if ("Location" in want_headers) != ("Location" in ex.headers):
+        problems.append(f"{where}: Location header present {'Location' in ex.headers}, "
+                        f"Asterisk {'Location' in want_headers}")
     return problems
 
 
@@ -364,10 +552,11 @@ def _per_object(events: list[dict], labels: Labels) -> dict[str, list[tuple[str,
 def _match(socket: str, obj: str, trace: list, sim: list) -> list[str]:
     lenient = obj.endswith(";2")  # a Local ;2 half: ChannelDialplan once or twice
     i = j = 0
+    extra = 0
     problems: list[str] = []
     while i < len(trace) and j < len(sim):
         if trace[i][0] == sim[j][0]:
-            t_keys, s_keys = _fields(trace[i][1]), _fields(sim[j][1])
+            t_keys, s_keys = key_paths(trace[i][1]), key_paths(sim[j][1])
             if t_keys != s_keys:
                 problems.append(f"[{socket}] {obj} {trace[i][0]}: fields differ: only sim {sorted(s_keys - t_keys)}, "
                                 f"only Asterisk {sorted(t_keys - s_keys)}")
@@ -375,15 +564,15 @@ def _match(socket: str, obj: str, trace: list, sim: list) -> list[str]:
             j += 1
         elif lenient and sim[j][0].startswith("ChannelDialplan:"):
             j += 1
+            extra += 1
         else:
             break
     while j < len(sim) and lenient and sim[j][0].startswith("ChannelDialplan:") and i == len(trace):
         j += 1
+        extra += 1
     if i < len(trace) or j < len(sim):
         problems.append(f"[{socket}] {obj}: event order differs at Asterisk #{i} / sim #{j}:\n"
                         f"  Asterisk {[d for d, _ in trace]}\n  sim      {[d for d, _ in sim]}")
+    elif extra > 1:
+        problems.append(f"[{socket}] {obj}: {extra} more ChannelDialplan than Asterisk (at most one)")
     return problems
-
-
-def _fields(event: dict) -> set[str]:
-    return key_paths(event)
