@@ -49,12 +49,18 @@ async def start_simulator() -> tuple[subprocess.Popen, str]:
     return proc, match.group(1)
 
 
-async def lag_monitor(samples: list[float], stop: asyncio.Event, interval: float = 0.01) -> None:
+async def lag_monitor(samples: list[float], stop: asyncio.Event, spikes: list[tuple], log: EventLog,
+                      started: float, interval: float = 0.01) -> None:
+    """How late a 10 ms timer fires; spikes over 50 ms are kept with whether the log spilled meanwhile."""
     loop = asyncio.get_running_loop()
     while not stop.is_set():
+        spilled = log.spilled
         t0 = loop.time()
         await asyncio.sleep(interval)
-        samples.append(max(0.0, loop.time() - t0 - interval) * 1000.0)
+        lag = max(0.0, loop.time() - t0 - interval) * 1000.0
+        samples.append(lag)
+        if lag > 50:
+            spikes.append((time.monotonic() - started, lag, log.spilled != spilled))
 
 
 async def rss_monitor(trace: list[tuple[float, int]], stop: asyncio.Event, started: float) -> None:
@@ -89,7 +95,9 @@ async def soak(seconds: float, rate: float, max_events: int, rows: int) -> int:
     lags: list[float] = []
     rss: list[tuple[float, int]] = []
     started = time.monotonic()
-    monitors = [asyncio.create_task(lag_monitor(lags, stop)), asyncio.create_task(rss_monitor(rss, stop, started))]
+    spikes: list[tuple] = []
+    monitors = [asyncio.create_task(lag_monitor(lags, stop, spikes, log, started)),
+                asyncio.create_task(rss_monitor(rss, stop, started))]
     sent = None
     try:
         async with aiohttp.ClientSession(headers=auth) as http:
@@ -133,6 +141,11 @@ async def soak(seconds: float, rate: float, max_events: int, rows: int) -> int:
         print(f"loop lag p50/p99/max:      {statistics.median(lags):.2f} / {pct(lags, 0.99):.2f} / "
               f"{max(lags):.2f} ms ({len(lags)} samples)")
         print(f"view refreshes:            {view.throttle.refreshes} (errors {view.throttle.errors})")
+        during_spill = sum(1 for _, _, spilled in spikes if spilled)
+        worst = ", ".join(f"{lag:.0f} ms at {t:.0f} s{' (spill)' if sp else ''}"
+                          for t, lag, sp in sorted(spikes, key=lambda x: -x[1])[:5])
+        print(f"lag spikes > 50 ms:        {len(spikes)} ({during_spill} during a spill to disk); worst: {worst or '-'}")
+        print(f"machine load (1/5 min):    {os.getloadavg()[0]:.1f} / {os.getloadavg()[1]:.1f} on {os.cpu_count()} CPUs")
         return 0 if sent == logged == seen["n"] and skipped == 0 else 1
     finally:
         stop.set()

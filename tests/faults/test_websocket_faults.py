@@ -38,10 +38,15 @@ async def test_dropped_websocket_reconnects_marks_the_gap_and_keeps_handlers(sim
     client.on_channel_event("StasisStart", lambda ch, ev: counted.__setitem__("start", counted["start"] + 1))
     client.on_event("*", lambda ev: counted.__setitem__("any", counted["any"] + 1))
 
+    from ari_notebook.widgets import EventLogView
+
+    view = EventLogView(log, rate=50)
     await _stasis_start(client, sim)
     assert await sim.faults.drop_websockets() == 1
     await until(lambda: client.connection_state == "connected" and client._events.reconnects == 1)
     await _stasis_start(client, sim)  # the app was registered again: the dialplan reaches it
+    await until(lambda: any("EventStreamGap" in label for label, _ in view.table.options))  # the user sees it
+    view.close()
 
     types = [e["type"] for e in log]
     gap_at = types.index("EventStreamGap")
