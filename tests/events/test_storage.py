@@ -151,3 +151,19 @@ def test_default_spill_file_is_temporary(tmp_path):
 def test_max_events_must_be_positive():
     with pytest.raises(ValueError, match="max_events"):
         EventLog(max_events=0)
+
+
+def test_pandas_reads_the_parquet_file_as_the_same_typed_frame(tmp_path, scenario_log):
+    log = scenario_log("c_bridge")
+    path = log.save(tmp_path / "bridge.parquet")
+    back = pd.read_parquet(path).set_index("seq")
+    df = log.df
+    assert list(back.columns) == list(df.columns)
+    for col in df.columns:
+        if col == "raw":  # our frame shares the stored text (object); Parquet gives it as str
+            assert back[col].tolist() == df[col].tolist()
+            continue
+        if isinstance(df[col].dtype, pd.CategoricalDtype) and len(df[col].cat.categories) == 0:
+            assert back[col].isna().all() and isinstance(back[col].dtype, pd.CategoricalDtype)
+            continue
+        pdt.assert_series_equal(back[col], df[col], check_index_type=False)
