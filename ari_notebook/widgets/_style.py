@@ -45,6 +45,8 @@ CSS = """
 .ari-root .ari-json .z { color: #6b7280; }
 .ari-root .ari-json { font-family: var(--jp-code-font-family, monospace); font-size: 12px;
   max-height: 420px; overflow: auto; border: 1px solid #e5e7eb; border-radius: 4px; padding: 4px 8px; }
+.ari-root .ari-json div, .ari-root .ari-json summary, .ari-root table.ari-kv td,
+.ari-root pre.ari-snippet, .ari-root .ari-error, .ari-root .ari-okmsg { line-height: 1.45; }
 .ari-root .ari-rows select { font-family: var(--jp-code-font-family, monospace); font-size: 12px; }
 .ari-root .ari-required::after { content: " *"; color: #dc2626; }
 .ari-root .ari-kv td:first-child { color: #6b7280; padding-right: 10px; }

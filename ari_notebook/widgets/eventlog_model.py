@@ -72,7 +72,8 @@ def event_detail(ev: dict) -> str:
         rec = ev.get("recording") or {}
         return f"{rec.get('name', '')} {rec.get('state', '')}".strip()
     if t == "StasisStart":
-        return "args " + ",".join(map(str, ev.get("args") or []))
+        args = ev.get("args") or []
+        return ("args " + ",".join(map(str, args))) if args else "no args"
     if t == "ChannelCallerId":
         cid = ch.get("caller") or {}
         return f"{cid.get('name', '')} <{cid.get('number', '')}>"
