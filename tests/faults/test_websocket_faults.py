@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 
 import pytest
 
@@ -214,4 +215,51 @@ async def test_app_exists_as_soon_as_the_upgrade_completes(sim, loop_errors):
     await until(lambda: client.connection_state == "connected" and client._events.reconnects == 1)
     assert sim.faults.burst(3, app="hello") == 3
     await until(lambda: len(_userevents(client.log)) == 3)
+    await close_and_check(client, sim, before, loop_errors)
+
+
+async def test_reconnect_backs_off_exponentially_while_the_server_is_down(sim, loop_errors, caplog):
+    before = asyncio.all_tasks()
+    client, watch = await connect(sim, reconnect_base=0.05, reconnect_max=0.4)
+    caplog.set_level(logging.WARNING, logger="ari_notebook.client")
+    await sim.restart(keep_state=True, down_for=1.5)
+    await until(lambda: client.connection_state == "connected" and client._events.reconnects == 1)
+    delays = [float(m) for m in re.findall(r"retrying in ([0-9.]+) s", caplog.text)]
+    assert 3 <= len(delays) <= 15  # tried again and again, but not in a tight loop
+    for attempt, delay in enumerate(delays, start=2):  # attempt 1 is the pause right after the drop
+        ceiling = min(0.4, 0.05 * 2 ** (attempt - 1))
+        assert ceiling / 2 <= delay <= ceiling + 1e-9, (attempt, delay)
+    assert max(delays) <= 0.4 and "cannot connect" in caplog.text
+    assert watch.states == ["connected", "reconnecting", "connected"]
+    await close_and_check(client, sim, before, loop_errors)
+
+
+async def test_failing_handlers_and_iterators_across_a_reconnect(sim, loop_errors):
+    """Handlers that raise (sync or async) are recorded and logged, never reach the loop; an
+    ``events()`` iterator keeps going across the gap."""
+    before = asyncio.all_tasks()
+    client, _ = await connect(sim)
+    stream = client.events(types=["ChannelUserevent", "EventStreamGap"])
+
+    def broken(event):
+        raise RuntimeError("handler bug")
+
+    async def broken_async(event):
+        await asyncio.sleep(0)
+        raise ValueError("async handler bug")
+
+    client.on_event("ChannelUserevent", broken)
+    client.on_event("ChannelUserevent", broken_async)
+    sim.faults.burst(2, app="hello")
+    await until(lambda: len(_userevents(client.log)) == 2)  # on our side before the cut
+    await sim.faults.drop_websockets()
+    await until(lambda: client.connection_state == "connected" and client._events.reconnects == 1)
+    sim.faults.burst(1, app="hello", eventname="after")
+    got = [await stream.get(timeout=5) for _ in range(4)]
+    assert [e["type"] for e in got] == ["ChannelUserevent"] * 2 + ["EventStreamGap", "ChannelUserevent"]
+    await until(lambda: len(client.handler_errors) == 6)
+    kinds = sorted(type(f.error).__name__ for f in client.handler_errors)
+    assert kinds == ["RuntimeError"] * 3 + ["ValueError"] * 3
+    assert all("ChannelUserevent" == f.event_type for f in client.handler_errors)
+    stream.close()
     await close_and_check(client, sim, before, loop_errors)
