@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 
 import pandas as pd
-import pytest
 
 from ari_notebook.widgets import ChannelControls, Dashboard, EventLogView, Explorer, Phone, workbench
 
