@@ -191,6 +191,8 @@ async def _probe_tls(host: str, port: int, ctx: _ssl.SSLContext, timeout: float)
         why = getattr(exc, "verify_message", "") or str(exc)
         if code in (18, 19):
             return FAIL, f"self-signed certificate, not trusted ({why})", "self-signed"
+        if code == 20:  # signed by a CA this machine does not know (a private CA)
+            return FAIL, f"certificate from an unknown CA, not trusted ({why})", "unknown-ca"
         return FAIL, f"certificate not valid: {why}", f"verify code {code}"
     except _ssl.SSLError as exc:
         return FAIL, f"TLS handshake failed: {exc.reason or exc}", "handshake"
@@ -253,6 +255,10 @@ async def check(url: str, username: str, password: str, *, origin: str | None = 
             fix = ("pass the certificate as CA (`--cafile cert.pem`, or ssl=ssl.create_default_context"
                    "(cafile=...)), or in http.conf set tlscertfile/tlsprivatekey to a certificate from a "
                    "trusted CA")
+        elif status == FAIL and kind == "unknown-ca":
+            fix = ("pass your CA's certificate (`--cafile ca.pem`, or ssl=ssl.create_default_context"
+                   "(cafile=...)); http.conf tlscertfile should hold the server certificate followed by "
+                   "any intermediate CA certificates")
         elif status == FAIL and kind != "connect":
             fix = ("http.conf: tlscertfile and tlsprivatekey must name a certificate valid for "
                    f"'{host}' and its key; reload with `asterisk -rx \"reload http\"`")

@@ -120,6 +120,23 @@ def self_signed(tmp_path_factory) -> tuple[Path, Path]:
     return cert, key
 
 
+@pytest.fixture(scope="module")
+def ca_signed(tmp_path_factory) -> tuple[Path, Path, Path]:
+    """(ca.pem, server cert, server key): a private CA and a server certificate it signed."""
+    if not shutil.which("openssl"):
+        pytest.skip("the openssl command is needed to make a test certificate")
+    d = tmp_path_factory.mktemp("ca")
+    run = lambda *a: subprocess.run(["openssl", *a], check=True, capture_output=True, timeout=60)  # noqa: E731
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Test CA",
+        "-keyout", str(d / "ca.key"), "-out", str(d / "ca.pem"))
+    run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+        "-keyout", str(d / "server.key"), "-out", str(d / "server.csr"))
+    (d / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1\n")
+    run("x509", "-req", "-in", str(d / "server.csr"), "-CA", str(d / "ca.pem"), "-CAkey", str(d / "ca.key"),
+        "-CAcreateserial", "-days", "2", "-extfile", str(d / "ext.cnf"), "-out", str(d / "server.pem"))
+    return d / "ca.pem", d / "server.pem", d / "server.key"
+
+
 def server_context(cert: Path, key: Path) -> ssl.SSLContext:
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ctx.load_cert_chain(cert, key)
@@ -149,6 +166,18 @@ async def test_self_signed_certificate_with_its_ca_given_passes(self_signed):
         assert check.status == OK and "self-signed" in check.summary
         assert report.ok, report.to_text()
         assert statuses(report)["WebSocket"] == OK
+
+
+async def test_private_ca_certificate_with_and_without_the_ca(ca_signed):
+    ca, cert, key = ca_signed
+    async with Simulator.start(port=0, ssl=server_context(cert, key)) as sim:
+        without = await doctor.check(sim.url, "asterisk", "asterisk")
+        with_ca = await doctor.check(sim.url, "asterisk", "asterisk", cafile=str(ca))
+    check = without["TLS certificate"]
+    assert check.status == FAIL and "unknown CA" in check.summary and "--cafile" in check.fix
+    check = with_ca["TLS certificate"]
+    assert check.status == OK and "self-signed" not in check.summary and "expires" in check.summary
+    assert with_ca.ok, with_ca.to_text()
 
 
 async def test_plain_http_against_a_tls_port_is_reported(self_signed):
