@@ -263,3 +263,18 @@ async def test_failing_handlers_and_iterators_across_a_reconnect(sim, loop_error
     assert all("ChannelUserevent" == f.event_type for f in client.handler_errors)
     stream.close()
     await close_and_check(client, sim, before, loop_errors)
+
+
+async def test_rest_over_websocket_survives_a_drop_and_a_stall(sim, loop_errors):
+    before = asyncio.all_tasks()
+    client, _ = await connect(sim, apps=None, transport="websocket", timeout=3)
+    assert client.transport == "websocket"
+    chan_id = await sim.call("PJSIP/alice", "3000")
+    await until(lambda: sim.asterisk.channels.get(chan_id) is not None)
+    assert await sim.faults.drop_websockets() == 1  # the REST socket
+    assert [c.id for c in await client.channels.list()] == [chan_id]  # answered, not lost
+    sim.faults.stall()
+    assert [c.id for c in await client.channels.list()] == [chan_id]  # the heartbeat notices; still answered
+    sim.faults.resume()
+    assert (await client.execute("asterisk.ping")).status == 200
+    await close_and_check(client, sim, before, loop_errors)
