@@ -27,3 +27,23 @@ def test_notebook_runs_clean_and_shows_results(name, tmp_path):
     text = (tmp_path / name).read_text()
     assert "api_key=asterisk:asterisk" not in text
     assert "asterisk:asterisk" not in text
+
+
+def test_committed_notebooks_have_no_outputs_and_match_their_generator(tmp_path):
+    """The .ipynb files are what notebooks/build_notebooks.py writes: no outputs, no drift."""
+    import importlib.util
+
+    import nbformat
+
+    spec = importlib.util.spec_from_file_location("build_notebooks", REPO / "notebooks" / "build_notebooks.py")
+    builder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builder)
+    fresh = {p.name: p for p in builder.main(tmp_path)}
+    assert sorted(fresh) == NOTEBOOKS
+    for name in NOTEBOOKS:
+        committed = nbformat.read(REPO / "notebooks" / name, as_version=4)
+        for cell in committed.cells:
+            if cell.cell_type == "code":
+                assert cell.outputs == [] and cell.execution_count is None, (name, cell.id)
+        assert (REPO / "notebooks" / name).read_text() == fresh[name].read_text(), \
+            f"{name} differs from build_notebooks.py: run `python notebooks/build_notebooks.py`"
