@@ -154,17 +154,23 @@ class Clock:
         return ran + self.run_due()
 
 
-_stamp_cache: list = [None, ""]  # (millisecond, text): many events share one millisecond
+# (millisecond, text, second, "YYYY-MM-DDTHH:MM:SS."): many events share one millisecond, and
+# most of the rest one second, so strftime runs about once a second instead of once per event
+_stamp_cache: list = [None, "", None, ""]
 
 
 def ari_timestamp(epoch: float) -> str:
     """ARI's timestamp format: ``2026-11-25T10:00:00.123+0000``."""
     ms = int(epoch * 1000)
-    if _stamp_cache[0] == ms:
-        return _stamp_cache[1]
-    dt = datetime.fromtimestamp(ms / 1000, timezone.utc)
-    text = dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}+0000"
-    _stamp_cache[0], _stamp_cache[1] = ms, text
+    cache = _stamp_cache
+    if cache[0] == ms:
+        return cache[1]
+    sec, milli = divmod(ms, 1000)
+    if cache[2] != sec:
+        cache[2] = sec
+        cache[3] = datetime.fromtimestamp(sec, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.")
+    text = f"{cache[3]}{milli:03d}+0000"
+    cache[0], cache[1] = ms, text
     return text
 
 
@@ -348,18 +354,21 @@ class Asterisk:
             app.sources.discard(source)
 
     # ---- events
-    def _event_dict(self, event_type: str, fields: dict, app_name: str, lead: bool | int = False) -> dict:
+    def _event_dict(self, event_type: str, fields: dict, app_name: str, lead: bool | int = False,
+                    stamp: str | None = None) -> dict:
         # Asterisk puts some events' own fields before "type" (ChannelVarset: variable, value;
         # ChannelHangupRequest: cause, soft). ``lead`` = how many leading fields (True = all).
+        if stamp is None:
+            stamp = self.timestamp()
         if lead:
             items = list(fields.items())
             count = len(items) if lead is True else int(lead)
             event = dict(items[:count])
             event["type"] = event_type
-            event["timestamp"] = self.timestamp()
+            event["timestamp"] = stamp
             event.update(items[count:])
         else:
-            event = {"type": event_type, "timestamp": self.timestamp()}
+            event = {"type": event_type, "timestamp": stamp}
             event.update(fields)
         event["asterisk_id"] = self.asterisk_id
         event["application"] = app_name
@@ -396,8 +405,9 @@ class Asterisk:
         if not targets:
             return 0
         body = fields() if callable(fields) else fields
+        stamp = self.timestamp()  # one event, one moment: every app's copy carries the same time
         for app in targets:
-            app.sink(self._event_dict(event_type, body, app.name, lead))
+            app.sink(self._event_dict(event_type, body, app.name, lead, stamp))
         return len(targets)
 
     # ---- lookups shared by resource modules
