@@ -271,6 +271,14 @@ def bench_frames(events: list[tuple[str, float]]) -> dict:
     t = time.perf_counter()
     log.newest(50, type="ChannelVarset")
     t_newest = time.perf_counter() - t
+    some_channel = log[len(log) // 2].get("channel", {}).get("id", "none")
+    t = time.perf_counter()
+    log.newest(50, channel=some_channel)
+    t_chan_first = time.perf_counter() - t
+    log.append({"type": "ChannelVarset", "channel": {"id": some_channel}}, 0.0)
+    t = time.perf_counter()
+    log.newest(50, channel=some_channel)
+    t_chan_again = time.perf_counter() - t
     t = time.perf_counter()
     log.counts()
     t_counts = time.perf_counter() - t
@@ -278,7 +286,8 @@ def bench_frames(events: list[tuple[str, float]]) -> dict:
     return {"n": n, "to_dataframe_s": t_df, "peak_extra": mem.peak - mem.start,
             "frame_bytes": frame_bytes, "calls_s": t_calls, "calls": len(calls),
             "json_per_event": json_bytes / n, "stored_per_event": stored, "sample_json_per_event": sample_json,
-            "newest_s": t_newest, "newest_rare_s": t_newest_rare, "counts_s": t_counts}
+            "newest_s": t_newest, "newest_rare_s": t_newest_rare, "counts_s": t_counts,
+            "newest_channel_first_s": t_chan_first, "newest_channel_again_s": t_chan_again}
 
 
 def main() -> None:
@@ -322,6 +331,8 @@ def main() -> None:
         (f"calls(), {fr['calls']:,} calls", f"{fr['calls_s']:.2f} s", "", ""),
         ("newest(50, common type)", f"{fr['newest_s'] * 1000:.1f} ms", "", "live-view filter"),
         ("newest(50, rare type)", f"{fr['newest_rare_s'] * 1000:.1f} ms", "", "scans the whole log"),
+        ("newest(50, channel=id)", f"{fr['newest_channel_first_s'] * 1000:.1f} ms",
+         f"then {fr['newest_channel_again_s'] * 1000:.1f} ms", "first call, then after one more event"),
         ("counts()", f"{fr['counts_s'] * 1000:.1f} ms", "", "first call; later calls are incremental"),
     ]
     w = [max(len(r[i]) for r in rows) for i in range(4)]

@@ -107,6 +107,7 @@ class EventStore:
         self.dicts = {g: _Dict(_expand if g == "extra" else None) for g in GROUPS}
         self.codes = {g: array("i") for g in GROUPS}
         self._head_kinds: list = []  # _KINDS entry of each head tuple's type
+        self._matches: dict = {}  # matching_codes results, per query
         # remembered for counts(): codes of the head group counted so far
         self._counted = 0
         self._head_counts = np.zeros(0, dtype=np.int64)
@@ -253,10 +254,23 @@ class EventStore:
         return out
 
     def matching_codes(self, group: str, pos: int, wanted: Iterable[Any]) -> np.ndarray:
-        """Codes of ``group`` whose tuple has a value in ``wanted`` at position ``pos``."""
-        wanted = set(wanted)
-        return np.array([i for i, key in enumerate(self.dicts[group].values) if key[pos] in wanted],
-                        dtype=np.int32)
+        """Codes of ``group`` whose tuple has a value in ``wanted`` at position ``pos``.
+
+        Remembered per query and extended over the tuples added since (dictionaries only
+        grow between clears), so a live view asking every refresh pays for new tuples only.
+        """
+        wanted = frozenset(wanted)
+        values = self.dicts[group].values
+        key = (group, pos, wanted)
+        seen, found = self._matches.get(key, (0, []))
+        if seen > len(values):  # the dictionary was rebuilt (clear, spill): start over
+            seen, found = 0, []
+        if seen < len(values):
+            found = found + [i for i in range(seen, len(values)) if values[i][pos] in wanted]
+            if len(self._matches) > 64:
+                self._matches.clear()
+            self._matches[key] = (len(values), found)
+        return np.array(found, dtype=np.int32)
 
     def find_newest(self, n: int, masks: list[tuple[str, np.ndarray]], chunk: int = 4096) -> list[int]:
         """Indices of the newest ``n`` events whose codes are all in the given sets, newest first.
@@ -292,6 +306,7 @@ class EventStore:
             rest = np.frombuffer(self.codes[g], dtype=np.int32)[k:].copy()
             self._recode(g, rest)
         self._head_kinds[:] = [_KINDS.get(v[0]) for v in self.dicts["head"].values]
+        self._matches.clear()
         self._counted = 0
         self._head_counts = np.zeros(0, dtype=np.int64)
         return raw, recv
@@ -321,6 +336,7 @@ class EventStore:
             self.dicts[g].values.clear()
             del self.codes[g][:]
         self._head_kinds.clear()
+        self._matches.clear()
         self.removed = 0
         self._counted = 0
         self._head_counts = np.zeros(0, dtype=np.int64)
