@@ -306,7 +306,8 @@ async def check(url: str, username: str, password: str, *, origin: str | None = 
             add(Check("ARI enabled", FAIL, "/ari/api-docs/resources.json is 404: ARI is not enabled",
                       fix=("ari.conf [general]: enabled = yes; make sure res_ari.so and the res_ari_* "
                            "modules are loaded (modules.conf), then `asterisk -rx \"module reload "
-                           "res_ari.so\"`")))
+                           "res_ari.so\"`; if http.conf sets a prefix, put it in the URL "
+                           "(http://host:8088/<prefix>)")))
             for name in ("credentials", "read-only", "WebSocket", "CORS", "API version", "registered apps"):
                 add(Check(name, SKIP, "not checked: ARI is not enabled"))
             return report

@@ -192,6 +192,15 @@ except ari_notebook.NotFound as exc:
     print("gone:", exc)
 ''', id="orphan"),
     md('''
+On a real server the reason is in the Asterisk log (`asterisk -rvvv`). The simulator keeps
+the same log lines:
+'''),
+    code('''
+if getattr(client, "simulator", None) is not None:
+    for when, level, text in client.simulator.log[-2:]:
+        print(level, text)
+''', id="asterisk-log"),
+    md('''
 ## The hello app
 
 Now the real thing: register handlers, then open the WebSocket for `hello`. Handlers receive

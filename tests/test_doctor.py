@@ -197,3 +197,11 @@ def test_report_renders_for_notebook_and_terminal():
     text = report.to_text()
     assert "FAIL  credentials" in text and "fix: ari.conf [app]" in text
     assert repr(report) == "<DoctorReport http://pbx:8088 user='app': 1 ok, 1 fail, 1 skip>"
+
+
+async def test_http_prefix_missing_from_the_url_is_explained():
+    async with Simulator.start(port=0, prefix="asterisk") as sim:
+        without = await doctor.check(sim.url, "asterisk", "asterisk")
+        with_prefix = await doctor.check(sim.url + "/asterisk", "asterisk", "asterisk")
+    assert without["ARI enabled"].status == FAIL and "prefix" in without["ARI enabled"].fix
+    assert with_prefix.ok, with_prefix.to_text()

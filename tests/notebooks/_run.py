@@ -29,6 +29,7 @@ CHECKS: dict[str, dict[str, list[str]]] = {
     "02_first_stasis_app.ipynb": {
         "nb02-no-apps": ["applications: []"],
         "nb02-orphan": ["created:", "Down", "gone: 404"],
+        "nb02-asterisk-log": ["WARNING", "Stasis app 'hello' doesn't exist"],
         "nb02-start": ["applications: ['hello']"],
         "nb02-call-1000": ["StasisStart", "args=[]", "StasisEnd"],
         "nb02-args": ["args=['sales', '42']", "StasisEnd"],
