@@ -3,6 +3,16 @@
 Every action runs as a task on the kernel's loop, every outcome is shown inside the widget,
 and no credential ever becomes widget state. Widgets import ``client``/``events`` (never the
 simulator: ``Phone`` takes a simulator object handed in by the caller).
+
+    from ari_notebook.widgets import workbench, ChannelControls, Phone
+    await client.start(apps="hello")       # the live widgets follow the client's events
+    workbench(client)                      # Dashboard | Events | Explorer tabs
+    ChannelControls(client, channel)       # a Channel, a channel dict, or an id
+    Phone(sim, client)                     # classroom keypads (simulator only)
+
+Every composite carries ``ari-<name>`` CSS classes (``ari-explorer-execute``,
+``ari-action-answer``, ``ari-eventlog-rows``...) for styling and browser tests, and has
+``close()`` (also closes its children) and ``idle()`` (await running actions).
 """
 
 from .channel import ChannelControls

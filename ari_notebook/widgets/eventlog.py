@@ -254,6 +254,10 @@ class EventLogView(w.VBox):
                 mask = m if mask is None else mask & m
         return df if mask is None else df[mask]
 
+    async def idle(self, timeout: float = 5.0) -> None:
+        """Wait for running exports (tests, scripts)."""
+        await self.runner.idle(timeout)
+
     def close(self) -> None:
         if hasattr(self, "throttle"):
             self.throttle.stop()
