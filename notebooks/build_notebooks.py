@@ -273,6 +273,22 @@ log.df[["type", "channel_name", "channel_state"]].tail(12)
     code('''
 log.counts()
 ''', id="counts"),
+    md('''
+## Your turn: call the app from a phone
+
+The `hello` app is still running. On the simulator, the keypad below is a phone
+(`PJSIP/alice`, `PJSIP/bob`): dial **1000**, listen to what the app plays, and watch the event
+log above fill up. On a real Asterisk, call extension 1000 from a softphone whose context
+includes `[ARI-test]`. Run the last cell only when you are done: it closes the connection.
+'''),
+    code('''
+from ari_notebook.widgets import Phone
+
+if getattr(client, "simulator", None) is not None:
+    display(Phone(client.simulator, client))
+else:
+    print("Call extension 1000 from a phone registered on", client.url)
+''', id="phone"),
     CLOSE,
 ]
 
