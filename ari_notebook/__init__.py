@@ -1,36 +1,47 @@
-"""ari_notebook: a Jupyter workbench for the Asterisk REST Interface."""
+"""ari_notebook: a Jupyter workbench for the Asterisk REST Interface.
 
+``client = await ari_notebook.connect()`` talks to ``ARI_URL`` or, with none configured, to an
+embedded simulator. Heavy parts load on first use, so a script that only drives calls stays as
+light as aioari: ``EventLog`` (pandas, pyarrow), ``Simulator`` and the ``widgets`` subpackage
+(ipywidgets).
+"""
+
+import importlib
+
+from . import jupyter as _jupyter  # noqa: F401  lets aioari's run_until_complete(client.run()) work in a kernel
 from ._errors import (
     AriError, AriTimeout, BadRequest, ConfigurationError, Conflict, EventStreamError, Forbidden,
     HttpError, MethodNotAllowed, NotFound, PreconditionFailed, ServerError, SpecError,
     TransportError, Unauthorized, UnprocessableEntity, ValidationError,
 )
-
 from .client import Client
 from .session import connect
-from . import jupyter as _jupyter  # noqa: E402,F401  installs the kernel shim for client.run()
-
-
-def __getattr__(name: str):
-    # EventLog pulls in pandas/pyarrow (~90 MB RSS, ~0.5 s): load it on first use only, so a
-    # script that only drives calls stays as light as aioari.
-    if name == "EventLog":
-        from .events import EventLog
-
-        globals()["EventLog"] = EventLog
-        return EventLog
-    if name == "Simulator":  # the embedded ARI simulator (ari_notebook.sim), loaded on first use
-        from .sim import Simulator
-
-        globals()["Simulator"] = Simulator
-        return Simulator
-    raise AttributeError(f"module 'ari_notebook' has no attribute {name!r}")
 
 __version__ = "0.1.0"
 
+_LAZY = {"EventLog": ("ari_notebook.events", "EventLog"), "Simulator": ("ari_notebook.sim", "Simulator")}
+_LAZY_MODULES = ("events", "sim", "widgets", "doctor")
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module), attr)
+    elif name in _LAZY_MODULES:
+        value = importlib.import_module(f"{__name__}.{name}")
+    else:
+        raise AttributeError(f"module 'ari_notebook' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY) | set(_LAZY_MODULES))
+
+
 __all__ = [
-    "AriError", "AriTimeout", "BadRequest", "Client", "ConfigurationError", "Conflict", "EventLog", "EventStreamError",
-    "Forbidden", "HttpError", "MethodNotAllowed", "NotFound", "PreconditionFailed",
-    "ServerError", "Simulator", "SpecError", "TransportError", "Unauthorized", "UnprocessableEntity",
-    "ValidationError", "__version__", "connect",
+    "AriError", "AriTimeout", "BadRequest", "Client", "ConfigurationError", "Conflict", "EventLog",
+    "EventStreamError", "Forbidden", "HttpError", "MethodNotAllowed", "NotFound",
+    "PreconditionFailed", "ServerError", "Simulator", "SpecError", "TransportError",
+    "Unauthorized", "UnprocessableEntity", "ValidationError", "__version__", "connect",
 ]
