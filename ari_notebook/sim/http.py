@@ -192,16 +192,22 @@ class AriHttp:
 WRITE_HIGH_WATER = 1 << 20
 
 
-def _text_frame(payload: bytes) -> bytes:
-    """One unmasked, final WebSocket text frame (RFC 6455 5.2), as a server sends it."""
-    n = len(payload)
+def _frame_head(n: int) -> bytes:
+    """The header of one unmasked, final WebSocket text frame (RFC 6455 5.2) of ``n`` bytes."""
     if n < 126:
-        head = bytes((0x81, n))
-    elif n < 1 << 16:
-        head = bytes((0x81, 126)) + n.to_bytes(2, "big")
-    else:
-        head = bytes((0x81, 127)) + n.to_bytes(8, "big")
-    return head + payload
+        return bytes((0x81, n))
+    if n < 1 << 16:
+        return bytes((0x81, 126)) + n.to_bytes(2, "big")
+    return bytes((0x81, 127)) + n.to_bytes(8, "big")
+
+
+def _text_frames(payloads: list[bytes]) -> bytes:
+    """Text frames for ``payloads``, joined once (no per-frame concatenation)."""
+    parts: list[bytes] = []
+    for payload in payloads:
+        parts.append(_frame_head(len(payload)))
+        parts.append(payload)
+    return b"".join(parts)
 
 
 class Outbox:
@@ -317,7 +323,7 @@ class EventSocket:
             for payload in payloads:
                 await self.ws.send_frame(payload, WSMsgType.TEXT)
             return
-        transport.write(b"".join(map(_text_frame, payloads)))
+        transport.write(_text_frames(payloads))
         while transport.get_write_buffer_size() > WRITE_HIGH_WATER and not transport.is_closing():
             await asyncio.sleep(0.002)  # a slow reader: let the kernel drain
 

@@ -29,7 +29,8 @@ READ_METHODS = ("GET", "OPTIONS")
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
     value = headers.get(name)
-    if value is None:  # plain dicts in tests: look the name up case-insensitively
+    if value is None and isinstance(headers, dict):  # plain dicts in tests: look the name up case-insensitively
+        # (aiohttp's headers are already case-insensitive: a miss there is a real miss)
         lowered = name.lower()
         for key, v in headers.items():
             if key.lower() == lowered:
