@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import re
 import struct
 import time
@@ -46,6 +47,8 @@ from .http import REASONS, dumps, json_response
 
 if TYPE_CHECKING:
     from .server import Simulator
+
+log = logging.getLogger("ari_notebook.sim")
 
 CONTROL_PREFIX = "/_sim/faults"
 REASONS_EXTRA = {502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
@@ -99,7 +102,14 @@ class EventGenerator:
         self.sent = 0       # events delivered to the app's socket queue
         self.skipped = 0    # ticks' events due while the app had no socket (not counted as sent)
         self.started_at = time.monotonic()
+        self.error: BaseException | None = None
         self.task = asyncio.get_running_loop().create_task(self._run(), name=f"ari-sim-generate[{app}]")
+        self.task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            self.error = task.exception()
+            log.error("event generator for app %r stopped: %r", self.app, self.error)
 
     async def _run(self) -> None:
         ast = self.faults.sim.asterisk
@@ -138,7 +148,7 @@ class EventGenerator:
 
     def as_dict(self) -> dict:
         return {"app": self.app, "rate": self.rate, "seconds": self.seconds, "sent": self.sent,
-                "skipped": self.skipped, "done": self.done}
+                "skipped": self.skipped, "done": self.done, "error": None if self.error is None else repr(self.error)}
 
 
 class Faults:
@@ -152,6 +162,7 @@ class Faults:
         self._ids = itertools.count(1)
         self._stalled: asyncio.Event | None = None   # set = released
         self._stall_timer: asyncio.TimerHandle | None = None
+        self._tasks: set[asyncio.Task] = set()
 
     def __repr__(self) -> str:
         return f"<Faults {len([r for r in self.rules if r.active])} rules, stalled={self.stalled}>"
@@ -345,6 +356,17 @@ class Faults:
         await sim._start()
         self._note("restart", keep_state=keep_state, down_for=down_for)
 
+    def _restart_later(self, kwargs: dict) -> None:
+        task = asyncio.get_running_loop().create_task(self.restart(**kwargs), name="ari-sim-restart")
+        self._tasks.add(task)  # keep a reference until done; report a failure instead of losing it
+        task.add_done_callback(self._restart_done)
+
+    def _restart_done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("simulator restart requested over HTTP failed: %r", task.exception())
+            self._note("restart_failed", error=repr(task.exception()))
+
     # ------------------------------------------------------------------ load
     def generate(self, rate: float = 1000.0, seconds: float | None = 10.0, *, app: str,
                  eventname: str = "load") -> EventGenerator:
@@ -447,7 +469,7 @@ class Faults:
         if name == "restart":
             loop = asyncio.get_running_loop()
             # answer first: restarting closes the server this request arrived on
-            loop.call_later(0.05, lambda: loop.create_task(self.restart(**kwargs)))
+            loop.call_later(0.05, self._restart_later, kwargs)
             return "restarting"
         if name == "malformed_frame":
             return self.send_malformed_frame(**kwargs)
