@@ -79,6 +79,8 @@ def _check(op: Operation, p: Parameter, value: Any) -> Any:
 
 
 def _check_one(op: Operation, p: Parameter, value: Any) -> Any:
+    if isinstance(value, (dict, list, tuple)) and _too_deep(value, MAX_DEPTH):
+        raise ValidationError(op.name, p.name, f"nested deeper than {MAX_DEPTH} levels (JSON can not carry it)")
     bad_text = _not_utf8(value)
     if bad_text is not None:  # a lone surrogate cannot go in a URL or in JSON
         raise ValidationError(op.name, p.name, f"{_short(bad_text)} is not valid Unicode text "
@@ -98,6 +100,21 @@ def _check_one(op: Operation, p: Parameter, value: Any) -> Any:
         raise ValidationError(op.name, p.name,
                               f"{_short(value)} is not allowed; allowed: {p.allowable.describe()}")
     return value
+
+
+MAX_DEPTH = 200  # orjson refuses more than 255 levels; Asterisk's JSON has a handful
+
+
+def _too_deep(value: Any, limit: int) -> bool:
+    """True when ``value`` nests lists/dicts more than ``limit`` levels (checked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list, tuple)))
+    return False
 
 
 def _not_utf8(value: Any, depth: int = 0) -> str | None:

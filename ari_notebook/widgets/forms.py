@@ -162,6 +162,8 @@ def parse(op_name: str, f: Field, raw: Any) -> Any:
         except json.JSONDecodeError as exc:
             raise ValidationError(op_name, f.name, f"not valid JSON: {exc.msg} at line {exc.lineno} "
                                   f"column {exc.colno}") from None
+        except RecursionError:  # '[[[[...' thousands deep: say so instead of a traceback
+            raise ValidationError(op_name, f.name, "JSON nested too deeply") from None
         if f.data_type == "containers" and not isinstance(value, dict):
             raise ValidationError(op_name, f.name, 'expected a JSON object like {"NAME": "value"}')
         return value

@@ -29,8 +29,18 @@ scalars = st.one_of(
     st.booleans(),
 )
 
+def _nested(depth: int) -> dict:
+    node: dict = {}
+    top = node
+    for _ in range(depth):
+        node["n"] = {}
+        node = node["n"]
+    return top
+
+
 junk = st.one_of(
     scalars,
+    st.sampled_from([150, 260, 2000]).map(_nested),  # deeper than JSON encoders go
     st.lists(scalars, max_size=4),
     st.dictionaries(st.text(max_size=8), scalars, max_size=3),
     st.binary(max_size=10),

@@ -187,3 +187,16 @@ def test_recording_names_on_a_live_channel(bg):
     assert all(status == "rejected" or status < 500 for _, status in outcomes), outcomes
     assert dict(outcomes)["r" * 251] == 400 and dict(outcomes)["\x00"] == 400
     assert not bg.crashes.records
+
+
+def test_deeply_nested_bodies_are_refused_before_sending(real_spec):
+    deep: dict = {}
+    node = deep
+    for _ in range(300):  # orjson could not encode it; the user gets a ValidationError, not a TypeError
+        node["a"] = {}
+        node = node["a"]
+    op = real_spec.operations["channels.originate"]
+    with pytest.raises(ValidationError) as err:
+        prepare(op, {"endpoint": "PJSIP/alice", "app": "hello", "variables": deep})
+    assert err.value.parameter == "variables" and "nested deeper" in str(err.value)
+    assert prepare(op, {"endpoint": "PJSIP/alice", "app": "hello", "variables": {"A": "1"}}).body
