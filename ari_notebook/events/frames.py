@@ -4,7 +4,10 @@ Why vectorised: the store already holds every field as a small code into a dicti
 distinct values (see ``store``), so a column is ``uniques[codes]``; only the distinct values are
 ever converted (timestamps parsed, text validated), never a million Python rows.
 
-Columns (``COLUMNS`` gives the dtypes; a field absent from an event is a missing value):
+Columns (``COLUMNS`` gives the dtypes; a field absent from an event is a missing value). Text
+columns are categorical (an id or a name repeats in every event about its object, so a row
+costs 4 bytes and the column is built without touching a million strings), except ``value``
+(text, pandas' ``str``) and ``raw`` (the stored JSON text itself, shared, ``object``):
 
 =================  ============================================================================
 time               Asterisk's ``timestamp`` (tz-aware UTC); NaT when absent or unreadable
@@ -48,15 +51,15 @@ TIME = pd.DatetimeTZDtype("us", "UTC")
 COLUMNS: dict[str, Any] = {
     "time": TIME, "received_at": TIME,
     "type": "category", "application": "category", "asterisk_id": "category",
-    "channel_id": STR, "channel_name": STR, "channel_state": "category",
+    "channel_id": "category", "channel_name": "category", "channel_state": "category",
     "caller_number": "category", "caller_name": "category", "connected_number": "category",
     "context": "category", "exten": "category", "priority": "Int64", "channel_created": TIME,
-    "bridge_id": STR, "bridge_type": "category", "bridge_class": "category",
-    "playback_id": STR, "playback_state": "category", "media_uri": "category",
-    "target_uri": STR, "recording_name": STR, "recording_state": "category",
+    "bridge_id": "category", "bridge_type": "category", "bridge_class": "category",
+    "playback_id": "category", "playback_state": "category", "media_uri": "category",
+    "target_uri": "category", "recording_name": "category", "recording_state": "category",
     "digit": "category", "duration_ms": "Int64", "cause": "Int64", "cause_txt": "category",
     "soft": "boolean", "variable": "category", "value": STR, "args": object,
-    "endpoint": STR, "peer_id": STR, "dialstatus": "category", "raw": object,
+    "endpoint": "category", "peer_id": "category", "dialstatus": "category", "raw": object,
 }
 
 _SOURCES: dict[str, tuple[str, int]] = {}
@@ -131,15 +134,14 @@ def _times(uniques: list, rows: np.ndarray) -> pd.DatetimeIndex:
 
 
 def _args(uniques: list, rows: np.ndarray) -> np.ndarray:
-    # ARI's args are List[string]; anything else shows as its JSON text. Each row gets its own
-    # list (a copy), so editing one row never changes another.
-    lists = [[x if isinstance(x, str) else _text(x) for x in v] if isinstance(v, tuple) else [_text(v)]
-             for v in uniques]
-    out = np.full(len(rows), None, dtype=object)
-    idx = np.flatnonzero(rows >= 0)
-    for i, r in zip(idx.tolist(), rows[idx].tolist()):  # one by one: numpy would read lists as rows
-        out[i] = lists[r].copy()
-    return out
+    # ARI's args are List[string]; anything else shows as its JSON text. Rows with the same
+    # arguments share one list (the frame is cached and read-only, like every column).
+    table = np.empty(len(uniques) + 1, dtype=object)
+    for i, v in enumerate(uniques):  # one by one: numpy would read the lists as rows
+        table[i] = ([x if isinstance(x, str) else _text(x) for x in v] if isinstance(v, tuple)
+                    else [_text(v)])
+    table[len(uniques)] = None
+    return table[rows]  # -1 picks the trailing None
 
 
 def build_frame(store: EventStore, seq_start: int = 0) -> pd.DataFrame:
@@ -162,7 +164,7 @@ def build_frame(store: EventStore, seq_start: int = 0) -> pd.DataFrame:
             pu, prow = _field_codes(fields["extra"][EXTRA_FIELDS.index("playback_target")], codes["extra"])
             ru, rrow = _field_codes(fields["extra"][EXTRA_FIELDS.index("recording_target")], codes["extra"])
             rows = np.where(prow >= 0, prow, np.where(rrow >= 0, rrow + len(pu), -1)).astype(np.int32)
-            cols[name] = _strings(pu + ru, rows)
+            cols[name] = _categorical(pu + ru, rows)
         elif name == "raw":
             cols[name] = np.array(store.raw[:n], dtype=object) if n else np.zeros(0, dtype=object)
         else:
