@@ -140,7 +140,21 @@ class Dashboard(w.VBox):
     # drawing -------------------------------------------------------------------------------
     def _key(self) -> tuple:
         return (self.objects.version, getattr(self._client, "connection_state", "?"), self.resyncs,
-                self._error, len(self.apps or ()))
+                self._error, len(self.apps or ()), self._handler_failures())
+
+    def _handler_failures(self) -> int:
+        return getattr(getattr(self._client, "dispatcher", None), "error_count", 0) or 0
+
+    def _problems(self) -> str | None:
+        """What the user should know went wrong: a failed list call, event handlers that raised
+        (they are caught, logged and kept in ``client.handler_errors``; here they become visible)."""
+        parts = [self._error] if self._error else []
+        failures = self._handler_failures()
+        if failures:
+            last = list(getattr(self._client, "handler_errors", ()))[-1:]
+            parts.append(f"{failures} event handler failure{'s' if failures != 1 else ''}"
+                         + (f"; last: {last[0]}" if last else "") + " (see client.handler_errors)")
+        return "; ".join(parts) or None
 
     def _dirty(self) -> bool:
         if self.comm is None:
@@ -154,7 +168,7 @@ class Dashboard(w.VBox):
         c = self._client
         self.connection.value = connection_html(getattr(c, "connection_state", "?"), getattr(c, "url", ""),
                                                 getattr(c, "username", None), self.apps,
-                                                self.objects.gaps, self._error)
+                                                self.objects.gaps, self._problems())
         self._programmatic = True
         try:
             chans = sorted(self.objects.channels.values(), key=lambda ch: ch.get("creationtime", ""))

@@ -278,3 +278,23 @@ async def test_rest_over_websocket_survives_a_drop_and_a_stall(sim, loop_errors)
     sim.faults.resume()
     assert (await client.execute("asterisk.ping")).status == 200
     await close_and_check(client, sim, before, loop_errors)
+
+
+async def test_dashboard_shows_handler_failures(sim, loop_errors):
+    from ari_notebook.widgets import Dashboard
+
+    before = asyncio.all_tasks()
+    client, _ = await connect(sim)
+    dash = Dashboard(client, rate=50)
+    try:
+        def on_user_event(event):
+            raise KeyError("no such caller")
+
+        client.on_event("ChannelUserevent", on_user_event)
+        sim.faults.burst(2, app="hello")
+        await until(lambda: "2 event handler failures" in dash.connection.value)
+        assert "on_user_event failed on ChannelUserevent" in dash.connection.value
+        assert "no such caller" in dash.connection.value
+    finally:
+        dash.close()
+    await close_and_check(client, sim, before, loop_errors)
