@@ -64,14 +64,28 @@ class AriFailure(Exception):
 # clock
 
 
-@dataclass(order=True)
 class Timer:
-    """A scheduled callback; ``cancel()`` makes it a no-op."""
+    """A scheduled callback; ``cancel()`` makes it a no-op.
 
-    when: float
-    seq: int
-    fn: Callable[[], Any] = field(compare=False)
-    cancelled: bool = field(default=False, compare=False)
+    Ordered by (due time, scheduling order) with a hand-written ``__lt__``: the heap compares
+    timers on every push and pop, and a dataclass's generated ordering builds two tuples per
+    comparison."""
+
+    __slots__ = ("when", "seq", "fn", "cancelled")
+
+    def __init__(self, when: float, seq: int, fn: Callable[[], Any], cancelled: bool = False) -> None:
+        self.when = when
+        self.seq = seq
+        self.fn = fn
+        self.cancelled = cancelled
+
+    def __lt__(self, other: "Timer") -> bool:
+        if self.when != other.when:
+            return self.when < other.when
+        return self.seq < other.seq
+
+    def __repr__(self) -> str:
+        return f"Timer(when={self.when!r}, seq={self.seq!r}, cancelled={self.cancelled!r})"
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -367,9 +381,9 @@ class Asterisk:
             event["type"] = event_type
             event["timestamp"] = stamp
             event.update(items[count:])
-        else:
-            event = {"type": event_type, "timestamp": stamp}
-            event.update(fields)
+        else:  # one dict display (a key of ``fields`` repeated below keeps its place, as with setitem)
+            return {"type": event_type, "timestamp": stamp, **fields, "asterisk_id": self.asterisk_id,
+                    "application": app_name}
         event["asterisk_id"] = self.asterisk_id
         event["application"] = app_name
         return event
