@@ -27,6 +27,9 @@ query (``fail``, ``delay``, ``drop_websockets``, ``restart``, ``malformed_frame`
 ``"GET /channels/abc"``), or a callable ``(method, path) -> bool``; None matches every ARI
 request, the api-docs and the events upgrade included. Injected answers come after
 authentication (a wrong password still gets 401) and carry Asterisk's JSON error shape.
+``fail``/``delay`` act on HTTP requests only, not on RESTRequest messages sent over the events
+WebSocket (drop or stall that socket instead). ``stall`` holds the sockets open at that moment;
+new connections are served (a black-holed connection, not a hung server).
 """
 
 from __future__ import annotations
