@@ -41,6 +41,7 @@ import numpy as np
 import orjson
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .store import CHANNEL_FIELDS, EXTRA_FIELDS, GROUP_FIELDS, GROUPS, HEAD_FIELDS, EventStore
 
@@ -85,32 +86,60 @@ def _integer(value: Any) -> Any:
     return pd.NA
 
 
-def _field_codes(field: Sequence[Any], codes: np.ndarray) -> tuple[list, np.ndarray]:
+try:  # the Cython routine DataFrame.from_records uses: tuples -> a 2-D object array, in C
+    from pandas._libs.lib import to_object_array_tuples as _rows_to_2d
+except ImportError:  # pragma: no cover - a pandas without it: the pure-Python transpose below
+    _rows_to_2d = None
+
+
+def _transpose(values: list, width: int) -> list[np.ndarray]:
+    """A group's distinct tuples as one object array per field."""
+    if not values:
+        return [np.empty(0, dtype=object) for _ in range(width)]
+    if _rows_to_2d is not None:
+        table = _rows_to_2d(values)
+        return [table[:, j] for j in range(width)]
+    return [np.fromiter(col, dtype=object, count=len(values)) for col in zip(*values)]
+
+
+def _field_codes(field: np.ndarray, codes: np.ndarray) -> tuple[list, np.ndarray]:
     """(distinct non-null values of one field, per-row index into them or -1).
 
     ``field`` is that field's value in each distinct tuple of its group (the group's
     dictionary, transposed), so the hashing runs over distinct tuples, never over rows.
     """
-    arr = np.fromiter(field, dtype=object, count=len(field))
-    fcodes, uniques = pd.factorize(arr, use_na_sentinel=True)
+    fcodes, uniques = pd.factorize(field, use_na_sentinel=True)
     mapping = np.append(fcodes.astype(np.int32), np.int32(-1))  # code -1 (group absent) -> -1
     return list(uniques), mapping[codes]
 
 
+def _as_text_array(uniques: list) -> pa.Array:
+    try:  # text fields hold text: convert in C, and only fix up odd values when there are some
+        return pa.array(uniques, type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([_text(u) for u in uniques], type=pa.string())
+
+
 def _categorical(uniques: list, rows: np.ndarray) -> pd.Categorical:
     """Categories as text, sorted, so two logs of the same events give equal frames."""
-    text = [_text(u) for u in uniques]
-    order = sorted(set(text))
-    pos = {t: i for i, t in enumerate(order)}
-    remap = np.array([pos[t] for t in text] + [-1], dtype=np.int32)
-    return pd.Categorical.from_codes(remap[rows], categories=pd.Index(order, dtype=STR))
+    text = _as_text_array(uniques)
+    if len(text) and text.null_count == 0 and len(pc.unique(text)) == len(text):
+        order = pc.sort_indices(text).to_numpy()  # sorted in C++
+        inverse = np.empty(len(order) + 1, dtype=np.int32)
+        inverse[order] = np.arange(len(order), dtype=np.int32)
+        inverse[len(order)] = -1
+        cats = pd.Index(pd.array(text.take(pa.array(order)), dtype=STR))
+        return pd.Categorical.from_codes(inverse[rows], categories=cats)
+    # odd values that became the same text (1 and "1"): merge them the slow way
+    names = text.to_pylist()
+    ordered = sorted(set(names))
+    pos = {t: i for i, t in enumerate(ordered)}
+    remap = np.array([pos[t] for t in names] + [-1], dtype=np.int32)
+    return pd.Categorical.from_codes(remap[rows], categories=pd.Index(ordered, dtype=STR))
 
 
 def _strings(uniques: list, rows: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    try:  # text fields hold text: convert in C, and only fix up odd values when there are some
-        dictionary = pa.array(uniques, type=pa.string())
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        dictionary = pa.array([_text(u) for u in uniques], type=pa.string())
+    dictionary = _as_text_array(uniques)
     indices = pa.array(rows, type=pa.int32(), mask=rows < 0)
     decoded = pa.DictionaryArray.from_arrays(indices, dictionary).dictionary_decode()
     return pd.array(decoded, dtype=STR) if len(rows) else pd.array([], dtype=STR)
@@ -149,8 +178,7 @@ def build_frame(store: EventStore, seq_start: int = 0) -> pd.DataFrame:
     n = len(store)
     codes = {g: store.codes_np(g)[:n] for g in GROUPS}
     # each group's distinct tuples, transposed once: one sequence of values per field
-    fields = {g: (list(zip(*store.dicts[g].values)) if store.dicts[g].values
-                  else [()] * len(GROUP_FIELDS[g])) for g in ("head", "channel", "extra")}
+    fields = {g: _transpose(store.dicts[g].values, len(GROUP_FIELDS[g])) for g in ("head", "channel", "extra")}
     cols: dict[str, Any] = {}
     for name, dtype in COLUMNS.items():
         if name == "time":
