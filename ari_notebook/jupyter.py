@@ -90,9 +90,12 @@ def _report(task: asyncio.Task) -> None:
 
 
 def _kernel_run_hook(client: Client) -> None:
-    """Installed as ``Client._run_hook``: prepares the kernel loop for the aioari run idiom."""
+    """Installed as ``Client._run_hook`` (called at connect and at ``run``): in a kernel, start
+    ``client.log`` so it holds every event from the first one (a notebook user asks the log
+    after the fact; a script stays free of pandas), and prepare the loop for the aioari idiom."""
     if not in_kernel():
         return
+    client.log  # noqa: B018  creating it attaches the recorder
     try:
         loop = asyncio.get_event_loop()
     except RuntimeError:

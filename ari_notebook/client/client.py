@@ -412,7 +412,8 @@ class Client(EventsMixin):
     # ================================================================== extras
     @property
     def log(self):
-        """An ``EventLog`` fed by this client's events, created on first use."""
+        """An ``EventLog`` fed by this client's events: created at connect inside a Jupyter kernel
+        (so it holds everything), elsewhere on first use (scripts need not load pandas)."""
         if self._log is None:
             from ..events import EventLog
 

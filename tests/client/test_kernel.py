@@ -117,11 +117,13 @@ def test_events_arrive_while_no_cell_runs(server, kernel, tmp_path):
                                             "ChannelDestroyed"]
     _, outputs = run_cell(kernel, """
         print(client.connection_state)
+        print(*client.log.df["type"].astype(str))   # recorded from connect, in arrival order
         await client.close()
         print(client.connection_state)
     """)
     text = "".join(o["content"].get("text", "") for o in outputs if o["msg_type"] == "stream")
-    assert text.split() == ["connected", "closed"]
+    assert text.split() == ["connected", "StasisStart", "ChannelHangupRequest", "StasisEnd",
+                            "ChannelDestroyed", "closed"]
 
 
 def _stream_text(kc, timeout: float) -> str:
