@@ -51,7 +51,13 @@ class EventLog:
     ``EventLog(client)`` attaches to ``client`` (its ``add_listener`` and, when present,
     ``add_request_listener`` taps); ``EventLog()`` is a free-standing log to ``append`` to or
     ``load`` into. ``max_events`` bounds the events kept in memory; older ones spill to
-    ``spill_path`` (default: a temporary file, see ``spill_path``).
+    ``spill_path`` (default: a temporary file, see ``spill_path``), a quarter at a time.
+
+    Frames: ``df``/``to_dataframe()``, ``calls()``, ``bridges()``, ``dtmf()``,
+    ``playbacks()``, ``recordings()``, ``summary()``, ``requests``. Live views (cheap, for
+    widgets): ``version``, ``len(log)``, ``tail(n)``, ``counts()``, ``newest(n, type=,
+    channel=, bridge=, app=)``, ``log[i]``. Plots: ``plot_timeline()``, ``plot_ladder()``,
+    ``plot_rate()``. Files: ``save``, ``save_dataset``, ``EventLog.load``. ``replay()``.
     """
 
     def __init__(self, client: Any = None, *, max_events: int | None = None,
