@@ -307,20 +307,35 @@ class Client(EventsMixin):
         return raw
 
     async def _send_recorded(self, prepared: PreparedRequest) -> RawResponse:
+        """Send, then tell request listeners and the DEBUG log what happened.
+
+        The log line names operation, method, path (no query: nothing there is logged), status
+        and time; the Authorization header lives in the session and is never formatted here.
+        """
         listeners = self._request_listeners
-        if not listeners:
+        debug = log.isEnabledFor(logging.DEBUG)
+        if not listeners and not debug:
             return await self._transmit(prepared)
         started = time.time()
         t0 = time.perf_counter()
         try:
             raw = await self._transmit(prepared)
         except TransportError as exc:
-            self._record(listeners, started, prepared, None, (time.perf_counter() - t0) * 1000.0, str(exc))
+            elapsed = (time.perf_counter() - t0) * 1000.0
+            if debug:
+                log.debug("request %s %s /ari%s -> no response after %.1f ms: %s", prepared.operation,
+                          prepared.method, prepared.path, elapsed, exc)
+            if listeners:
+                self._record(listeners, started, prepared, None, elapsed, str(exc))
             raise
-        error = None
-        if raw.status >= 400:
-            error = str(error_from(raw, prepared.operation, prepared.method, "/ari" + prepared.path))
-        self._record(listeners, started, prepared, raw.status, raw.elapsed_ms, error)
+        if debug:
+            log.debug("request %s %s /ari%s -> %d in %.1f ms", prepared.operation, prepared.method,
+                      prepared.path, raw.status, raw.elapsed_ms)
+        if listeners:
+            error = None
+            if raw.status >= 400:
+                error = str(error_from(raw, prepared.operation, prepared.method, "/ari" + prepared.path))
+            self._record(listeners, started, prepared, raw.status, raw.elapsed_ms, error)
         return raw
 
     async def _transmit(self, prepared: PreparedRequest) -> RawResponse:

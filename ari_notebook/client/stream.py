@@ -77,6 +77,9 @@ class EventSocket:
         return self.connected
 
     async def stop(self) -> None:
+        if self.running and not self._stopping:
+            log.info("events WebSocket disconnected: %s (app %s, stopped by the client)", self.url,
+                     ",".join(self.apps))
         self._stopping = True
         ws = self.ws
         if ws is not None and not ws.closed:
@@ -158,14 +161,18 @@ class EventSocket:
             self.ws = ws
             attempt = 0
             self._on_state("connected")
+            apps = ",".join(self.apps)
             if first:
+                log.info("events WebSocket connected: %s (app %s)", self.url, apps)
                 first = False
                 if not self.connected.done():
                     self.connected.set_result(True)
             else:
                 self.reconnects += 1
+                now = time.time()
+                log.info("events WebSocket reconnected: %s (app %s) after %.1f s away", self.url, apps,
+                         now - (disconnected_at or now))
                 if self._on_gap is not None:
-                    now = time.time()
                     self._on_gap({
                         "type": "EventStreamGap", "application": ",".join(self.apps),
                         "timestamp": ari_timestamp(now), "disconnected_at": ari_timestamp(disconnected_at),
@@ -176,7 +183,8 @@ class EventSocket:
             if self._stopping:
                 break
             self.last_error = reason
-            log.warning("events WebSocket for %s dropped (%s); reconnecting", ",".join(self.apps), reason)
+            log.warning("events WebSocket %s for %s dropped (%s); reconnecting", self.url, ",".join(self.apps),
+                        reason)
             self._on_state("reconnecting")
             attempt = 1
             await asyncio.sleep(backoff_delay(attempt, self.reconnect_base, self.reconnect_max))

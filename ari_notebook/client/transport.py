@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 import ssl as _ssl
 import time
 import warnings
@@ -21,6 +22,8 @@ import orjson
 from yarl import URL
 
 from .._errors import ConfigurationError, TransportError, http_error_for
+
+log = logging.getLogger("ari_notebook.client")
 
 
 class InsecureConnectionWarning(UserWarning):
@@ -175,6 +178,7 @@ class HttpTransport:
         """
         attempt = 0
         while True:
+            raw = None
             try:
                 raw = await self._send_once(method, path, query, body, operation=operation)
             except TransportError:
@@ -184,7 +188,11 @@ class HttpTransport:
                 if method != "GET" or attempt >= self.retries or raw.status not in RETRY_STATUSES:
                     return raw
             attempt += 1
-            await asyncio.sleep(self.retry_delay * (2 ** (attempt - 1)))
+            delay = self.retry_delay * (2 ** (attempt - 1))
+            log.debug("retrying %s GET /ari%s (%s) in %.2f s, attempt %d of %d", operation or "request", path,
+                      f"got {raw.status}" if raw is not None else "transport error", delay, attempt + 1,
+                      self.retries + 1)
+            await asyncio.sleep(delay)
 
     async def _send_once(self, method: str, path: str, query: Mapping[str, str] | None, body: Any,
                          *, operation: str | None = None) -> RawResponse:

@@ -133,6 +133,23 @@ async def test_no_credential_anywhere_after_a_fault_run(tmp_path, caplog):
     assert logging.getLogger("ari_notebook.client").isEnabledFor(logging.DEBUG)
     logged = {r.name for r in caplog.records}
     assert "ari_notebook.client" in logged  # the capture saw the faults' warnings and errors
+    # the scan saw real traffic: one DEBUG line per request (the failed ones included) and the
+    # events socket's INFO lines; each names operation, method, path and status, no credential
+    ours = [r for r in caplog.records if r.name == "ari_notebook.client"]
+    requests = [r.getMessage() for r in ours if r.levelno == logging.DEBUG and r.getMessage().startswith("request ")]
+    assert len(requests) >= 10, requests
+    assert any("channels.list GET /ari/channels -> 503 in " in m for m in requests), requests
+    assert any("channels.originate POST /ari/channels -> 500 in " in m for m in requests), requests
+    assert any("endpoints.list GET /ari/endpoints -> no response after " in m for m in requests), requests
+    assert any(" -> 200 in " in m and " ms" in m for m in requests), requests
+    socket_lines = [r.getMessage() for r in ours if r.levelno == logging.INFO and "events WebSocket" in r.getMessage()]
+    assert any(" connected: ws://127.0.0.1:" in m for m in socket_lines), socket_lines
+    assert sum(" reconnected: ws://127.0.0.1:" in m for m in socket_lines) >= 4, socket_lines
+    assert any(" disconnected: ws://127.0.0.1:" in m for m in socket_lines), socket_lines
+    for line in requests + socket_lines:
+        assert not leaks(line) and "api_key" not in line and "Authorization" not in line, line
+        assert SECRET not in line and f"{USER}:{SECRET}" not in line
+        assert base64.b64encode(f"{USER}:{SECRET}".encode()).decode() not in line
     found = {secret for text in texts for secret in leaks(text)}
     assert not found, f"credential(s) leaked: {sorted(found)}"
 
