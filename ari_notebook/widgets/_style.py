@@ -79,14 +79,23 @@ def close_tree(widget: w.Widget) -> None:
 
 def close_children(box: w.Widget) -> None:
     """Close every descendant of a composite (ipywidgets' ``close`` only closes the box itself,
-    leaving its children alive in the kernel and in the widget registry)."""
+    leaving its children alive in the kernel and in the widget registry).
+
+    A box that is already closed is still walked: a composite child (ChannelControls, a phone
+    card) may have been closed on its own first, and its subtree must not outlive it."""
     for child in list(getattr(box, "children", ()) or ()):
-        if getattr(child, "comm", None) is None:
+        if not isinstance(child, w.Widget):
             continue
         if isinstance(child, w.Box):
             close_children(child)
-        child.close()
+        if child.comm is not None:
+            child.close()
         _close_parts(child)
+
+
+def close_parts(widget: w.Widget) -> None:
+    """Close a (closed) composite's own Layout and Style models, which ``close`` leaves alive."""
+    _close_parts(widget)
 
 
 def _close_parts(widget: w.Widget) -> None:

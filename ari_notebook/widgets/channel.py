@@ -12,7 +12,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from ._style import close_children, root, style_widget
+from ._style import close_children, close_parts, root, style_widget
 from ._tasks import TaskRunner, current_loop, describe_error, error_html, ok_html, pending_html
 from .channel_model import ChannelState, enabled, state_html
 
@@ -308,3 +308,4 @@ class ChannelControls(w.VBox):
         self.runner.cancel_all()
         close_children(self)
         super().close()
+        close_parts(self)

@@ -13,7 +13,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from ._style import close_children, root, style_widget
+from ._style import close_children, close_parts, root, style_widget
 from ._tasks import TaskRunner, Throttle, describe_error
 from .channel import ChannelControls
 from .dashboard_model import (BRIDGE_HEADER, CHANNEL_HEADER, LiveObjects, bridge_html, bridge_label,
@@ -25,6 +25,18 @@ RESYNC_AFTER = ("bridges.create", "bridges.createWithId", "bridges.destroy")
 APP_CHANGES = ("StasisStart", "StasisEnd", "ApplicationReplaced", "ApplicationMoveFailed",
                "BridgeCreated", "BridgeDestroyed")
 APPS_EVERY = 2.0
+
+
+def _natural_width() -> w.Layout:
+    return w.Layout(width="max-content", min_width="100%", margin="0")
+
+
+def _scroll_table(header: str, rows: w.Select) -> w.VBox:
+    """A fixed-width text table: header and rows in one box that scrolls horizontally."""
+    head = w.HTML(f"<pre class='ari-muted' style='margin:0'>{header}</pre>", layout=_natural_width())
+    box = w.VBox([head, rows], layout=w.Layout(width="100%", overflow="auto hidden"))
+    box.add_class("ari-scroll")
+    return box
 
 
 class Dashboard(w.VBox):
@@ -48,10 +60,12 @@ class Dashboard(w.VBox):
         self.resync_button = w.Button(description="Resync", icon="refresh", tooltip="list channels, bridges, apps")
         self.resync_button.add_class("ari-dashboard-resync")
         self.resync_button.on_click(lambda _b: self.resync())
-        self.channels = w.Select(options=[], rows=8, layout=w.Layout(width="98%"))
+        # a row is wider than a narrow cell: the table takes its natural width and scrolls
+        # sideways inside its own box (header and rows together) instead of spilling past the cell
+        self.channels = w.Select(options=[], rows=8, layout=_natural_width())
         self.channels.add_class("ari-rows")
         self.channels.add_class("ari-dashboard-channels")
-        self.bridges = w.Select(options=[], rows=4, layout=w.Layout(width="98%"))
+        self.bridges = w.Select(options=[], rows=4, layout=_natural_width())
         self.bridges.add_class("ari-rows")
         self.bridges.add_class("ari-dashboard-bridges")
         self.bridge_view = w.HTML()
@@ -61,13 +75,13 @@ class Dashboard(w.VBox):
         self.channels.observe(self._on_channel, names="value")
         self.bridges.observe(self._on_bridge, names="value")
 
-        pre = "<pre class='ari-muted' style='margin:0'>{}</pre>"
         super().__init__([
             style_widget(),
-            w.HBox([self.connection, self.resync_button]),
-            w.HTML("<div class='ari-title'>Channels</div>"), w.HTML(pre.format(CHANNEL_HEADER)), self.channels,
-            w.HTML("<div class='ari-title'>Bridges</div>"), w.HTML(pre.format(BRIDGE_HEADER)), self.bridges,
+            w.HBox([self.connection, self.resync_button], layout=w.Layout(flex_flow="row wrap")),
+            w.HTML("<div class='ari-title'>Channels</div>"), _scroll_table(CHANNEL_HEADER, self.channels),
+            w.HTML("<div class='ari-title'>Bridges</div>"), _scroll_table(BRIDGE_HEADER, self.bridges),
             self.bridge_view, self.detail], **kwargs)
+        self.layout.min_width = "0"
         root(self, "dashboard")
         self._handles = []
         if hasattr(client, "on_event"):
@@ -90,6 +104,8 @@ class Dashboard(w.VBox):
     def _refresh_apps(self) -> None:
         """Re-list applications at most every APPS_EVERY seconds while their channels change."""
         now = time.monotonic()
+        if self._closed():
+            return
         if not self._apps_stale or now - self._apps_fetched < APPS_EVERY:
             return
         self._apps_stale = False
@@ -115,6 +131,9 @@ class Dashboard(w.VBox):
     def resync(self, *, channels: bool = True, bridges: bool = True, apps: bool = True) -> None:
         """Re-list channels, bridges and applications (a task; the tables redraw after)."""
         self.objects.needs_resync = False
+        if self._closed():  # nothing to list from; render shows the closed state
+            self.objects.version += 1
+            return
 
         async def fetch():
             ex = self._client.execute
@@ -163,7 +182,24 @@ class Dashboard(w.VBox):
         self._refresh_apps()
         return self._key() != self._seen
 
+    def _closed(self) -> bool:
+        return getattr(self._client, "connection_state", None) == "closed"
+
+    def _forget(self) -> None:
+        """The client was closed (final): nothing shown may look live any more."""
+        if self.objects.channels or self.objects.bridges:
+            self.objects.resync([], [])
+        self.apps = None
+        self._apps_stale = False
+        self.resync_button.disabled = True
+        if self.controls is not None:
+            self.controls.close()
+            self.controls = None
+            self.detail.children = []
+
     def render(self) -> None:
+        if self._closed():
+            self._forget()
         key = self._key()
         c = self._client
         self.connection.value = connection_html(getattr(c, "connection_state", "?"), getattr(c, "url", ""),
@@ -224,3 +260,4 @@ class Dashboard(w.VBox):
             self.controls.close()
         close_children(self)
         super().close()
+        close_parts(self)

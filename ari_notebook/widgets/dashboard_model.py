@@ -102,7 +102,9 @@ def connection_html(state: str, url: str, username: str | None, apps: list[dict]
     esc = html.escape
     kind = {"connected": "ok", "connecting": "warn", "reconnecting": "warn"}.get(state, "err")
     app_txt = ""
-    if apps is not None:
+    if state == "closed":
+        app_txt = "client closed: no live channels, bridges or app registrations"
+    elif apps is not None:
         names = [f"{a.get('name', '')} ({len(a.get('channel_ids') or [])} ch, "
                  f"{len(a.get('bridge_ids') or [])} br)" for a in apps if isinstance(a, dict)]
         app_txt = ("apps: " + ", ".join(esc(n) for n in names)) if names else "no app registered"

@@ -15,7 +15,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from ._style import close_children, root, style_widget
+from ._style import close_children, close_parts, root, style_widget
 from ._tasks import TaskRunner, Throttle, describe_error, error_html, ok_html, pending_html
 from .eventlog_model import HEADER, Filters, counts_html, newest, row_label, type_options
 from .jsontree import json_tree
@@ -264,3 +264,4 @@ class EventLogView(w.VBox):
             self.runner.cancel_all()
         close_children(self)
         super().close()
+        close_parts(self)

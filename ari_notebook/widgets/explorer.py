@@ -14,7 +14,7 @@ from typing import Any
 import ipywidgets as w
 
 from .._errors import AriError, HttpError
-from ._style import close_children, close_tree, root, style_widget
+from ._style import close_children, close_parts, close_tree, root, style_widget
 from ._tasks import TaskRunner, describe_error, pending_html
 from .explorer_model import (LIST_OPERATIONS, Outcome, ids_from_list, operation_html,
                              operation_options, outcome_html, resource_options, snippet_html)
@@ -261,3 +261,4 @@ class Explorer(w.VBox):
         self.runner.cancel_all()
         close_children(self)
         super().close()
+        close_parts(self)

@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 import ipywidgets as w
 
-from ._style import close_children, root, style_widget
+from ._style import close_children, close_parts, root, style_widget
 from ._tasks import TaskRunner, describe_error, error_html, ok_html, pending_html
 from .channel import DTMF_KEYS
 
@@ -231,7 +231,6 @@ class Phone(w.VBox):
         if self._handle is not None:
             self._handle.remove()
         self.runner.cancel_all()
-        for c in self.cards:
-            c.close()
-        close_children(self)
+        close_children(self)  # the cards and everything in them
         super().close()
+        close_parts(self)

@@ -6,14 +6,26 @@ from typing import Any
 
 import ipywidgets as w
 
+from ._style import close_parts
 from .dashboard import Dashboard
 from .eventlog import EventLogView
 from .explorer import Explorer
 
 
-def workbench(client: Any, *, log: Any = None) -> w.Tab:
+class Workbench(w.Tab):
+    """The tabs; ``close()`` also closes the views inside (their refresh tasks, handlers and
+    widgets), which a plain ``Tab.close()`` would leave running and registered."""
+
+    def close(self) -> None:
+        for view in self.children:
+            view.close()
+        super().close()
+        close_parts(self)
+
+
+def workbench(client: Any, *, log: Any = None) -> Workbench:
     """Tabs over one client; the event log defaults to ``client.log``."""
-    tabs = w.Tab(children=[Dashboard(client), EventLogView(log if log is not None else client.log),
+    tabs = Workbench(children=[Dashboard(client), EventLogView(log if log is not None else client.log),
                            Explorer(client)])
     for i, title in enumerate(("Dashboard", "Events", "Explorer")):
         tabs.set_title(i, title)

@@ -306,21 +306,60 @@ async def test_channel_controls_dtmf_bridge_snoop_mute_moh(sim, client):
                 pass
 
 
-async def test_widgets_do_not_pile_up(client):
+async def test_widgets_do_not_pile_up(sim, client):
+    """Only widgets made here are counted: whatever earlier tests left alive in the registry
+    (it is process-wide) must not decide this test, so it passes alone and in a full run."""
     from ipywidgets.widgets import widget as widget_module
+
+    registry = widget_module._instances
+    preexisting = set(registry)
+
+    def ours() -> list[str]:
+        return [type(v).__name__ for k, v in list(registry.items()) if k not in preexisting]
 
     ex = Explorer(client)
     ex.select("channels.originate")
-    before = len(widget_module._instances)
-    ids = set(widget_module._instances)
+    await ex.idle()
+    one_form = len(ours())
     for name in ("channels.answer", "bridges.create", "channels.record", "channels.originate") * 3:
         ex.select(name)
     await ex.idle()
-    extra = [type(v).__name__ + repr(getattr(v, "width", "")) + repr(getattr(v, "flex", "")) for k, v in widget_module._instances.items() if k not in ids]
-    assert len(widget_module._instances) <= before + 5, extra  # old forms are closed, not leaked
+    assert len(ours()) <= one_form + 5, ours()  # old forms are closed, not leaked
     ex.close()
-    cc_before = len(widget_module._instances)
+    assert ours() == []  # closing closes everything it made, its own Layout too
     dash = Dashboard(client)
     await dash.idle()
-    dash.close()
-    assert len(widget_module._instances) <= cc_before + 5
+    dash.open_channel((await client.channels.create(endpoint="PJSIP/alice", app="hello")).id)
+    dash.close()  # the ChannelControls it opened go with it
+    assert ours() == []
+    wb = workbench(client)
+    await asyncio.sleep(0.05)
+    wb.close()  # the tabs' views (and their refresh tasks) go with the Tab
+    assert ours() == [] and not any(v.throttle.running for v in wb.children if hasattr(v, "throttle"))
+    Phone(sim, client).close()  # a phone's cards and keypads go with it
+    assert ours() == []
+
+
+async def test_dashboard_shows_a_closed_client_as_closed(sim):
+    from ari_notebook.client import Client
+
+    c = await Client.connect(sim.url, sim.username, sim.password)
+    await c.start(apps="hello")
+    dash = Dashboard(c, rate=20)
+    try:
+        a = await c.channels.create(endpoint="PJSIP/alice", app="hello")
+        await c.bridges.create(type="mixing", name="closing")
+        await until(lambda: a.id in {v for _, v in dash.channels.options} and dash.bridges.options)
+        await until(lambda: "hello (1 ch" in dash.connection.value)
+        dash.channels.value = a.id
+        assert dash.controls is not None
+        await c.close()
+        await until(lambda: "closed" in dash.connection.value)
+        # every part says so: no stale rows, no stale app counts, no live controls, no resync
+        assert dash.channels.options == () and dash.bridges.options == ()
+        assert "ch," not in dash.connection.value and "client closed" in dash.connection.value
+        assert dash.resync_button.disabled and dash.controls is None and dash.detail.children == ()
+        assert "ari-error" not in dash.connection.value  # no failed list calls after close
+    finally:
+        dash.close()
+        await c.close()
