@@ -122,6 +122,7 @@ async def soak(seconds: float, rate: float, max_events: int, rows: int) -> int:
         duration = time.monotonic() - started
         stop.set()
         await asyncio.gather(*monitors)
+        log.flush()  # the spill is written on a background thread: wait until it is on disk
         logged = len(log) + log.spilled
         spill_size = (spill_dir / "events.jsonl").stat().st_size if (spill_dir / "events.jsonl").exists() else 0
         tenth = max(1.0, duration / 10)

@@ -217,13 +217,19 @@ class EventsMixin:
     def on_endpoint_event(self, event_type: str, callback: Callable, *, key: Any = None) -> Handle:
         return self._on_object_event(Endpoint, event_type, callback, key=key)
 
-    def add_listener(self, fn: Callable[[dict, float], Any]) -> Handle:
-        """Raw tap: ``fn(event, received_at)`` for EVERY event, before handlers, in order."""
-        return self._dispatcher.add_listener(fn)
+    def add_listener(self, fn: Callable[..., Any], *, raw: bool = False) -> Handle:
+        """Raw tap: ``fn(event, received_at)`` for EVERY event, before handlers, in order.
 
-    def dispatch(self, event: dict, received_at: float | None = None) -> None:
-        """Run an event through exactly the live path (listeners, then handlers)."""
-        self._dispatcher.dispatch(event, received_at)
+        ``raw=True``: ``fn(event, received_at, text)``, where ``text`` is the WebSocket message
+        the event was decoded from (``str``), or the event encoded to JSON when there is none
+        (a dispatched or synthetic event, a binary frame). The EventLog keeps that text.
+        """
+        return self._dispatcher.add_listener(fn, raw=raw)
+
+    def dispatch(self, event: dict, received_at: float | None = None, raw: str | None = None) -> None:
+        """Run an event through exactly the live path (listeners, then handlers); ``raw`` is
+        its JSON text if the caller has it (raw listeners get the event encoded otherwise)."""
+        self._dispatcher.dispatch(event, received_at, raw)
 
     def _stream(self, types: Any = None, channel: Any = None, predicate: Callable | None = None):
         if channel is None:
@@ -254,7 +260,8 @@ class EventsMixin:
         event = orjson.loads(data)
         if type(event) is not dict:
             raise ValueError(f"not an event object: {type(event).__name__}")
-        self._dispatcher.dispatch(event)
+        # the text goes to raw listeners as is (a binary frame's bytes: they encode the event)
+        self._dispatcher.dispatch(event, None, data if data.__class__ is str else None)
 
     # --- the reader ----------------------------------------------------------------------
     @property

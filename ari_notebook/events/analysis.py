@@ -405,7 +405,7 @@ def _empty_recordings() -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------- requests
-REQUEST_COLUMNS = ["time", "operation", "method", "path", "status", "elapsed_ms", "error"]
+REQUEST_COLUMNS = ["time", "operation", "method", "path", "status", "elapsed_ms", "error", "object_id"]
 
 
 def requests_frame(records: list[dict]) -> pd.DataFrame:
@@ -414,7 +414,7 @@ def requests_frame(records: list[dict]) -> pd.DataFrame:
     out["time"] = pd.to_datetime(pd.to_numeric(out["time"], errors="coerce"), unit="s", utc=True).astype(TIME)
     out["status"] = pd.to_numeric(out["status"], errors="coerce").astype("Int64")
     out["elapsed_ms"] = pd.to_numeric(out["elapsed_ms"], errors="coerce").astype("float64")
-    for col in ("operation", "method", "path", "error"):
+    for col in ("operation", "method", "path", "error", "object_id"):
         out[col] = out[col].astype(object).where(out[col].notna(), None).astype(STR)
     return out
 

@@ -13,7 +13,10 @@ the running loop. A failing callback is logged on ``ari_notebook.events`` and re
 the reader go on.
 
 Raw *listeners* (``add_listener``) see every event first, in arrival order, synchronously, with
-its receive time: the EventLog uses that tap.
+its receive time: the EventLog uses that tap. A listener added with ``raw=True`` also gets the
+event's JSON text: the WebSocket message as received when the client has it (so a log keeps
+it without encoding the event again), else the event encoded once per dispatch (replay, the
+synthetic gap marker, events made in Python).
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ import weakref
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
+
+import orjson
 
 from .._errors import AriError, AriTimeout
 
@@ -76,14 +81,23 @@ class Handle:
 
 
 class _Entry:
-    __slots__ = ("event_type", "callback", "key", "name", "active")
+    __slots__ = ("event_type", "callback", "key", "name", "active", "raw")
 
-    def __init__(self, event_type: str, callback: Callable, key: Any, name: str) -> None:
+    def __init__(self, event_type: str, callback: Callable, key: Any, name: str, raw: bool = False) -> None:
         self.event_type = event_type
         self.callback = callback
         self.key = key
         self.name = name
         self.active = True
+        self.raw = raw  # a listener that also takes the event's JSON text
+
+
+def _encode(event: dict) -> str:
+    """An event's JSON text, for raw listeners when no received text exists."""
+    try:
+        return orjson.dumps(event).decode()
+    except TypeError:  # not JSON-serialisable (only for events made in Python)
+        return orjson.dumps(event, default=repr).decode()
 
 
 def callback_name(cb: Any) -> str:
@@ -155,11 +169,15 @@ class Dispatcher:
             self._keys[full_key] = entry
         return Handle(self, entry)
 
-    def add_listener(self, fn: Callable[[dict, float], Any]) -> Handle:
-        """``fn(event, received_at)`` for EVERY event, first, synchronously, in arrival order."""
+    def add_listener(self, fn: Callable[..., Any], *, raw: bool = False) -> Handle:
+        """``fn(event, received_at)`` for EVERY event, first, synchronously, in arrival order.
+
+        ``raw=True``: ``fn(event, received_at, text)`` with the event's JSON text (see the
+        module docstring); listeners of both kinds are called in the order they were added.
+        """
         if not callable(fn):
             raise TypeError("listener must be callable")
-        entry = _Entry("<listener>", fn, None, callback_name(fn))
+        entry = _Entry("<listener>", fn, None, callback_name(fn), bool(raw))
         self._listeners = self._listeners + [entry]
         return Handle(self, entry)
 
@@ -199,15 +217,24 @@ class Dispatcher:
         return out
 
     # ------------------------------------------------------------------ dispatch
-    def dispatch(self, event: dict, received_at: float | None = None) -> None:
-        """Run ``event`` through listeners, then ``type`` handlers, then ``'*'`` handlers."""
+    def dispatch(self, event: dict, received_at: float | None = None, raw: str | None = None) -> None:
+        """Run ``event`` through listeners, then ``type`` handlers, then ``'*'`` handlers.
+
+        ``raw``: the event's JSON text as received, handed to ``raw=True`` listeners (encoded
+        from ``event`` here, once, when not given and such a listener exists).
+        """
         # the hot path of the message loop: calls inlined, lists read once (copy-on-write)
         if self._listeners:
             if received_at is None:
                 received_at = time.time()
             for entry in self._listeners:
                 try:
-                    entry.callback(event, received_at)
+                    if entry.raw:
+                        if raw is None:
+                            raw = _encode(event)
+                        entry.callback(event, received_at, raw)
+                    else:
+                        entry.callback(event, received_at)
                 except Exception as exc:  # a broken view must not stop the stream
                     self._failed(entry, event, exc)
         entries = self._by_type.get(event.get("type"))

@@ -8,7 +8,8 @@ once on demand and cached until the log changes (``version``).
 
 Bounded logs: with ``max_events`` the oldest events roll to ``spill_path`` on disk (JSONL by
 default, or Parquet parts when the path ends in ``.parquet``); nothing is lost, and
-``to_dataframe(include_spilled=True)`` (or ``save``) reads them back.
+``to_dataframe(include_spilled=True)`` (or ``save``) reads them back. The file is written on
+a background thread (``spill``), so the client's message loop never waits for the disk.
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ import pandas as pd
 from .._errors import ConfigurationError
 from . import analysis, storage
 from .frames import build_frame, concat_frames
+from .spill import SpillWriter
 from .store import EXTRA_FIELDS, EventStore
 
-_REQUEST_KEYS = ("time", "operation", "method", "path", "status", "elapsed_ms", "error")
+_REQUEST_KEYS = ("time", "operation", "method", "path", "status", "elapsed_ms", "error", "object_id")
 
 
 class _Loader(storage.Sink):
@@ -74,7 +76,8 @@ class EventLog:
         self._spill_path: Path | None = Path(spill_path) if spill_path is not None else None
         self._spill_start = 0      # byte offset (JSONL) or first part number (Parquet) of this log
         self._spill_parts = 0
-        self._spilled = 0          # events on disk
+        self._spilled = 0          # events on disk or queued for the writer thread
+        self._writer: SpillWriter | None = None
         self._version = 0
         self._paused = False
         self.skipped = 0           #: events that arrived while paused (not recorded)
@@ -93,13 +96,21 @@ class EventLog:
             raise ConfigurationError(f"{type(client).__name__} has no add_listener(fn); "
                                      "EventLog needs an ari_notebook Client (or anything with that tap)")
         self._client = client
-        self._tap = client.add_listener(self._listener())
+        self._tap = self._add_tap(client)
         add_req = getattr(client, "add_request_listener", None)
         if callable(add_req):
             self._handles.append(add_req(self.add_request))
         return self
 
-    def _listener(self) -> Callable[[dict, float], None]:
+    def _add_tap(self, client: Any) -> Any:
+        """Listen with the event's JSON text when the tap offers it (``raw=True``: the client
+        hands over the WebSocket message, so the log need not encode the event again)."""
+        try:
+            return client.add_listener(self._listener(), raw=True)
+        except TypeError:  # a tap without raw=: fn(event, received_at); the store encodes
+            return client.add_listener(self._listener())
+
+    def _listener(self) -> Callable[..., None]:
         """What the client calls for every event: the store's own append when nothing else
         is needed (no call layer in between: this runs for every event), else a wrapper."""
         if self._paused:
@@ -111,13 +122,13 @@ class EventLog:
     def _retap(self) -> None:
         if self._tap is not None:
             self._tap.remove()
-            self._tap = self._client.add_listener(self._listener())
+            self._tap = self._add_tap(self._client)
 
-    def _skip(self, event: dict, received_at: float) -> None:
+    def _skip(self, event: dict, received_at: float, raw: str | None = None) -> None:
         self.skipped += 1
 
-    def _append_bounded(self, event: dict, received_at: float) -> None:
-        self._store.append(event, received_at)
+    def _append_bounded(self, event: dict, received_at: float, raw: str | None = None) -> None:
+        self._store.append(event, received_at, raw)
         if len(self._store) > self.max_events:  # type: ignore[operator]
             self._spill()
 
@@ -169,7 +180,12 @@ class EventLog:
 
     def clear(self) -> None:
         """Forget every event and request (a spill file given by you is kept on disk, but no
-        longer part of this log; a temporary one is deleted)."""
+        longer part of this log; a temporary one is deleted).
+
+        Spill writes still in flight are finished first (never cut off half way), then
+        forgotten with the rest; a failed spill write is forgotten too.
+        """
+        self._stop_writer(raise_error=False)
         self._version += self._store.appended + 1  # version never goes back
         self._store.clear()
         self._requests.clear()
@@ -194,8 +210,32 @@ class EventLog:
 
     @property
     def spilled(self) -> int:
-        """Events rolled to ``spill_path`` because of ``max_events``."""
+        """Events rolled to ``spill_path`` because of ``max_events`` (on disk, or handed to
+        the writer thread and being written: ``flush()`` waits for those)."""
         return self._spilled
+
+    def flush(self) -> None:
+        """Wait until every spilled event is on disk (``SpillError`` if a write failed; the
+        events it could not write stay in memory)."""
+        if self._writer is not None:
+            self._writer.flush()
+
+    def close(self) -> None:
+        """Detach from the client, finish the spill writes in flight and end the writer
+        thread. The log stays readable (and appending starts a new writer if needed)."""
+        self.detach()
+        self._stop_writer(raise_error=True)
+
+    def _stop_writer(self, *, raise_error: bool) -> None:
+        writer, self._writer = self._writer, None
+        if writer is None:
+            return
+        try:
+            writer.close()
+        except Exception:
+            if raise_error:
+                self._writer = writer  # keep the unwritten batches reachable
+                raise
 
     @property
     def spill_path(self) -> Path | None:
@@ -254,7 +294,7 @@ class EventLog:
     @property
     def requests(self) -> pd.DataFrame:
         """The requests made through the client: time, operation, method, path, status,
-        elapsed_ms, error (one row each, oldest first)."""
+        elapsed_ms, error, object_id (one row each, oldest first)."""
         return self._cached("requests", lambda: analysis.requests_frame(self._requests))
 
     # ------------------------------------------------------------------ frames
@@ -420,25 +460,37 @@ class EventLog:
             return
         path = self.spill_path
         assert path is not None
+        writer = self._writer
+        if writer is None:
+            writer = self._writer = SpillWriter(self._write_batch, str(path))
+        elif writer.failed:
+            return  # the disk failed: keep events in memory rather than lose them (see flush)
         first_seq = self._spilled
+        part = None
         if path.suffix.lower() == ".parquet":
-            # build the typed frame of the oldest k before they leave memory
-            part = EventLog()
-            raw, recv = self._store.take_oldest(k)
-            for text, r in zip(raw, recv.tolist()):
-                part._store.append(orjson.loads(text), r, text)
-            path.mkdir(parents=True, exist_ok=True)
-            df = build_frame(part._store, first_seq)
-            storage.write_parquet(path / f"spill-{self._spill_parts:06d}.parquet", df, [])
+            part = path / f"spill-{self._spill_parts:06d}.parquet"
             self._spill_parts += 1
-        else:
-            raw, recv = self._store.take_oldest(k)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            storage.write_jsonl(path, (storage.event_line(t, r) for t, r in zip(raw, recv.tolist())),
-                                append=True)
+        raw, recv = self._store.take_oldest(k)
+        # only the hand-over happens here; the writer thread formats and writes (see spill)
+        writer.submit((path, part, raw, recv, first_seq))
         self._spilled += k
         self._cache.clear()
         self._version += 1
+
+    @staticmethod
+    def _write_batch(batch: tuple) -> None:
+        """On the writer thread: one batch of spilled events to the JSONL file or a Parquet part."""
+        path, part, raw, recv, first_seq = batch
+        if part is not None:
+            store = EventStore()
+            for text, r in zip(raw, recv.tolist()):
+                store.append(orjson.loads(text), r, text)
+            path.mkdir(parents=True, exist_ok=True)
+            storage.write_parquet(part, build_frame(store, first_seq), [])
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            storage.write_jsonl(path, (storage.event_line(t, r) for t, r in zip(raw, recv.tolist())),
+                                append=True)
 
     def _spilled_log(self) -> "EventLog":
         """The spilled events, read back into a free-standing log."""
@@ -446,6 +498,7 @@ class EventLog:
         path = self._spill_path
         if path is None or not self._spilled:
             return out
+        self.flush()  # the batches still being written belong to the file's end
         sink = _Loader(out)
         if path.suffix.lower() == ".parquet":
             for part in storage.spill_parts(path, self._spill_start):

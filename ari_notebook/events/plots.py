@@ -311,8 +311,10 @@ def ladder(log: "EventLog", channel: str | None = None, *, app: str | None = Non
     WebSocket saw them.
 
     ``channel`` picks the call (default: the first call of ``log.calls()``). Requests belong to
-    a lane when their path names its id; an originate without an id (``POST /ari/channels``)
-    is drawn to the channel created within the second after it. ``skip_types`` hides chatty
+    a lane when their path names its id, or when their record's ``object_id`` does (the id in
+    the response body, or the ``channelId`` the caller chose: so an originate without an id in
+    its path, ``POST /ari/channels``, lands on the channel it made, never on one that merely
+    appeared at the same time; requests whose object is unknown are left out). ``skip_types`` hides chatty
     events (``ChannelVarset`` by default; pass ``()`` for everything). At most ``max_rows``
     rows are drawn; the title says how many more there were.
     """
@@ -380,7 +382,6 @@ def ladder(log: "EventLog", channel: str | None = None, *, app: str | None = Non
 
     req = log.requests
     if len(req):
-        created = call_row["created"] if len(call_row) else pd.Series(dtype=object)
         for _, r in req.iterrows():
             path = str(r["path"] or "")
             target = None
@@ -390,13 +391,10 @@ def ladder(log: "EventLog", channel: str | None = None, *, app: str | None = Non
                     target = lane_of[oid]
                 elif m.group(1) == "playbacks" and oid in pb_lane:
                     target = pb_lane[oid]
-            if target is None and r["method"] == "POST" and re.fullmatch(r"(/ari)?/channels(/create)?", path):
-                t0 = r["time"]
-                for cid in chans:
-                    c = created.get(cid) if cid in created.index else None
-                    if c is not None and pd.notna(c) and pd.notna(t0) and t0 <= c <= t0 + pd.Timedelta(seconds=1):
-                        target = lane_of[cid]
-                        break
+            oid = r["object_id"]
+            if target is None and isinstance(oid, str):
+                # what the request made or answered (see requests_frame): facts, not timing
+                target = lane_of.get(oid, pb_lane.get(oid))
             if target is None:
                 continue
             status = "" if pd.isna(r["status"]) else f" → {int(r['status'])}"

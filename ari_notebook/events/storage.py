@@ -128,7 +128,8 @@ def read_jsonl(path: str | os.PathLike, sink: Sink, *, start: int = 0) -> None:
                 elif kind == "request" and "method" in record:
                     pairs[record.get("id")] = {"time": when, "operation": record.get("label"),
                                                "method": record["method"], "path": record.get("path"),
-                                               "status": None, "elapsed_ms": None, "error": None}
+                                               "status": None, "elapsed_ms": None, "error": None,
+                                               "object_id": None}
                 elif kind == "response" and record.get("id") in pairs:
                     req = pairs.pop(record["id"])
                     req["status"] = record.get("status")
@@ -136,6 +137,8 @@ def read_jsonl(path: str | os.PathLike, sink: Sink, *, start: int = 0) -> None:
                     body = record.get("body")
                     if isinstance(body, dict) and isinstance(record.get("status"), int) and record["status"] >= 400:
                         req["error"] = body.get("message") or body.get("error")
+                    elif isinstance(body, dict) and isinstance(body.get("id"), str):
+                        req["object_id"] = body["id"]  # the object answered (what an originate made)
                     sink.request(req)
             else:
                 raise ValueError(f"{path}: line {lineno} is neither an ARI event (no 'type') "

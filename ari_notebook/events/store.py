@@ -139,8 +139,10 @@ class EventStore:
 
         def append(event: dict, received_at: float, raw: str | None = None, _clean: bool = False) -> None:
             """Store one event (a dict as decoded from ARI JSON) received at ``received_at``
-            (epoch seconds); ``raw`` is its JSON text when the caller has it (a file)."""
-            if raw is None:
+            (epoch seconds); ``raw`` is its JSON text when the caller has it (a file, the
+            WebSocket message). Text spread over lines (a server with ``pretty=yes``) is
+            encoded again, so every stored event stays one JSONL line."""
+            if raw is None or "\n" in raw:
                 try:
                     raw = _dumps(event).decode()
                 except TypeError:  # not JSON-serialisable (only for events made in Python)

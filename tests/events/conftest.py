@@ -119,13 +119,16 @@ def scenario_records(traces_dir: Path, name: str, ws: str | None = "ws") -> tupl
     for r in records:
         if r["kind"] == "request" and "method" in r:
             pending[r["id"]] = {"time": wall0 + r["t"], "operation": None, "method": r["method"],
-                                "path": r["path"], "status": None, "elapsed_ms": None, "error": None}
+                                "path": r["path"], "status": None, "elapsed_ms": None, "error": None,
+                                "object_id": None}
         elif r["kind"] == "response" and r.get("id") in pending:
             req = pending.pop(r["id"])
             req["status"] = r.get("status")
             req["elapsed_ms"] = r.get("elapsed_ms")
             if isinstance(r.get("body"), dict) and r.get("status", 0) >= 400:
                 req["error"] = r["body"].get("message")
+            elif isinstance(r.get("body"), dict) and isinstance(r["body"].get("id"), str):
+                req["object_id"] = r["body"]["id"]  # as the client reports it: the object answered
             requests.append(req)
     return events, requests
 

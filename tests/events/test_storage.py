@@ -143,6 +143,7 @@ def test_default_spill_file_is_temporary(tmp_path):
     for ev, recv in parse_timeline(BRIDGED):
         log.append(ev, recv)
     path = log.spill_path
+    log.flush()  # the spill is written on a background thread
     assert path is not None and path.exists() and log.spilled + len(log) == 24
     log.clear()
     assert not path.exists()
