@@ -10,6 +10,7 @@ KNOWN_5XX = (
     (500, "Failed to queue media for playback"),  # play with no/empty media: Asterisk's own quirk
     (501, "The encapsulation and/or transport is not supported"),  # externalMedia, as Asterisk
     (500, "Unable to create bridge"),  # an unknown bridge type (traces: type=nonsense)
+    (500, "Allocation failed"),  # originate/create to a technology Asterisk has not (traces: Bogus/123)
 )
 
 

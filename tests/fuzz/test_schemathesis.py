@@ -27,7 +27,9 @@ def _message(response) -> str:
         body = response.json()
     except ValueError:
         return response.text[:200]
-    return str(body.get("message", "")) if isinstance(body, dict) else ""
+    if not isinstance(body, dict):
+        return ""
+    return str(body.get("message", body.get("error", "")))  # {"error": ...}: the originate quirk
 
 
 def test_openapi_export_is_loadable_and_complete(bg):
