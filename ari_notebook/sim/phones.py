@@ -24,7 +24,7 @@ def parse_endpoint(ast: Asterisk, endpoint: str) -> tuple[str, str]:
     if not endpoint:
         raise AriFailure(400, "Endpoint must be specified")
     tech, sep, resource = endpoint.partition("/")
-    if not sep or not resource:
+    if not sep or not tech or not resource:  # Asterisk checks both halves of tech/resource
         raise AriFailure(400, "Invalid endpoint specified")
     if tech.lower() == "local":
         from .dialplan import extension_exists

@@ -381,3 +381,14 @@ def test_ivr_menu_with_background_waitexten_and_goto():
     receive_dtmf(b.ast, fourth, "1")
     b.advance(0.2)
     assert choice()[-1] == "sales"
+
+
+
+def test_originate_endpoint_errors_as_asterisk_answers():
+    b = Backend()
+    b.app()
+    for endpoint in ("/alice", "PJSIP/", "PJSIP"):  # a missing technology or resource
+        reply = b("POST", "/channels", {"endpoint": endpoint, "app": "hello"})
+        assert (reply.status, reply.body) == (400, {"message": "Invalid endpoint specified"}), endpoint
+    reply = b("POST", "/channels", {"endpoint": "Bogus/123", "app": "hello"})  # traces: unknown tech
+    assert (reply.status, reply.body) == (500, {"error": "Allocation failed"})
