@@ -53,7 +53,8 @@ class EventLog:
     ``EventLog(client)`` attaches to ``client`` (its ``add_listener`` and, when present,
     ``add_request_listener`` taps); ``EventLog()`` is a free-standing log to ``append`` to or
     ``load`` into. ``max_events`` bounds the events kept in memory; older ones spill to
-    ``spill_path`` (default: a temporary file, see ``spill_path``), a quarter at a time.
+    ``spill_path`` (default: a temporary file, see ``spill_path``), a quarter at a time,
+    written by a background thread (``flush()`` waits for it; ``close()`` detaches and ends it).
 
     Frames: ``df``/``to_dataframe()``, ``calls()``, ``bridges()``, ``dtmf()``,
     ``playbacks()``, ``recordings()``, ``summary()``, ``requests``. Live views (cheap, for
