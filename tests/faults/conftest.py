@@ -8,6 +8,7 @@ import os
 
 import psutil
 import pytest
+from _asyncwait import until  # noqa: F401  (re-exported for the tests here)
 
 from ari_notebook.client import Client
 from ari_notebook.sim import Simulator
@@ -65,18 +66,6 @@ async def connect(sim: Simulator, apps: str | None = "hello", **options) -> tupl
     if apps is not None:
         await client.start(apps=apps)
     return client, Watch(client)  # states from here on: "connected", ...
-
-
-async def until(predicate, timeout: float = 5.0, step: float = 0.01):
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if loop.time() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        await asyncio.sleep(step)
 
 
 async def close_and_check(client: Client, sim: Simulator, tasks_before: set, loop_errors: list) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 
 import pytest
+from _asyncwait import until  # noqa: F401  (re-exported for the tests here)
 
 
 @pytest.fixture
@@ -35,16 +35,3 @@ async def client(sim):
         yield c
     finally:
         await c.close()
-
-
-async def until(predicate, timeout: float = 5.0, step: float = 0.02):
-    """Wait until ``predicate()`` is true (events and tasks run meanwhile)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if loop.time() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        await asyncio.sleep(step)
