@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 from _asyncwait import until  # noqa: F401  (re-exported for the tests here)
 
