@@ -156,7 +156,9 @@ def _exercise(page, shots, prefix: str) -> None:
     # the newest row's raw JSON in the detail pane
     page.locator(".ari-eventlog-rows select").select_option(index=0)
     wait_text(page, ".ari-eventlog-detail", "ChannelDestroyed")
-    assert cid in text_of(page, ".ari-eventlog-detail")
+    # waited for, not read once: the pane's HTML is re-rendered by the widget view, and a single
+    # inner_text() read can land mid-render (seen once in CI as an empty string)
+    wait_text(page, ".ari-eventlog-detail", re.escape(cid))
     page.locator(".ari-eventlog").first.screenshot(path=str(shots / f"{prefix}-4-eventlog.png"))
     page.screenshot(path=str(shots / f"{prefix}-5-page.png"), full_page=True)
 
