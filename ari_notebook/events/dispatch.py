@@ -237,19 +237,10 @@ class Dispatcher:
                         entry.callback(event, received_at)
                 except Exception as exc:  # a broken view must not stop the stream
                     self._failed(entry, event, exc)
-        entries = self._by_type.get(event.get("type"))
-        if entries:
-            for entry in entries:
-                try:
-                    result = entry.callback(event)
-                except Exception as exc:
-                    self._failed(entry, event, exc)
-                    continue
-                if result is not None and _iscoroutine(result):
-                    self._spawn(entry, event, result)
-        star = self._star
-        if star:
-            for entry in star:
+        for handlers in (self._by_type.get(event.get("type")), self._star):  # typed first, then '*'
+            if not handlers:
+                continue
+            for entry in handlers:
                 try:
                     result = entry.callback(event)
                 except Exception as exc:
@@ -261,7 +252,7 @@ class Dispatcher:
     def _spawn(self, entry: _Entry, event: dict, coro) -> None:
         try:
             task = asyncio.get_running_loop().create_task(coro)
-        except RuntimeError as exc:  # no running loop (replay from sync code): run nothing silently? no: record
+        except RuntimeError as exc:  # no running loop (replay from sync code): record it, never drop it
             coro.close()
             self._failed(entry, event, RuntimeError(f"async handler needs a running event loop: {exc}"))
             return
