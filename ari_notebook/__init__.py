@@ -7,8 +7,8 @@ light as aioari: ``EventLog`` (pandas, pyarrow), ``Simulator`` and the ``widgets
 """
 
 import importlib
+import sys
 
-from . import jupyter as _jupyter  # noqa: F401  lets aioari's run_until_complete(client.run()) work in a kernel
 from ._errors import (
     AriError, AriTimeout, BadRequest, ConfigurationError, Conflict, EventStreamError, Forbidden,
     HttpError, MethodNotAllowed, NotFound, PreconditionFailed, ServerError, SpecError,
@@ -16,6 +16,18 @@ from ._errors import (
 )
 from .client import Client
 from .session import connect
+
+
+def _kernel_hook(client: Client) -> None:
+    """In a Jupyter kernel, hand the client to ``jupyter.py`` (the event log from the first event,
+    aioari's ``run_until_complete(client.run())``); a script never loads that module."""
+    if "IPython" in sys.modules:
+        from .jupyter import kernel_run_hook
+
+        kernel_run_hook(client)
+
+
+Client._run_hook = staticmethod(_kernel_hook)
 
 __version__ = "0.1.0"
 

@@ -89,8 +89,8 @@ def _report(task: asyncio.Task) -> None:
         log.error("client.run() ended with an error: %s", task.exception())
 
 
-def _kernel_run_hook(client: Client) -> None:
-    """Installed as ``Client._run_hook`` (called at connect and at ``run``): in a kernel, start
+def kernel_run_hook(client: Client) -> None:
+    """Called through ``Client._run_hook`` (at connect and at ``run``): in a kernel, start
     ``client.log`` so it holds every event from the first one (a notebook user asks the log
     after the fact; a script stays free of pandas), and prepare the loop for the aioari idiom."""
     if not in_kernel():
@@ -104,6 +104,4 @@ def _kernel_run_hook(client: Client) -> None:
         _shim(loop)
 
 
-Client._run_hook = staticmethod(_kernel_run_hook)
-
-__all__ = ["in_kernel", "kernel_versions"]
+__all__ = ["in_kernel", "kernel_run_hook", "kernel_versions"]

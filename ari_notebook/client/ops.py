@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any, Callable
 
 from .._errors import ValidationError
-from ..spec import Operation, help_text, prepare, signature
+from ..spec import Operation, prepare
 from .objects import AriObject, object_class
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,6 +45,9 @@ def converter(client: "Client", response_class: str) -> Callable[[Any], Any]:
 class OperationCallable:
     """One ARI operation; ``await op(**kwargs)`` validates, sends and returns the converted result."""
 
+    # a client holds one per operation (~110): slots keep them small
+    __slots__ = ("_client", "operation", "name", "__name__", "__qualname__", "_doc", "_sig", "binary", "_convert")
+
     def __init__(self, client: "Client", op: Operation) -> None:
         self._client = client
         self.operation = op
@@ -67,12 +70,16 @@ class OperationCallable:
     @property
     def __doc__(self) -> str:  # type: ignore[override]
         if self._doc is None:
+            from ..spec.render import help_text
+
             self._doc = help_text(self.operation)
         return self._doc
 
     @property
     def __signature__(self):
         if self._sig is None:
+            from ..spec.render import signature
+
             self._sig = signature(self.operation)
         return self._sig
 
