@@ -13,9 +13,9 @@ PKG = Path(ari_notebook.__file__).parent
 
 # subpackage -> the subpackages of ours it may import (DESIGN.md, "Doors open one way")
 ALLOWED = {
-    "spec": {"_errors"},
-    "events": {"_errors", "spec"},
-    "client": {"_errors", "spec", "events"},
+    "spec": {"_errors", "_record"},
+    "events": {"_errors", "_json", "_record", "spec"},
+    "client": {"_errors", "_json", "_record", "spec", "events"},
     "sim": {"_errors", "spec"},
     "widgets": {"_errors", "spec", "events", "client"},
 }

@@ -6,22 +6,26 @@ that carries no password, so the one place that builds URLs strips them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from .._errors import ConfigurationError
+from .._record import Record
 
 _SCHEMES = {"http": "http", "https": "https", "ws": "http", "wss": "https"}
 
 
-@dataclass(frozen=True)
-class ServerUrl:
+class ServerUrl(Record):
     """``root`` like ``http://127.0.0.1:8088`` (no credentials, no ``/ari``)."""
 
-    root: str
-    secure: bool
-    url_username: str | None = None  # credentials found in the URL, removed from ``root``
-    url_password: str | None = None
+    __slots__ = ("root", "secure", "url_username", "url_password")
+    _masked = ("url_password",)
+
+    def __init__(self, root: str, secure: bool, url_username: str | None = None,
+                 url_password: str | None = None) -> None:
+        self.root = root
+        self.secure = secure
+        self.url_username = url_username  # credentials found in the URL, removed from ``root``
+        self.url_password = url_password
 
     @property
     def ari(self) -> str:

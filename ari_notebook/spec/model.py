@@ -3,14 +3,16 @@
 A ``Spec`` holds ``Resource`` families (channels, bridges, ...), each holding ``Operation``
 objects named by ARI's own nicknames, plus every ``Model`` the documents declare.
 
-The classes are treated as immutable but are not ``frozen``: a frozen dataclass costs twice as
-much to build, and building a few thousand of them is on every client's connect path.
+The classes are values (``Record``: equality and hash from their fields), treated as immutable.
+They are plain slotted classes: building a few thousand of them is on every client's connect
+path, and generated dataclass methods cost memory in every process (see ``_record.py``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
+
+from .._record import Record
 
 # Swagger 1.x primitive data types ARI uses, mapped to the Python types a caller may pass.
 PRIMITIVE_TYPES: dict[str, tuple[type, ...]] = {
@@ -25,13 +27,16 @@ PRIMITIVE_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
-@dataclass(slots=True, unsafe_hash=True)
-class AllowableValues:
+class AllowableValues(Record):
     """``allowableValues`` of a parameter or property: a LIST of values or a numeric RANGE."""
 
-    values: tuple[Any, ...] | None = None
-    minimum: float | None = None
-    maximum: float | None = None
+    __slots__ = ("values", "minimum", "maximum")
+
+    def __init__(self, values: tuple[Any, ...] | None = None, minimum: float | None = None,
+                 maximum: float | None = None) -> None:
+        self.values = values
+        self.minimum = minimum
+        self.maximum = maximum
 
     def allows(self, value: Any) -> bool:
         if self.values is not None:
@@ -50,41 +55,54 @@ class AllowableValues:
         return " and ".join(p for p in (low, high) if p)
 
 
-@dataclass(slots=True, unsafe_hash=True)
-class Parameter:
+class Parameter(Record):
     """One operation parameter: where it goes (path/query/body), its type and its limits."""
 
-    name: str
-    param_type: str  # "path" | "query" | "body" | "header" | "form"
-    data_type: str
-    required: bool = False
-    allow_multiple: bool = False
-    default: Any = None
-    allowable: AllowableValues | None = None
-    description: str = ""
+    __slots__ = ("name", "param_type", "data_type", "required", "allow_multiple", "default", "allowable",
+                 "description")
+
+    def __init__(self, name: str, param_type: str, data_type: str, required: bool = False,
+                 allow_multiple: bool = False, default: Any = None, allowable: AllowableValues | None = None,
+                 description: str = "") -> None:
+        self.name = name
+        self.param_type = param_type  # "path" | "query" | "body" | "header" | "form"
+        self.data_type = data_type
+        self.required = required
+        self.allow_multiple = allow_multiple
+        self.default = default
+        self.allowable = allowable
+        self.description = description
 
 
-@dataclass(slots=True, unsafe_hash=True)
-class ErrorResponse:
-    code: int
-    reason: str
+class ErrorResponse(Record):
+    __slots__ = ("code", "reason")
+
+    def __init__(self, code: int, reason: str) -> None:
+        self.code = code
+        self.reason = reason
 
 
-@dataclass(slots=True, unsafe_hash=True)
-class Operation:
+class Operation(Record):
     """One REST operation, e.g. ``channels.originate`` = POST /channels."""
 
-    resource: str
-    nickname: str
-    method: str
-    path: str
-    summary: str = ""
-    notes: str = ""
-    parameters: tuple[Parameter, ...] = ()
-    response_class: str = "void"
-    error_responses: tuple[ErrorResponse, ...] = ()
-    since: tuple[str, ...] = ()
-    upgrade: str | None = None  # "websocket" for the events socket
+    __slots__ = ("resource", "nickname", "method", "path", "summary", "notes", "parameters", "response_class",
+                 "error_responses", "since", "upgrade")
+
+    def __init__(self, resource: str, nickname: str, method: str, path: str, summary: str = "",
+                 notes: str = "", parameters: tuple[Parameter, ...] = (), response_class: str = "void",
+                 error_responses: tuple[ErrorResponse, ...] = (), since: tuple[str, ...] = (),
+                 upgrade: str | None = None) -> None:
+        self.resource = resource
+        self.nickname = nickname
+        self.method = method
+        self.path = path
+        self.summary = summary
+        self.notes = notes
+        self.parameters = parameters
+        self.response_class = response_class
+        self.error_responses = error_responses
+        self.since = since
+        self.upgrade = upgrade  # "websocket" for the events socket
 
     @property
     def name(self) -> str:
@@ -106,24 +124,30 @@ class Operation:
         return self.method in ("GET", "HEAD", "OPTIONS")
 
 
-@dataclass(slots=True, unsafe_hash=True)
-class Property:
-    name: str
-    type: str
-    required: bool = False
-    description: str = ""
-    allowable: AllowableValues | None = None
+class Property(Record):
+    __slots__ = ("name", "type", "required", "description", "allowable")
+
+    def __init__(self, name: str, type: str, required: bool = False, description: str = "",
+                 allowable: AllowableValues | None = None) -> None:
+        self.name = name
+        self.type = type
+        self.required = required
+        self.description = description
+        self.allowable = allowable
 
 
-@dataclass(slots=True, unsafe_hash=True)
-class Model:
+class Model(Record):
     """A model (``Channel``, ``StasisStart``...) with its properties and inheritance links."""
 
-    id: str
-    description: str = ""
-    properties: tuple[Property, ...] = ()
-    subtypes: tuple[str, ...] = ()
-    discriminator: str | None = None
+    __slots__ = ("id", "description", "properties", "subtypes", "discriminator")
+
+    def __init__(self, id: str, description: str = "", properties: tuple[Property, ...] = (),
+                 subtypes: tuple[str, ...] = (), discriminator: str | None = None) -> None:
+        self.id = id
+        self.description = description
+        self.properties = properties
+        self.subtypes = subtypes
+        self.discriminator = discriminator
 
     def property(self, name: str) -> Property | None:
         for p in self.properties:
@@ -132,20 +156,26 @@ class Model:
         return None
 
 
-@dataclass(slots=True, unsafe_hash=True)
-class Resource:
+class Resource(Record):
     """A resource family (``channels``) as one api declaration describes it."""
 
-    name: str
-    description: str = ""
-    operations: tuple[Operation, ...] = ()
-    models: tuple[Model, ...] = ()
-    api_version: str = ""
-    swagger_version: str = "1.1"
-    requires_modules: tuple[str, ...] = ()
-    since: tuple[str, ...] = ()
-    # path -> description, in document order, so a rendered declaration groups like the original
-    path_descriptions: tuple[tuple[str, str], ...] = ()
+    __slots__ = ("name", "description", "operations", "models", "api_version", "swagger_version",
+                 "requires_modules", "since", "path_descriptions")
+
+    def __init__(self, name: str, description: str = "", operations: tuple[Operation, ...] = (),
+                 models: tuple[Model, ...] = (), api_version: str = "", swagger_version: str = "1.1",
+                 requires_modules: tuple[str, ...] = (), since: tuple[str, ...] = (),
+                 path_descriptions: tuple[tuple[str, str], ...] = ()) -> None:
+        self.name = name
+        self.description = description
+        self.operations = operations
+        self.models = models
+        self.api_version = api_version
+        self.swagger_version = swagger_version
+        self.requires_modules = requires_modules
+        self.since = since
+        # path -> description, in document order, so a rendered declaration groups like the original
+        self.path_descriptions = path_descriptions
 
     def operation(self, nickname: str) -> Operation:
         for op in self.operations:
@@ -154,15 +184,18 @@ class Resource:
         raise KeyError(f"{self.name}.{nickname}")
 
 
-@dataclass(slots=True, unsafe_hash=True)
-class Spec:
+class Spec(Record):
     """Everything a server's api-docs say: resources, operations by qualified name, models."""
 
-    resources: dict[str, Resource]
-    api_version: str = ""
-    swagger_version: str = "1.1"
-    operations: dict[str, Operation] = field(default_factory=dict)
-    models: dict[str, Model] = field(default_factory=dict)
+    __slots__ = ("resources", "api_version", "swagger_version", "operations", "models")
+
+    def __init__(self, resources: dict[str, Resource], api_version: str = "", swagger_version: str = "1.1",
+                 operations: dict[str, Operation] | None = None, models: dict[str, Model] | None = None) -> None:
+        self.resources = resources
+        self.api_version = api_version
+        self.swagger_version = swagger_version
+        self.operations = {} if operations is None else operations
+        self.models = {} if models is None else models
 
     @classmethod
     def build(cls, resources: dict[str, Resource], api_version: str = "",

@@ -6,6 +6,7 @@ Any resource or operation a newer Asterisk adds is picked up with no per-version
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Mapping
 
 from .._errors import SpecError
@@ -67,6 +68,11 @@ def parse_resource(name: str, doc: Mapping[str, Any]) -> Resource:
     )
 
 
+# Names, types and versions repeat across operations and documents; one shared copy of each
+# keeps the parsed spec small (it lives as long as the client).
+_name = sys.intern
+
+
 def _allowable(raw: Mapping[str, Any] | None) -> AllowableValues | None:
     if not raw:
         return None
@@ -78,43 +84,32 @@ def _allowable(raw: Mapping[str, Any] | None) -> AllowableValues | None:
     return None
 
 
+def _parameter(p: Mapping[str, Any]) -> Parameter:
+    get = p.get
+    description = get("description")
+    if description is None:  # one real Asterisk document misspells the key as "descriptioni"
+        description = get("descriptioni", "")
+    return Parameter(_name(p["name"]), _name(get("paramType", "query")), _name(get("dataType", "string")),
+                     bool(get("required", False)), bool(get("allowMultiple", False)), get("defaultValue"),
+                     _allowable(get("allowableValues")), description)
+
+
 def _operation(resource: str, path: str, raw: Mapping[str, Any]) -> Operation:
-    params = tuple(
-        Parameter(
-            name=p["name"],
-            param_type=p.get("paramType", "query"),
-            data_type=p.get("dataType", "string"),
-            required=bool(p.get("required", False)),
-            allow_multiple=bool(p.get("allowMultiple", False)),
-            default=p.get("defaultValue"),
-            allowable=_allowable(p.get("allowableValues")),
-            # one real Asterisk document misspells the key as "descriptioni"
-            description=p.get("description", p.get("descriptioni", "")),
-        )
-        for p in raw.get("parameters", ()) or ()
-    )
-    errors = tuple(ErrorResponse(int(e["code"]), str(e.get("reason", "")))
-                   for e in raw.get("errorResponses", ()) or ())
-    return Operation(
-        resource=resource,
-        nickname=raw["nickname"],
-        method=raw["httpMethod"].upper(),
-        path=path,
-        summary=raw.get("summary", ""),
-        notes=raw.get("notes", ""),
-        parameters=params,
-        response_class=raw.get("responseClass", "void"),
-        error_responses=errors,
-        since=tuple(raw.get("since", ())),
-        upgrade=raw.get("upgrade"),
-    )
+    # positional construction: a connect builds a few thousand of these objects
+    get = raw.get
+    params = tuple(map(_parameter, get("parameters") or ()))
+    errors = tuple(ErrorResponse(int(e["code"]), _name(str(e.get("reason", ""))))
+                   for e in get("errorResponses") or ())
+    return Operation(resource, _name(raw["nickname"]), raw["httpMethod"].upper(), _name(path),
+                     get("summary", ""), get("notes", ""), params, _name(get("responseClass", "void")),
+                     errors, tuple(map(_name, get("since", ()))), get("upgrade"))
 
 
 def _model(model_id: str, raw: Mapping[str, Any]) -> Model:
     props = tuple(
-        Property(name=pname, type=p.get("type", "string"), required=bool(p.get("required", False)),
-                 description=p.get("description", ""), allowable=_allowable(p.get("allowableValues")))
+        Property(_name(pname), _name(p.get("type", "string")), bool(p.get("required", False)),
+                 p.get("description", ""), _allowable(p.get("allowableValues")))
         for pname, p in (raw.get("properties") or {}).items()
     )
-    return Model(id=raw.get("id", model_id), description=raw.get("description", ""), properties=props,
-                 subtypes=tuple(raw.get("subTypes", ())), discriminator=raw.get("discriminator"))
+    return Model(raw.get("id", model_id), raw.get("description", ""), props,
+                 tuple(raw.get("subTypes", ())), raw.get("discriminator"))

@@ -6,23 +6,25 @@ naming the operation and the parameter, never as a puzzling 400 from the server.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Mapping
 from urllib.parse import quote
 
 from .._errors import ValidationError
+from .._record import Record
 from .model import PRIMITIVE_TYPES, Operation, Parameter
 
 
-@dataclass(frozen=True)
-class PreparedRequest:
+class PreparedRequest(Record):
     """What to send: method, the filled-in path (relative to the ARI base), query and JSON body."""
 
-    operation: str
-    method: str
-    path: str
-    query: dict[str, str]
-    body: Any = None
+    __slots__ = ("operation", "method", "path", "query", "body")
+
+    def __init__(self, operation: str, method: str, path: str, query: dict[str, str], body: Any = None) -> None:
+        self.operation = operation
+        self.method = method
+        self.path = path
+        self.query = query
+        self.body = body
 
 
 def prepare(op: Operation, arguments: Mapping[str, Any]) -> PreparedRequest:
@@ -102,7 +104,7 @@ def _check_one(op: Operation, p: Parameter, value: Any) -> Any:
     return value
 
 
-MAX_DEPTH = 200  # orjson refuses more than 255 levels; Asterisk's JSON has a handful
+MAX_DEPTH = 200  # below Python's recursion limit for encoding; Asterisk's JSON has a handful
 
 
 def _too_deep(value: Any, limit: int) -> bool:
