@@ -11,12 +11,11 @@ import asyncio
 import logging
 import time
 import warnings
-from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Iterable, Mapping
 
-import orjson
-
+from .. import _json
 from .._errors import AriError, ConfigurationError, TransportError, ValidationError
+from .._record import Record
 from ..events.dispatch import Dispatcher
 from ..spec import Operation, PreparedRequest, Spec, prepare
 from .eventing import APP_STATE_OPS, EventsMixin
@@ -30,15 +29,18 @@ from .urls import ServerUrl, parse_server_url
 log = logging.getLogger("ari_notebook.client")
 
 
-@dataclass
-class AriResponse:
+class AriResponse(Record):
     """What ``client.execute`` returns: the raw facts of one call plus the converted value."""
 
-    status: int
-    elapsed_ms: float
-    headers: Mapping[str, str]
-    body: Any
-    value: Any = None
+    __slots__ = ("status", "elapsed_ms", "headers", "body", "value")
+
+    def __init__(self, status: int, elapsed_ms: float, headers: Mapping[str, str], body: Any,
+                 value: Any = None) -> None:
+        self.status = status
+        self.elapsed_ms = elapsed_ms
+        self.headers = headers
+        self.body = body
+        self.value = value
 
 
 class Client(EventsMixin):
@@ -298,7 +300,7 @@ class Client(EventsMixin):
         data = raw.data
         if not data:
             return None
-        return orjson.loads(data)
+        return _json.loads(data)
 
     async def _send(self, prepared: PreparedRequest) -> RawResponse:
         raw = await self._send_recorded(prepared)
@@ -467,8 +469,8 @@ def _object_id(prepared: PreparedRequest, raw: RawResponse | None) -> str | None
     if data:
         if data[:1] in ("{", b"{"):
             try:
-                body = orjson.loads(data)
-            except orjson.JSONDecodeError:
+                body = _json.loads(data)
+            except _json.JSONDecodeError:
                 body = None
             oid = body.get("id") if isinstance(body, dict) else None
             if isinstance(oid, str) and oid:

@@ -15,8 +15,7 @@ import time
 from typing import Any, Mapping
 from urllib.parse import urlencode
 
-import orjson
-
+from .. import _json
 from .._errors import TransportError
 from .stream import EventSocket
 from .transport import RawResponse
@@ -49,7 +48,7 @@ class RestOverWebSocket:
             self._pending.clear()
 
     def _on_text(self, data: Any) -> None:
-        msg = orjson.loads(data)
+        msg = _json.loads(data)
         if type(msg) is dict and msg.get("type") == "RESTResponse":
             fut = self._pending.pop(str(msg.get("request_id")), None)
             if fut is not None and not fut.done():
@@ -68,12 +67,12 @@ class RestOverWebSocket:
                                    "transaction_id": request_id, "method": method, "uri": uri}
         if body is not None:
             message["content_type"] = "application/json"
-            message["message_body"] = orjson.dumps(body).decode()
+            message["message_body"] = _json.dumps(body)
         fut = asyncio.get_running_loop().create_future()
         self._pending[request_id] = fut
         started = time.perf_counter()
         try:
-            await ws.send_str(orjson.dumps(message).decode())
+            await ws.send_str(_json.dumps(message))
             reply = await asyncio.wait_for(fut, self.timeout)
         except asyncio.TimeoutError:
             raise TransportError(f"{operation or ''} {method} /ari{path}: no RESTResponse within "
@@ -86,7 +85,7 @@ class RestOverWebSocket:
         payload = reply.get("message_body")
         ctype = reply.get("content_type") or ""
         if isinstance(payload, (dict, list)):
-            data: bytes | str | None = orjson.dumps(payload)
+            data: bytes | str | None = _json.dumps(payload)
             ctype = ctype or "application/json"
         else:
             data = payload or None

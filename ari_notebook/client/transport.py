@@ -14,14 +14,14 @@ import logging
 import ssl as _ssl
 import time
 import warnings
-from dataclasses import dataclass
 from typing import Any, Mapping
 
 import aiohttp
-import orjson
 from yarl import URL
 
+from .. import _json
 from .._errors import ConfigurationError, TransportError, http_error_for
+from .._record import Record
 
 log = logging.getLogger("ari_notebook.client")
 
@@ -30,12 +30,15 @@ class InsecureConnectionWarning(UserWarning):
     """TLS certificate verification was switched off with ``verify=False``."""
 
 
-@dataclass(frozen=True)
-class Credentials:
+class Credentials(Record):
     """Who we are; ``repr`` never shows the password."""
 
-    username: str
-    password: str
+    __slots__ = ("username", "password")
+    _masked = ("password",)
+
+    def __init__(self, username: str, password: str) -> None:
+        self.username = username
+        self.password = password
 
     @classmethod
     def resolve(cls, username: str | None, password: str | None, api_key: str | None,
@@ -62,9 +65,6 @@ class Credentials:
     def api_key(self) -> str:
         return f"{self.username}:{self.password}"
 
-    def __repr__(self) -> str:
-        return f"Credentials(username={self.username!r}, password=***)"
-
 
 def ssl_setting(secure: bool, ssl: Any, verify: bool) -> Any:
     """What aiohttp's ``ssl=`` gets: a context from a CA file path, the given context, or False."""
@@ -87,13 +87,16 @@ def ssl_setting(secure: bool, ssl: Any, verify: bool) -> Any:
     raise ConfigurationError(f"ssl= must be a CA file path or an ssl.SSLContext, got {type(ssl).__name__}")
 
 
-@dataclass
-class RawResponse:
-    status: int
-    headers: Mapping[str, str]
-    data: bytes | str | None  # body as received; None when empty
-    content_type: str
-    elapsed_ms: float
+class RawResponse(Record):
+    __slots__ = ("status", "headers", "data", "content_type", "elapsed_ms")
+
+    def __init__(self, status: int, headers: Mapping[str, str], data: bytes | str | None, content_type: str,
+                 elapsed_ms: float) -> None:
+        self.status = status
+        self.headers = headers
+        self.data = data  # body as received; None when empty
+        self.content_type = content_type
+        self.elapsed_ms = elapsed_ms
 
 
 _JSON_HEADERS = {"Content-Type": "application/json"}
@@ -103,7 +106,7 @@ RETRY_STATUSES = frozenset({502, 503, 504})  # busy or restarting: worth asking 
 def decode_json(data: bytes | str | None) -> Any:
     if not data:
         return None
-    return orjson.loads(data)
+    return _json.loads(data)
 
 
 def error_from(raw: RawResponse, operation: str | None, method: str, path: str) -> Exception:
@@ -113,8 +116,8 @@ def error_from(raw: RawResponse, operation: str | None, method: str, path: str) 
     path = path.split("?", 1)[0]  # a query could hold api_key: never part of an error
     if raw.data:
         try:
-            body = orjson.loads(raw.data)
-        except orjson.JSONDecodeError:
+            body = _json.loads(raw.data)
+        except _json.JSONDecodeError:
             text = raw.data.decode("utf-8", "replace") if isinstance(raw.data, bytes) else raw.data
             body = text
             message = _html_text(text)
@@ -159,7 +162,7 @@ class HttpTransport:
         self.session = aiohttp.ClientSession(
             connector=connector, headers=self._auth,
             timeout=aiohttp.ClientTimeout(total=timeout, sock_connect=min(timeout or 10.0, 10.0)),
-            json_serialize=lambda o: orjson.dumps(o).decode())
+            json_serialize=_json.dumps)
         self._closed = False
 
     def ws_session(self) -> aiohttp.ClientSession:
@@ -202,7 +205,7 @@ class HttpTransport:
         data = None
         headers = None
         if body is not None:
-            data = orjson.dumps(body)
+            data = _json.dumps(body).encode()
             headers = _JSON_HEADERS
         started = time.perf_counter()
         try:
