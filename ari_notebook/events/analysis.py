@@ -17,7 +17,6 @@ Conventions shared by every function:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import orjson

@@ -14,7 +14,7 @@ Durations come from the sound catalogue through the ``media_plan`` provider (SIM
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .core import AriFailure, Asterisk, Timer, component
