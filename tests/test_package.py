@@ -68,3 +68,20 @@ def test_all_is_sorted_complete_and_importable():
     public = {n for n, v in vars(ari_notebook).items()
               if not n.startswith("_") and not isinstance(v, type(ari_notebook))}
     assert public <= set(names), f"public names missing from __all__: {sorted(public - set(names))}"
+
+
+def test_a_script_client_loads_nothing_it_does_not_use():
+    """The client's memory target is aioari's: pandas, widgets, the simulator, orjson (the event
+    log's decoder) and the help/kernel modules load only when something asks for them."""
+    import subprocess
+    import sys
+
+    code = ("import sys, ari_notebook; from ari_notebook.client import Client; "
+            "print(' '.join(sorted(sys.modules)))")
+    loaded = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                check=True, timeout=60).stdout.split())
+    heavy = {"pandas", "numpy", "ipywidgets", "IPython", "orjson", "dataclasses", "matplotlib",
+             "ari_notebook.sim", "ari_notebook.events.log", "ari_notebook.events.waiting",
+             "ari_notebook.spec.render", "ari_notebook.spec.swagger", "ari_notebook.jupyter",
+             "ari_notebook.client.restws"}
+    assert not heavy & loaded, f"loaded on import: {sorted(heavy & loaded)}"

@@ -50,6 +50,9 @@ class Client(EventsMixin):
     _run_hook: Callable[["Client"], None] | None = None
     #: seconds the REST-over-WebSocket probe may take before falling back to HTTP
     rest_probe_timeout = 2.0
+    #: decodes every events message and REST body: the standard library's scanner (``_json``),
+    #: or what an attached ``EventLog`` sets (orjson, which the log loads anyway)
+    json_loads: Callable[[str | bytes], Any] = staticmethod(_json.loads)
 
     def __init__(self, server: ServerUrl, credentials: Credentials, spec: Spec | None, http: HttpTransport,
                  *, ssl: Any, heartbeat: float | None, reconnect_base: float, reconnect_max: float,
@@ -300,7 +303,7 @@ class Client(EventsMixin):
         data = raw.data
         if not data:
             return None
-        return _json.loads(data)
+        return self.json_loads(data)
 
     async def _send(self, prepared: PreparedRequest) -> RawResponse:
         raw = await self._send_recorded(prepared)

@@ -14,7 +14,6 @@ import warnings
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 from urllib.parse import unquote
 
-from .. import _json
 from .._errors import AriError, ValidationError
 from ..events.dispatch import Dispatcher, Handle, default_key
 from ..spec import PreparedRequest, Spec
@@ -256,7 +255,7 @@ class EventsMixin:
 
     def _on_text(self, data: Any) -> None:
         """The message loop's body: decode, then dispatch (one call per WebSocket message)."""
-        event = _json.loads(data)
+        event = self.json_loads(data)
         if type(event) is not dict:
             raise ValueError(f"not an event object: {type(event).__name__}")
         # the text goes to raw listeners as is (a binary frame's bytes: they encode the event)

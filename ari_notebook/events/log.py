@@ -97,6 +97,10 @@ class EventLog:
             raise ConfigurationError(f"{type(client).__name__} has no add_listener(fn); "
                                      "EventLog needs an ari_notebook Client (or anything with that tap)")
         self._client = client
+        if hasattr(client, "json_loads"):
+            # this module has loaded orjson already; it decodes the client's events ~2.5x faster
+            # than the standard library (which a client alone uses to stay small)
+            client.json_loads = orjson.loads
         self._tap = self._add_tap(client)
         add_req = getattr(client, "add_request_listener", None)
         if callable(add_req):

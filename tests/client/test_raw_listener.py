@@ -87,3 +87,15 @@ async def test_a_tap_without_raw_still_feeds_the_log():
     log = EventLog(tap)
     tap.fns[0]({"type": "StasisStart"}, 1.0)
     assert log.tail(1) == [{"type": "StasisStart"}]
+
+
+async def test_an_attached_event_log_hands_the_client_its_faster_decoder(client):
+    import orjson
+
+    from ari_notebook import _json
+
+    assert client.json_loads is _json.loads  # a client alone: the standard library's scanner
+    log = client.log
+    assert client.json_loads is orjson.loads
+    client._on_text('{"type": "ChannelDtmfReceived", "digit": "5", "channel": {"id": "c1"}}')
+    assert log.to_dataframe()["type"].tolist()[-1] == "ChannelDtmfReceived"
