@@ -308,3 +308,24 @@ async def test_client_shows_itself_without_credentials(client):
     assert client.handlers() == [("StasisStart", "test_client_shows_itself_without_credentials.<locals>.<lambda>")]
     for text in (page, repr(client)):
         assert "asterisk:asterisk" not in text and "Basic " not in text
+
+
+def test_the_collector_is_paused_only_while_a_document_parses_and_its_state_restored():
+    import gc
+
+    from ari_notebook.client.specload import _collector_paused
+
+    assert gc.isenabled()
+    with _collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ValueError), _collector_paused():
+        raise ValueError("a malformed document")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with _collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # a caller that switched it off keeps it off
+    finally:
+        gc.enable()
