@@ -410,7 +410,7 @@ class Client(EventsMixin):
         return BoundOperation(target, obj, obj.path_values())
 
     def _find_bindable(self, cls: type, name: str) -> OperationCallable | None:
-        ns = self.resources.get(cls.resource or "")
+        ns = self.resources.get(cls._resource or "")
         if ns is None:
             return None
         target = ns._ops.get(name) or ns._snake.get(name)
@@ -421,12 +421,12 @@ class Client(EventsMixin):
     @staticmethod
     def _binds(cls: type, op: Operation) -> bool:
         params = op.path_parameters
-        if not cls.id_fields or not all(p in params for p in cls.id_fields):
+        if not cls._id_fields or not all(p in params for p in cls._id_fields):
             return False
-        return cls.path_prefix is None or op.path.startswith(cls.path_prefix)
+        return cls._path_prefix is None or op.path.startswith(cls._path_prefix)
 
     def _bindable(self, cls: type) -> list[str]:
-        ns = self.resources.get(cls.resource or "")
+        ns = self.resources.get(cls._resource or "")
         if ns is None:
             return []
         return [n for n, c in ns._ops.items() if self._binds(cls, c.operation)]

@@ -171,7 +171,7 @@ class EventsMixin:
 
     def _on_object_event(self, cls: type, event_type: str, callback: Callable, *, key: Any = None,
                          only_id: Any = None) -> Handle:
-        model = cls.model
+        model = cls._model
         client = self
         self._check_event_type(event_type, stacklevel=4)
         if key is None:

@@ -18,15 +18,16 @@ class AriObject:
     """Base of every result object: attributes from ``.json``, short repr, HTML repr."""
 
     __slots__ = ("_client", "json", "__weakref__")
+    # Class facts are underscored so they never hide a JSON field (an Endpoint has "resource").
     #: ARI model name (``Channel``)
-    model = "AriObject"
+    _model = "AriObject"
     #: resource family whose operations bind to this object, and how path parameters map
-    resource: str | None = None
-    id_fields: dict[str, str] = {}
+    _resource: str | None = None
+    _id_fields: dict[str, str] = {}
     #: only operations whose path starts with this bind (live vs stored recordings)
-    path_prefix: str | None = None
+    _path_prefix: str | None = None
     #: fields shown by repr after the id
-    summary_fields: tuple[str, ...] = ()
+    _summary_fields: tuple[str, ...] = ()
 
     def __init__(self, client: "Client | None", json: dict) -> None:
         object.__setattr__(self, "_client", client)
@@ -62,7 +63,7 @@ class AriObject:
     @property
     def id(self) -> Any:
         """The identity used in paths: ``id``, ``name``, or ``technology/resource``."""
-        fields = self.id_fields
+        fields = self._id_fields
         if len(fields) == 1:
             return self.json.get(next(iter(fields.values())))
         if fields:
@@ -71,7 +72,7 @@ class AriObject:
 
     def path_values(self) -> dict[str, Any]:
         """{path parameter: value} for this object's bound operations."""
-        return {param: self.json.get(field) for param, field in self.id_fields.items()}
+        return {param: self.json.get(field) for param, field in self._id_fields.items()}
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, AriObject):
@@ -92,7 +93,7 @@ class AriObject:
     # --- display ----------------------------------------------------------------------
     def _summary(self) -> str:
         parts = []
-        for f in self.summary_fields:
+        for f in self._summary_fields:
             v = self.json.get(f)
             if v not in (None, "", [], {}):
                 parts.append(repr(v) if isinstance(v, str) and " " in v else str(v))
@@ -136,8 +137,8 @@ def _short(value: Any) -> str:
 def _make(name: str, resource: str | None = None, id_fields: dict[str, str] | None = None,
           summary: tuple[str, ...] = (), path_prefix: str | None = None, doc: str = "") -> type[AriObject]:
     return type(name, (AriObject,), {
-        "__slots__": (), "__doc__": doc or f"ARI ``{name}``.", "model": name, "resource": resource,
-        "id_fields": id_fields or {}, "summary_fields": summary, "path_prefix": path_prefix,
+        "__slots__": (), "__doc__": doc or f"ARI ``{name}``.", "_model": name, "_resource": resource,
+        "_id_fields": id_fields or {}, "_summary_fields": summary, "_path_prefix": path_prefix,
         "__module__": __name__})
 
 
@@ -161,7 +162,7 @@ Application = _make("Application", "applications", {"applicationName": "name"}, 
 AsteriskInfo = _make("AsteriskInfo", doc="``GET /asterisk/info``: build, system, config, status.")
 Variable = _make("Variable", summary=("value",))
 
-KNOWN: dict[str, type[AriObject]] = {c.model: c for c in (
+KNOWN: dict[str, type[AriObject]] = {c._model: c for c in (
     Channel, Bridge, Playback, LiveRecording, StoredRecording, Endpoint, DeviceState, Mailbox, Sound,
     Application, AsteriskInfo, Variable)}
 

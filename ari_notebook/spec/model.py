@@ -119,10 +119,6 @@ class Operation(Record):
                 return p
         return None
 
-    @property
-    def is_read(self) -> bool:
-        return self.method in ("GET", "HEAD", "OPTIONS")
-
 
 class Property(Record):
     __slots__ = ("name", "type", "required", "description", "allowable")

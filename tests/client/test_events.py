@@ -376,3 +376,30 @@ def test_backoff_grows_exponentially_with_jitter_and_a_cap():
         delays = [backoff_delay(attempt, 0.5, 30.0, rng) for _ in range(200)]
         assert all(ceiling / 2 <= d <= ceiling for d in delays)
         assert max(delays) - min(delays) > ceiling / 4  # really jittered, not a fixed step
+
+
+async def test_playback_recording_and_endpoint_handlers_get_their_objects_and_clear_removes_all(client, fake_ari):
+    from ari_notebook.client import Endpoint, LiveRecording, Playback
+
+    got = []
+    client.on_playback_event("PlaybackStarted", lambda pb, ev: got.append((type(pb), pb.id, pb.state)))
+    client.on_recording_event("RecordingStarted", lambda rec, ev: got.append((type(rec), rec.name, rec.state)))
+    client.on_endpoint_event("EndpointStateChange",
+                             lambda ep, ev: got.append((type(ep), ep.resource, ep.state)))
+    await client.start(apps="hello")
+    await fake_ari.push({"type": "PlaybackStarted", "playback": {
+        "id": "pb1", "media_uri": "sound:hello-world", "target_uri": "channel:c1", "language": "en",
+        "state": "playing"}})
+    await fake_ari.push({"type": "RecordingStarted", "recording": {
+        "name": "greeting", "format": "wav", "state": "recording", "target_uri": "channel:c1"}})
+    await fake_ari.push({"type": "EndpointStateChange", "endpoint": {
+        "technology": "PJSIP", "resource": "1001", "state": "online", "channel_ids": []}})
+    await _until(lambda: len(got) == 3)
+    assert got == [(Playback, "pb1", "playing"), (LiveRecording, "greeting", "recording"),
+                   (Endpoint, "1001", "online")]
+    client.clear_handlers()
+    assert client.handlers() == []
+    await fake_ari.push({"type": "PlaybackStarted", "playback": {"id": "pb2", "state": "playing"}})
+    await fake_ari.push(_stasis_start("c9"))
+    await asyncio.sleep(0.1)
+    assert len(got) == 3
