@@ -102,11 +102,20 @@ def execute(name: str, workdir: Path, *, kernel_name: str = "python3", timeout: 
 
 
 def cell_text(cell) -> str:
+    """A cell's outputs as a reader sees them: consecutive pieces of one stream are one text
+    (the kernel may flush a single ``print`` in two messages; frontends show them joined)."""
     parts = []
+    previous_stream = None
     for out in cell.get("outputs", []):
         if out.get("output_type") == "stream":
-            parts.append(out.get("text", ""))
-        elif out.get("output_type") == "error":
+            if previous_stream == out.get("name") and parts:
+                parts[-1] += out.get("text", "")
+            else:
+                parts.append(out.get("text", ""))
+            previous_stream = out.get("name")
+            continue
+        previous_stream = None
+        if out.get("output_type") == "error":
             parts.append(f"{out.get('ename')}: {out.get('evalue')}")
         else:
             data = out.get("data", {})
