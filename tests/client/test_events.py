@@ -6,6 +6,7 @@ import asyncio
 import warnings
 
 import pytest
+from _asyncwait import until
 
 from ari_notebook._errors import AriTimeout, EventStreamError, NotFound
 from ari_notebook.client import Channel, Client
@@ -28,14 +29,6 @@ def _client_side_tasks():
     return left
 
 
-async def _until(cond, timeout=5.0):
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not cond():
-        if loop.time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.01)
-
 
 async def test_start_returns_at_once_and_events_reach_handlers(client, fake_ari):
     seen, typed, raw = [], [], []
@@ -49,7 +42,7 @@ async def test_start_returns_at_once_and_events_reach_handlers(client, fake_ari)
     await fake_ari.push(_stasis_start("c1"))
     await fake_ari.push({"type": "ChannelDtmfReceived", "digit": "1", "duration_ms": 100,
                          "channel": {"id": "c1"}})
-    await _until(lambda: len(seen) == 2)
+    await until(lambda: len(seen) == 2)
     assert seen == ["StasisStart", "ChannelDtmfReceived"]
     assert typed == [(Channel, "c1", "StasisStart")]
     assert [t for t, _ in raw] == seen and all(r > 1e9 for _, r in raw)
@@ -66,7 +59,7 @@ async def test_typed_handler_gets_bound_objects_and_async_callbacks(client, fake
     client.on_channel_event("StasisStart", on_start)
     await client.start(apps="hello")
     ch = await client.channels.originate(endpoint="Local/1000@ARI-test", app="hello")
-    await _until(lambda: answered == [ch.id])
+    await until(lambda: answered == [ch.id])
     assert fake_ari.channels[ch.id]["state"] == "Up"
 
 
@@ -77,7 +70,7 @@ async def test_object_on_event_only_sees_its_own(client, fake_ari):
     await client.start(apps="hello")
     for cid, digit in (("c2", "9"), ("c1", "5")):
         await fake_ari.push({"type": "ChannelDtmfReceived", "digit": digit, "channel": {"id": cid}})
-    await _until(lambda: got)
+    await until(lambda: got)
     await asyncio.sleep(0.05)
     assert got == [("c1", "5")]
 
@@ -90,7 +83,7 @@ async def test_rerunning_registration_replaces(client, fake_ari):
         client.on_channel_event("StasisStart", on_start)
     await client.start(apps="hello")
     await fake_ari.push(_stasis_start("c9"))
-    await _until(lambda: calls)
+    await until(lambda: calls)
     await asyncio.sleep(0.05)
     assert calls == ["c9"]
 
@@ -115,7 +108,7 @@ async def test_failing_handler_does_not_stop_the_reader(client, fake_ari):
     await client.start(apps="hello")
     await fake_ari.push(_stasis_start("a"))
     await fake_ari.push(_stasis_start("b"))
-    await _until(lambda: good == ["a", "b"])
+    await until(lambda: good == ["a", "b"])
     assert len(client.handler_errors) == 2 and isinstance(client.handler_errors[0].error, ZeroDivisionError)
     assert client.connection_state == "connected"
 
@@ -148,13 +141,13 @@ async def test_reconnect_after_drop_keeps_handlers_and_marks_the_gap(client, fak
     client.on_event("*", lambda ev: seen.append(ev))
     await client.start(apps=["hello", "other"])
     await fake_ari.push(_stasis_start("before"))
-    await _until(lambda: len(seen) == 1)
+    await until(lambda: len(seen) == 1)
     await fake_ari.drop()
-    await _until(lambda: client.connection_state == "reconnecting", 2)
+    await until(lambda: client.connection_state == "reconnecting", 2)
     await fake_ari.wait_sockets(1)
-    await _until(lambda: client.connection_state == "connected")
+    await until(lambda: client.connection_state == "connected")
     await fake_ari.push(_stasis_start("after"))
-    await _until(lambda: len(seen) == 3)
+    await until(lambda: len(seen) == 3)
     gap = seen[1]
     assert gap["type"] == "EventStreamGap" and gap["application"] == "hello,other"
     assert gap["reason"] and gap["disconnected_at"] <= gap["reconnected_at"] == gap["timestamp"]
@@ -170,9 +163,9 @@ async def test_reconnect_after_server_restart_with_backoff(client, fake_ari):
     await client.start(apps="hello")
     await fake_ari.restart(pause=0.3)
     await fake_ari.wait_sockets(1, timeout=5)
-    await _until(lambda: client.connection_state == "connected")
+    await until(lambda: client.connection_state == "connected")
     await fake_ari.push(_stasis_start("x"))
-    await _until(lambda: seen[-1:] == ["StasisStart"])
+    await until(lambda: seen[-1:] == ["StasisStart"])
     assert seen == ["EventStreamGap", "StasisStart"]
     assert client._events.reconnects == 1
 
@@ -232,7 +225,7 @@ async def test_rest_over_websocket(fake_ari):
         await fake_ari.drop()  # while the REST socket reconnects, calls go over HTTP
         assert (await c.asterisk.getInfo()).system["version"] == "23.4.1"
         await fake_ari.wait_sockets(1)
-        await _until(lambda: c._restws.connected)
+        await until(lambda: c._restws.connected)
         before = fake_ari.rest_ws_requests
         await c.asterisk.getInfo()
         assert fake_ari.rest_ws_requests == before + 1
@@ -281,7 +274,7 @@ async def test_heartbeat_detects_a_silent_server_and_reconnects(fake_ari):
         gaps = []
         c.on_event("EventStreamGap", gaps.append)
         await c.start(apps="hello")
-        await _until(lambda: gaps, timeout=5)  # no pong within heartbeat/2: dropped and reopened
+        await until(lambda: gaps, timeout=5)  # no pong within heartbeat/2: dropped and reopened
         assert "No PONG received" in gaps[0]["reason"]
         assert c._events.reconnects >= 1
     finally:
@@ -309,10 +302,10 @@ async def test_client_log_records_live_events_and_the_gap(client, fake_ari):
     assert client.log is log  # created once, lazily
     await client.start(apps="hello")
     await fake_ari.push(_stasis_start("l1"))
-    await _until(lambda: len(log) == 1)
+    await until(lambda: len(log) == 1)
     await fake_ari.drop()
     await fake_ari.wait_sockets(1)
-    await _until(lambda: len(log) == 2)
+    await until(lambda: len(log) == 2)
     assert [e["type"] for e in log.tail(2)] == ["StasisStart", "EventStreamGap"]
 
 
@@ -339,7 +332,7 @@ async def test_subscriptions_and_filter_are_set_again_after_a_reconnect(client, 
 
     def replayed():
         return [(m, p, q, b) for m, p, q, b in fake_ari.requests if p.startswith("/ari/applications/")]
-    await _until(lambda: len(replayed()) == 2)
+    await until(lambda: len(replayed()) == 2)
     (m1, p1, q1, _), (m2, p2, _, b2) = replayed()
     assert (m1, p1, q1) == ("POST", "/ari/applications/hello/subscription", {"eventSource": "endpoint:PJSIP/alice"})
     assert (m2, p2) == ("PUT", "/ari/applications/hello/eventFilter")
@@ -394,7 +387,7 @@ async def test_playback_recording_and_endpoint_handlers_get_their_objects_and_cl
         "name": "greeting", "format": "wav", "state": "recording", "target_uri": "channel:c1"}})
     await fake_ari.push({"type": "EndpointStateChange", "endpoint": {
         "technology": "PJSIP", "resource": "1001", "state": "online", "channel_ids": []}})
-    await _until(lambda: len(got) == 3)
+    await until(lambda: len(got) == 3)
     assert got == [(Playback, "pb1", "playing"), (LiveRecording, "greeting", "recording"),
                    (Endpoint, "1001", "online")]
     client.clear_handlers()

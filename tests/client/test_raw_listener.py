@@ -3,20 +3,10 @@ received instead of encoding every event again; old-style listeners keep their c
 
 from __future__ import annotations
 
-import asyncio
-
 import orjson
+from _asyncwait import until
 
 from ari_notebook.events import EventLog
-
-
-async def _until(cond, timeout=5.0):
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not cond():
-        if loop.time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.01)
 
 
 # odd but valid spacing, so a re-encoded text would differ from the one sent
@@ -36,7 +26,7 @@ async def test_raw_listener_gets_the_message_text_and_plain_listeners_keep_two_a
     client.add_listener(lambda ev, t, text: calls.append(("raw", ev["type"], text)), raw=True)
     await client.start(apps="hello")
     await _send_text(fake_ari, COMPACT_ODD)
-    await _until(lambda: len(calls) == 2)
+    await until(lambda: len(calls) == 2)
     assert calls == [("plain", "StasisStart", True), ("raw", "StasisStart", COMPACT_ODD)]
 
 
@@ -57,7 +47,7 @@ async def test_the_log_keeps_the_received_text_and_one_line_per_event(client, fa
     await client.start(apps="hello")
     await _send_text(fake_ari, COMPACT_ODD)
     await _send_text(fake_ari, PRETTY)  # a server with pretty=yes: the log stores one line
-    await _until(lambda: len(log) == 2)
+    await until(lambda: len(log) == 2)
     lines = log.save(tmp_path / "log.jsonl").read_text().splitlines()
     assert len(lines) == 2
     assert COMPACT_ODD in lines[0]  # kept verbatim, not re-encoded
@@ -66,7 +56,7 @@ async def test_the_log_keeps_the_received_text_and_one_line_per_event(client, fa
     # the gap marker (made by the client, no text) is encoded for the log
     await fake_ari.drop()
     await fake_ari.wait_sockets(1)
-    await _until(lambda: len(log) == 3)
+    await until(lambda: len(log) == 3)
     assert log[-1]["type"] == "EventStreamGap"
 
 
