@@ -4,6 +4,7 @@ WebSocket (replacement, app lists, refusals), REST over WebSocket, teaching hook
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 
 import aiohttp
@@ -27,11 +28,12 @@ async def _next(ws, etype, timeout=3.0):
     return await asyncio.wait_for(read(), timeout)
 
 
+@contextlib.asynccontextmanager
 async def _socket(url, query):
     """A WebSocket on its own session (fresh connector per socket, as the traces advise)."""
-    session = aiohttp.ClientSession(headers=AUTH)
-    ws = await session.ws_connect(f"{url}/ari/events?{query}")
-    return session, ws
+    async with aiohttp.ClientSession(headers=AUTH) as session:
+        async with session.ws_connect(f"{url}/ari/events?{query}") as ws:
+            yield ws
 
 
 async def test_start_stop_async_with_and_repr_without_password():
@@ -82,9 +84,7 @@ async def test_api_docs_are_generated_with_the_request_host_as_base_path():
 
 async def test_second_socket_replaces_the_first_and_app_lists_register_each_app():
     async with Simulator.start() as sim:
-        s1, ws1 = await _socket(sim.url, "app=hello")
-        s2, ws2 = await _socket(sim.url, "app=hello,other")
-        try:
+        async with _socket(sim.url, "app=hello") as ws1, _socket(sim.url, "app=hello,other") as ws2:
             replaced = await _next(ws1, "ApplicationReplaced")
             assert replaced["application"] == "hello"
             async with aiohttp.ClientSession(headers=AUTH) as http:
@@ -95,10 +95,6 @@ async def test_second_socket_replaces_the_first_and_app_lists_register_each_app(
                     assert r.status == 200
             start = await _next(ws2, "StasisStart")
             assert start["application"] == "hello"
-        finally:
-            for session, ws in ((s1, ws1), (s2, ws2)):
-                await ws.close()
-                await session.close()
         await asyncio.sleep(0.05)
         async with aiohttp.ClientSession(headers=AUTH) as http, http.get(sim.url + "/ari/applications/hello") as r:
             assert r.status == 404  # the app disappears with its last socket
@@ -125,8 +121,7 @@ async def test_events_upgrade_refusals_look_like_asterisk():
 
 async def test_rest_over_websocket():
     async with Simulator.start() as sim:
-        session, ws = await _socket(sim.url, "app=hello")
-        try:
+        async with _socket(sim.url, "app=hello") as ws:
             await ws.send_str(json.dumps({"type": "RESTRequest", "request_id": "r1", "transaction_id": "t1",
                                           "method": "POST", "uri": "channels?endpoint=Local/3000@ARI-test&app=hello"}))
             reply = await _next(ws, "RESTResponse")
@@ -137,15 +132,11 @@ async def test_rest_over_websocket():
                                           "method": "GET", "uri": "channels/nosuch"}))
             reply = await _next(ws, "RESTResponse")
             assert reply["status_code"] == 404 and json.loads(reply["message_body"]) == {"message": "Channel not found"}
-        finally:
-            await ws.close()
-            await session.close()
 
 
 async def test_teaching_hooks_call_press_hangup():
     async with Simulator.start(clock_speed=20) as sim:
-        session, ws = await _socket(sim.url, "app=hello")
-        try:
+        async with _socket(sim.url, "app=hello") as ws:
             chan_id = await sim.call("PJSIP/alice", "1000")
             start = await _next(ws, "StasisStart")
             assert start["channel"]["id"] == chan_id and start["args"] == []
@@ -157,15 +148,11 @@ async def test_teaching_hooks_call_press_hangup():
             assert end["channel"]["id"] == chan_id
             with pytest.raises(ValueError, match="not a simulated endpoint"):
                 await sim.call("PJSIP/nobody", "1000")
-        finally:
-            await ws.close()
-            await session.close()
 
 
 async def test_fast_clock_ends_a_30_second_ring_in_milliseconds():
     async with Simulator.start(clock_speed=1000) as sim:
-        session, ws = await _socket(sim.url, "app=hello")
-        try:
+        async with _socket(sim.url, "app=hello") as ws:
             async with aiohttp.ClientSession(headers=AUTH) as http:
                 async with http.post(sim.url + "/ari/channels", params={
                         "endpoint": "Local/4000@ARI-test", "app": "hello", "channelId": "ring", "timeout": "60"}) as r:
@@ -175,31 +162,22 @@ async def test_fast_clock_ends_a_30_second_ring_in_milliseconds():
             destroyed = await _next(ws, "ChannelDestroyed", timeout=5)
             assert destroyed["channel"]["id"] in ("ring", "ring;2")
             assert loop.time() - started < 1.0  # 30 simulated seconds
-        finally:
-            await ws.close()
-            await session.close()
 
 
 async def test_a_reconnecting_app_still_hears_about_its_channels():
     async with Simulator.start() as sim:
-        session, ws = await _socket(sim.url, "app=hello")
         async with aiohttp.ClientSession(headers=AUTH) as http:
-            async with http.post(sim.url + "/ari/channels", params={
-                    "endpoint": "Local/3000@ARI-test", "app": "hello", "channelId": "keep"}) as r:
-                assert r.status == 200
-            await _next(ws, "StasisStart")
-            await ws.close()
-            await session.close()
+            async with _socket(sim.url, "app=hello") as ws:
+                async with http.post(sim.url + "/ari/channels", params={
+                        "endpoint": "Local/3000@ARI-test", "app": "hello", "channelId": "keep"}) as r:
+                    assert r.status == 200
+                await _next(ws, "StasisStart")
             await asyncio.sleep(0.05)
             async with http.get(sim.url + "/ari/applications/hello") as r:
                 assert r.status == 404  # gone from the list while nobody holds it
-            session, ws = await _socket(sim.url, "app=hello")
-            try:
+            async with _socket(sim.url, "app=hello") as ws:
                 async with http.delete(sim.url + "/ari/channels/keep") as r:
                     assert r.status == 204
                 end = await _next(ws, "StasisEnd")
                 assert end["channel"]["id"] == "keep"
                 assert (await _next(ws, "ChannelDestroyed"))["channel"]["id"] in ("keep", "keep;2")
-            finally:
-                await ws.close()
-                await session.close()
