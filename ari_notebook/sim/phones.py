@@ -191,12 +191,12 @@ def create(ast: Asterisk, *, endpoint: str, app: str, app_args: list[str] | None
     tech, resource = parse_endpoint(ast, endpoint)
     tel.check_new_ids(ast, channel_id, other_id)
     if tech == "Local":
-        one, two = tel.local_pair(ast, resource, channel_id=channel_id, other_id=other_id)
+        one, _ = tel.local_pair(ast, resource, channel_id=channel_id, other_id=other_id)
         exten, ctx, _ = tel.parse_local(resource)
         one.dial_target = (exten, ctx)
         one.dialstring = f"{exten}@{ctx}"
     else:
-        one, two = phone_channel(ast, resource, channel_id=channel_id), None
+        one = phone_channel(ast, resource, channel_id=channel_id)
         one.dialstring = resource
         one.dial_target = (resource, "")
     _apply_variables(ast, one, variables or {})
