@@ -6,11 +6,12 @@
         ...  # point any ARI client at sim.url (user sim.username / sim.password)
         chan_id = await sim.call("PJSIP/alice", "1000")          # a phone calls the dialplan
 
-Layout: ``core`` (sans-I/O state, clock, event bus), ``routing`` (the route table the
-api-docs are generated from), ``models`` (the api-docs models), ``objects`` (Channel/Bridge
-shapes), ``telephony``/``phones``/``dialplan``/``bridging``/``playback`` (behaviour),
-``resources/`` (one module per resource family), ``http`` (the thin aiohttp layer) and
-``server.Simulator``. Imports only ``spec`` and ``_errors`` of ours.
+Layout (see docs/architecture.md): the telephony backend (``core`` state, clock and event
+bus; ``objects`` the Channel/Bridge records; ``telephony``, ``bridging``, ``playback``,
+``dialplan``, ``phones``, ``recordings``, ``media``, ``sounds``), the ARI resources as thin
+handlers (``routing``, ``api_models``, ``resources/``), and the web side (``server.Simulator``,
+``http``, ``events_connection``, ``responses``, ``faults``, ``load``, ``misconfig``). Imports
+only ``spec`` and ``_errors`` of ours.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 from .core import AriFailure, Asterisk, Clock, component
 from .routing import ROUTES, Call, Reply, body, path, query
+from . import resources  # noqa: F401,E402  (every resource module: its routes and @component state)
 
 __all__ = ["AriFailure", "Asterisk", "Call", "Clock", "ROUTES", "Reply", "Simulator", "body", "component",
            "path", "query"]

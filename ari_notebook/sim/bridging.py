@@ -9,11 +9,45 @@ channel (or destroying the bridge around it) drops the app's subscription, so
 
 from __future__ import annotations
 
-from .core import AriFailure, Asterisk
-from .objects import Bridge, Channel
+from typing import Any
+
 from . import telephony as tel
+from .core import AriFailure, Asterisk, component
+from .objects import Bridge, Channel
+from .playback import stop_target_playbacks
 
 BRIDGE_TYPES = {"mixing", "holding", "dtmf_events", "proxy_media", "video_sfu", "video_single", "sdp_label"}
+
+
+@component
+class Bridging:
+    """Bridging's reactions to the rest of the backend: a channel that telephony lets go leaves
+    its bridge; a playback on a bridge brings an announcer into it while it plays."""
+
+    def __init__(self, ast: Asterisk) -> None:
+        self.ast = ast
+        self.announcers: dict[str, str] = {}  # playback id -> announcer channel name
+        ast.on("channel_leaves_bridge", self._channel_leaves)
+        ast.on("playback_begins", self._playback_begins)
+        ast.on("playback_gone", self._playback_gone)
+
+    def _channel_leaves(self, channel: Channel, by_hangup: bool) -> None:
+        leave_bridge(self.ast, channel, by_hangup=by_hangup)
+
+    def _playback_begins(self, playback: Any) -> None:
+        bridge = self._bridge_of(playback)
+        if bridge is not None:
+            self.announcers[playback.id] = announcer_joins(self.ast, bridge, "ARI")
+
+    def _playback_gone(self, playback: Any) -> None:
+        name = self.announcers.pop(playback.id, None)
+        bridge = self._bridge_of(playback)
+        if name and bridge is not None:
+            announcer_leaves(self.ast, bridge, name, "ARI")
+
+    def _bridge_of(self, playback: Any) -> Bridge | None:
+        target = playback.target_uri
+        return self.ast.bridges.get(target[7:]) if target.startswith("bridge:") else None
 
 
 def bridge_event(ast: Asterisk, bridge: Bridge, event_type: str, fields: dict | None = None,
@@ -112,8 +146,6 @@ def remove_channel(ast: Asterisk, bridge: Bridge, chan: Channel) -> None:
 
 
 def destroy_bridge(ast: Asterisk, bridge: Bridge) -> None:
-    from .playback import stop_target_playbacks
-
     stop_target_playbacks(ast, f"bridge:{bridge.id}", state="done")
     stop_moh(ast, bridge, quiet=True)
     for cid in list(bridge.channels):

@@ -5,8 +5,8 @@ requests in through ``routing.handle`` and drives the clock; everything that hap
 as state (``channels``, ``bridges``, ``apps``...) and as event dicts pushed to each application's
 ``sink`` (a plain callable, so tests can pass ``list.append``).
 
-How a resource module plugs in (this is the contract SIM-B builds on)
--------------------------------------------------------------------
+How a resource module plugs in
+------------------------------
 1. Write ``ari_notebook/sim/resources/<name>.py``. Every module in that package is imported
    automatically (``sim/resources/__init__.py``), so nothing else needs editing.
 2. State: declare a class decorated with ``@component``. Each ``Asterisk`` instance creates
@@ -247,8 +247,6 @@ class Asterisk:
     """All state of one simulated Asterisk, plus the event bus. No I/O."""
 
     def __init__(self, *, clock: Clock | None = None, config: Any = None) -> None:
-        from . import resources  # noqa: F401  (imports every resource module: routes + components)
-
         self.clock = clock or Clock()
         self.config = config
         self.asterisk_id = ASTERISK_ID
@@ -304,15 +302,8 @@ class Asterisk:
         return self._providers.get(name)
 
     def sound_duration(self, name: str, lang: str = "en") -> float | None:
-        """Seconds of sound ``name``; None when the catalogue has no such sound.
-
-        Until the sound catalogue registers ``sound_duration``, every sound is assumed to
-        exist and last ``DEFAULT_SOUND_SECONDS``.
-        """
-        fn = self._providers.get("sound_duration")
-        if fn is None:
-            return DEFAULT_SOUND_SECONDS
-        return fn(name, lang)
+        """Seconds of sound ``name``; None when the catalogue (the sounds resource) has no such sound."""
+        return self._providers["sound_duration"](name, lang)
 
     # ---- logging (what Asterisk would write to its log)
     def write_log(self, level: str, text: str) -> None:
@@ -443,6 +434,3 @@ class Asterisk:
         if bridge is None:
             raise AriFailure(404, "Bridge not found")
         return bridge
-
-
-DEFAULT_SOUND_SECONDS = 2.0  # used only until the sound catalogue provides real durations

@@ -14,6 +14,7 @@ from typing import Any, Callable
 from .core import Asterisk
 from .objects import Channel
 from . import telephony as tel
+from .playback import media_seconds
 
 
 def extension_steps(ast: Asterisk, context: str, exten: str) -> list[tuple[str, str]] | None:
@@ -180,8 +181,6 @@ def _stasis(run: Runner, data: str) -> None:
 
 def _playback(run: Runner, data: str, status_var: str | None = "PLAYBACKSTATUS") -> None:
     """Playback(file[&file...][,options]): answers unless ``noanswer``; sets PLAYBACKSTATUS."""
-    from .playback import media_seconds
-
     files, _, options = data.partition(",")
     if run.chan.state != "Up" and "noanswer" not in options:
         tel.answer(run.ast, run.chan)
@@ -322,20 +321,20 @@ def _busy(cause: int):
     return app
 
 
-def _dial(run: Runner, data: str) -> None:
-    from .phones import dial_app
-
-    dial_app(run, data)
-
-
 APPLICATIONS: dict[str, Callable[[Runner, str], Any]] = {
     "noop": _noop, "answer": _answer, "wait": _wait, "hangup": _hangup, "set": _set, "stasis": _stasis,
-    "playback": _playback, "echo": _forever, "musiconhold": _music_on_hold, "dial": _dial,
+    "playback": _playback, "echo": _forever, "musiconhold": _music_on_hold,
     # a few more that tutorial dialplans use
     "goto": _goto, "verbose": _log_line, "log": _log_line, "background": _background,
     "waitexten": _wait_exten, "progress": _progress_like, "ringing": _progress_like,
     "busy": _busy(17), "congestion": _busy(34),
 }
+
+
+def register_application(name: str, app: Callable[[Runner, str], Any]) -> None:
+    """Make ``app`` runnable as ``name`` (case-insensitive); ``phones`` registers ``Dial``, so the
+    PBX runs Dial() without knowing about phones."""
+    APPLICATIONS[name.lower()] = app
 
 
 def run_dialplan(ast: Asterisk, chan: Channel, context: str, exten: str, priority: int = 1) -> Runner:

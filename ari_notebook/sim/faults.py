@@ -35,21 +35,21 @@ new connections are served (a black-holed connection, not a hung server).
 from __future__ import annotations
 
 import asyncio
+import inspect
 import itertools
 import logging
 import re
-import struct
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Awaitable, Callable, Protocol
 
 from aiohttp import web
 
 from . import security
-from .http import REASONS, dumps, json_response
-
-if TYPE_CHECKING:
-    from .server import Simulator
+from .core import Asterisk
+from .http import AriHttp
+from .load import EventGenerator
+from .responses import REASONS, dumps, json_response
 
 log = logging.getLogger("ari_notebook.sim")
 
@@ -91,73 +91,21 @@ class Rule:
                 "seconds": self.seconds if self.kind == "delay" else None}
 
 
-class EventGenerator:
-    """A steady stream of ``ChannelUserevent`` events to one app; ``sent`` counts deliveries."""
+class FaultTarget(Protocol):
+    """What faults act on: the ``Simulator`` (its current Asterisk and web side, which a restart
+    without state replaces, its settings, and its own ``restart``)."""
 
-    def __init__(self, faults: "Faults", rate: float, seconds: float | None, app: str, eventname: str) -> None:
-        if rate <= 0:
-            raise ValueError(f"rate must be > 0 events/s, got {rate!r}")
-        self.faults = faults
-        self.rate = float(rate)
-        self.seconds = seconds
-        self.app = app
-        self.eventname = eventname
-        self.sent = 0       # events delivered to the app's socket queue
-        self.skipped = 0    # ticks' events due while the app had no socket (not counted as sent)
-        self.started_at = time.monotonic()
-        self.error: BaseException | None = None
-        self.task = asyncio.get_running_loop().create_task(self._run(), name=f"ari-sim-generate[{app}]")
-        self.task.add_done_callback(self._done)
+    asterisk: Asterisk
+    http: AriHttp
+    config: Any
 
-    def _done(self, task: asyncio.Task) -> None:
-        if not task.cancelled() and task.exception() is not None:
-            self.error = task.exception()
-            log.error("event generator for app %r stopped: %r", self.app, self.error)
-
-    async def _run(self) -> None:
-        ast = self.faults.sim.asterisk
-        due_total = 0
-        tick = 0.005
-        seq = itertools.count(1)
-        while True:
-            elapsed = time.monotonic() - self.started_at
-            if self.seconds is not None and elapsed >= self.seconds:
-                elapsed = self.seconds
-            due = int(elapsed * self.rate) - due_total
-            for _ in range(due):
-                ast = self.faults.sim.asterisk  # a restart without state swaps it
-                n = next(seq)
-                got = ast.publish("ChannelUserevent", {"eventname": self.eventname, "userevent": {"seq": n}},
-                                  apps=[self.app])
-                if got:
-                    self.sent += 1
-                else:
-                    self.skipped += 1
-            due_total += max(due, 0)
-            if self.seconds is not None and elapsed >= self.seconds:
-                return
-            await asyncio.sleep(tick)
-
-    @property
-    def done(self) -> bool:
-        return self.task.done()
-
-    async def wait(self) -> int:
-        await asyncio.shield(self.task)
-        return self.sent
-
-    def stop(self) -> None:
-        self.task.cancel()
-
-    def as_dict(self) -> dict:
-        return {"app": self.app, "rate": self.rate, "seconds": self.seconds, "sent": self.sent,
-                "skipped": self.skipped, "done": self.done, "error": None if self.error is None else repr(self.error)}
+    def restart(self, *, keep_state: bool = True, down_for: float = 0.0) -> Awaitable[None]: ...
 
 
 class Faults:
     """The fault-injection control of one ``Simulator`` (``sim.faults``)."""
 
-    def __init__(self, sim: "Simulator") -> None:
+    def __init__(self, sim: FaultTarget) -> None:
         self.sim = sim
         self.rules: list[Rule] = []
         self.history: list[dict] = []
@@ -170,7 +118,8 @@ class Faults:
     def __repr__(self) -> str:
         return f"<Faults {len([r for r in self.rules if r.active])} rules, stalled={self.stalled}>"
 
-    def _note(self, kind: str, **details: Any) -> None:
+    def note(self, kind: str, **details: Any) -> None:
+        """Count a fault in ``history`` (the Simulator notes its restarts here too)."""
         self.history.append({"time": time.time(), "fault": kind, **details})
 
     # ------------------------------------------------------------------ HTTP answers
@@ -184,7 +133,7 @@ class Faults:
         rule = Rule("fail", fn, pattern, None if times is None else int(times), status=status, message=text,
                     id=next(self._ids))
         self.rules.append(rule)
-        self._note("fail", status=status, times=times, match=pattern)
+        self.note("fail", status=status, times=times, match=pattern)
         return rule
 
     def delay(self, seconds: float, *, times: int | None = None, match: Any = None) -> Rule:
@@ -195,7 +144,7 @@ class Faults:
         fn, pattern = _matcher(match)
         rule = Rule("delay", fn, pattern, None if times is None else int(times), seconds=seconds, id=next(self._ids))
         self.rules.append(rule)
-        self._note("delay", seconds=seconds, times=times, match=pattern)
+        self.note("delay", seconds=seconds, times=times, match=pattern)
         return rule
 
     async def before_request(self, method: str, rel: str) -> web.Response | None:
@@ -215,7 +164,7 @@ class Faults:
 
     # ------------------------------------------------------------------ WebSocket faults
     def _sockets(self, app: str | None = None) -> list:
-        socks = list(self.sim._http.sockets)
+        socks = list(self.sim.http.sockets)
         if app is not None:
             socks = [s for s in socks if app in s.apps]
         return socks
@@ -230,17 +179,15 @@ class Faults:
             if clean:
                 await sock.close()
             else:
-                transport = sock.ws._writer.transport if sock.ws._writer is not None else None
-                if transport is not None:
-                    transport.abort()
-        self._note("drop_websockets", count=len(socks), clean=clean)
+                sock.abort()
+        self.note("drop_websockets", count=len(socks), clean=clean)
         return len(socks)
 
     def _queue_raw(self, payload: bytes, app: str | None, kind: str) -> int:
         socks = self._sockets(app)
         for sock in socks:
-            sock.queue.put_nowait(payload)  # in order with the events already queued
-        self._note(kind, count=len(socks))
+            sock.send_raw(payload)  # in order with the events already queued
+        self.note(kind, count=len(socks))
         return len(socks)
 
     def send_malformed_frame(self, payload: bytes | str = b'{"type": "StasisStart", "timestamp": ',
@@ -256,9 +203,9 @@ class Faults:
         for sock in self._sockets(app):
             event = {"type": event_type, "timestamp": self.sim.asterisk.timestamp(), **fields,
                      "asterisk_id": self.sim.asterisk.asterisk_id, "application": sock.apps[0]}
-            sock.queue.put_nowait(dumps(event))
+            sock.send_raw(dumps(event))
             count += 1
-        self._note("unknown_event", count=count, event_type=event_type)
+        self.note("unknown_event", count=count, event_type=event_type)
         return count
 
     def send_truncated_frame(self, *, app: str | None = None) -> int:
@@ -268,19 +215,9 @@ class Faults:
         socks = self._sockets(app)
         body = dumps({"type": "StasisStart", "timestamp": self.sim.asterisk.timestamp(),
                       "application": "truncated", "args": ["x" * 200]})
-
-        async def cut(ws: web.WebSocketResponse) -> None:
-            writer = ws._writer
-            if writer is None or writer.transport is None:
-                return
-            header = struct.pack("!BBH", 0x81, 126, len(body))  # FIN + TEXT, 16-bit length
-            writer.transport.write(header + body[: len(body) // 2])
-            await asyncio.sleep(0)
-            writer.transport.abort()
-
         for sock in socks:
-            sock.queue.put_nowait(cut)
-        self._note("truncated_frame", count=len(socks))
+            sock.send_cut_frame(body)
+        self.note("truncated_frame", count=len(socks))
         return len(socks)
 
     def stall(self, seconds: float | None = None, *, app: str | None = None) -> int:
@@ -292,24 +229,13 @@ class Faults:
             self._stalled = asyncio.Event()
         released = self._stalled
         socks = self._sockets(app)
-
-        async def hold(ws: web.WebSocketResponse) -> None:
-            transport = ws._writer.transport if ws._writer is not None else None
-            if transport is not None and not transport.is_closing():
-                transport.pause_reading()
-            try:
-                await released.wait()
-            finally:
-                if transport is not None and not transport.is_closing():
-                    transport.resume_reading()
-
         for sock in socks:
-            sock.queue.put_nowait(hold)
+            sock.stall_until(released)
         if seconds is not None:
             if self._stall_timer is not None:
                 self._stall_timer.cancel()
             self._stall_timer = asyncio.get_running_loop().call_later(float(seconds), self.resume)
-        self._note("stall", count=len(socks), seconds=seconds)
+        self.note("stall", count=len(socks), seconds=seconds)
         return len(socks)
 
     @property
@@ -326,38 +252,8 @@ class Faults:
 
     # ------------------------------------------------------------------ restart
     async def restart(self, *, keep_state: bool = True, down_for: float = 0.0) -> None:
-        """Stop answering, close every socket, and come back on the same port after ``down_for`` s.
-
-        ``keep_state=True``: the ARI HTTP side bounces (channels, bridges and recordings live
-        on; apps must register again). ``keep_state=False``: Asterisk restarted, everything is
-        gone (new channel ids, no bridges, the clock starts again).
-        """
-        sim = self.sim
-        self.resume()
-        await sim._http.close_sockets()
-        if sim._runner is not None:
-            await sim._runner.cleanup()
-            sim._runner = None
-        if not keep_state:
-            from .core import Asterisk, Clock
-            from .http import AriHttp
-
-            old = sim.asterisk
-            old.fire("shutdown")
-            if sim._handle is not None:
-                sim._handle.cancel()
-                sim._handle = None
-            old_clock = sim.clock
-            old_clock.on_schedule = None
-            sim.clock = Clock(old_clock.speed, manual=old_clock.manual)
-            sim.asterisk = Asterisk(clock=sim.clock, config=sim.config)
-            sim.asterisk.log_sink = old.log_sink
-            sim._http = AriHttp(sim)
-        if down_for > 0:
-            await asyncio.sleep(down_for)
-        sim._requested_port = sim.port
-        await sim._start()
-        self._note("restart", keep_state=keep_state, down_for=down_for)
+        """``sim.restart``: the Simulator owns its own state and rebuilds it."""
+        await self.sim.restart(keep_state=keep_state, down_for=down_for)
 
     def _restart_later(self, kwargs: dict) -> None:
         task = asyncio.get_running_loop().create_task(self.restart(**kwargs), name="ari-sim-restart")
@@ -368,16 +264,16 @@ class Faults:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("simulator restart requested over HTTP failed: %r", task.exception())
-            self._note("restart_failed", error=repr(task.exception()))
+            self.note("restart_failed", error=repr(task.exception()))
 
     # ------------------------------------------------------------------ load
     def generate(self, rate: float = 1000.0, seconds: float | None = 10.0, *, app: str,
                  eventname: str = "load") -> EventGenerator:
         """Send ``rate`` ChannelUserevent events per second to ``app`` for ``seconds`` (None: until
         ``clear()``). ``gen.sent`` counts events delivered, for comparing with what a client logged."""
-        gen = EventGenerator(self, rate, seconds, app, eventname)
+        gen = EventGenerator(lambda: self.sim.asterisk, rate, seconds, app, eventname)
         self.generators.append(gen)
-        self._note("generate", rate=rate, seconds=seconds, app=app)
+        self.note("generate", rate=rate, seconds=seconds, app=app)
         return gen
 
     def burst(self, count: int, *, app: str, eventname: str = "burst") -> int:
@@ -387,7 +283,7 @@ class Faults:
         for n in range(1, int(count) + 1):
             sent += bool(ast.publish("ChannelUserevent", {"eventname": eventname, "userevent": {"seq": n}},
                                      apps=[app]))
-        self._note("burst", count=count, sent=sent, app=app)
+        self.note("burst", count=count, sent=sent, app=app)
         return sent
 
     # ------------------------------------------------------------------ reset
@@ -400,14 +296,14 @@ class Faults:
 
     def state(self) -> dict:
         return {"rules": [r.as_dict() for r in self.rules], "stalled": self.stalled,
-                "sockets": [{"apps": s.apps, "user": s.user} for s in self.sim._http.sockets],
+                "sockets": [{"apps": s.apps, "user": s.user} for s in self.sim.http.sockets],
                 "generators": [g.as_dict() for g in self.generators],
                 "history": [{k: v for k, v in h.items()} for h in self.history[-50:]]}
 
     # ------------------------------------------------------------------ HTTP control
     def middleware(self):
         """The aiohttp middleware: the control path, then injected delays/failures for ARI."""
-        root = self.sim._http.root if self.sim._http is not None else "/ari"
+        root = self.sim.http.root
         faults = self
 
         @web.middleware
@@ -416,7 +312,7 @@ class Faults:
             if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
                 return await faults.control(request)
             if faults.rules and (path == root or path.startswith(root + "/")):
-                http = faults.sim._http
+                http = faults.sim.http
                 if http.authenticate(request) is not None and request.method != "OPTIONS":
                     injected = await faults.before_request(request.method, path[len(root):] or "/")
                     if injected is not None:
@@ -457,42 +353,19 @@ class Faults:
         return json_response(200, {"fault": name, "result": result})
 
     async def _run_named(self, name: str, args: dict) -> Any:
-        spec = _CONTROLS[name]  # KeyError -> 404
+        arguments, run = _CONTROLS[name]  # KeyError -> 404
         kwargs = {}
         for key, value in args.items():
-            if key not in spec:
-                raise TypeError(f"unexpected argument {key!r} (takes {sorted(spec)})")
-            kwargs[key] = spec[key](value)
-        if name == "fail":
-            return self.fail(**kwargs).as_dict()
-        if name == "delay":
-            return self.delay(**kwargs).as_dict()
-        if name == "drop_websockets":
-            return await self.drop_websockets(**kwargs)
-        if name == "restart":
-            loop = asyncio.get_running_loop()
-            # answer first: restarting closes the server this request arrived on
-            loop.call_later(0.05, self._restart_later, kwargs)
-            return "restarting"
-        if name == "malformed_frame":
-            return self.send_malformed_frame(**kwargs)
-        if name == "truncated_frame":
-            return self.send_truncated_frame(**kwargs)
-        if name == "unknown_event":
-            return self.send_unknown_event(**kwargs)
-        if name == "stall":
-            return self.stall(**kwargs)
-        if name == "resume":
-            self.resume()
-            return None
-        if name == "generate":
-            return self.generate(**kwargs).as_dict()
-        if name == "burst":
-            return self.burst(**kwargs)
-        if name == "clear":
-            self.clear()
-            return None
-        raise KeyError(name)  # pragma: no cover - _CONTROLS and this list agree
+            if key not in arguments:
+                raise TypeError(f"unexpected argument {key!r} (takes {sorted(arguments)})")
+            kwargs[key] = arguments[key](value)
+        result = run(self, kwargs)
+        return await result if inspect.isawaitable(result) else result
+
+    def _restart_soon(self, kwargs: dict) -> str:
+        # answer first: restarting closes the server this request arrived on
+        asyncio.get_running_loop().call_later(0.05, self._restart_later, kwargs)
+        return "restarting"
 
 
 def _bool(value: Any) -> bool:
@@ -514,19 +387,22 @@ def _opt_float(value: Any) -> float | None:
     return None if value is None or value == "" else float(value)
 
 
-_CONTROLS: dict[str, dict[str, Callable[[Any], Any]]] = {
-    "fail": {"status": int, "times": _opt_int, "match": str, "message": str},
-    "delay": {"seconds": float, "times": _opt_int, "match": str},
-    "drop_websockets": {"clean": _bool, "app": str},
-    "restart": {"keep_state": _bool, "down_for": float},
-    "malformed_frame": {"payload": str, "app": str},
-    "truncated_frame": {"app": str},
-    "unknown_event": {"event_type": str, "app": str},
-    "stall": {"seconds": _opt_float, "app": str},
-    "resume": {},
-    "generate": {"rate": float, "seconds": _opt_float, "app": str, "eventname": str},
-    "burst": {"count": int, "app": str, "eventname": str},
-    "clear": {},
+# name -> ({argument: converter}, run(faults, kwargs)): the HTTP control plane's whole table
+_CONTROLS: dict[str, tuple[dict[str, Callable[[Any], Any]], Callable[[Faults, dict], Any]]] = {
+    "fail": ({"status": int, "times": _opt_int, "match": str, "message": str},
+             lambda f, kw: f.fail(**kw).as_dict()),
+    "delay": ({"seconds": float, "times": _opt_int, "match": str}, lambda f, kw: f.delay(**kw).as_dict()),
+    "drop_websockets": ({"clean": _bool, "app": str}, lambda f, kw: f.drop_websockets(**kw)),
+    "restart": ({"keep_state": _bool, "down_for": float}, Faults._restart_soon),
+    "malformed_frame": ({"payload": str, "app": str}, lambda f, kw: f.send_malformed_frame(**kw)),
+    "truncated_frame": ({"app": str}, lambda f, kw: f.send_truncated_frame(**kw)),
+    "unknown_event": ({"event_type": str, "app": str}, lambda f, kw: f.send_unknown_event(**kw)),
+    "stall": ({"seconds": _opt_float, "app": str}, lambda f, kw: f.stall(**kw)),
+    "resume": ({}, lambda f, kw: f.resume()),
+    "generate": ({"rate": float, "seconds": _opt_float, "app": str, "eventname": str},
+                 lambda f, kw: f.generate(**kw).as_dict()),
+    "burst": ({"count": int, "app": str, "eventname": str}, lambda f, kw: f.burst(**kw)),
+    "clear": ({}, lambda f, kw: f.clear()),
 }
 
 __all__ = ["CONTROL_PREFIX", "EventGenerator", "Faults", "Rule"]

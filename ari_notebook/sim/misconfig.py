@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .http import html_error, json_response
+from .responses import html_error, json_response
 
 
 def middleware(config: Any, root: str):

@@ -7,14 +7,13 @@ Local channels are pairs whose ``;2`` half runs the dialplan of ``Local/<exten>@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .core import AriFailure, Asterisk
 from .objects import CallerId, Channel
 from . import telephony as tel
+from .dialplan import Runner, extension_exists, register_application, run_dialplan
 
-if TYPE_CHECKING:
-    from .dialplan import Runner
 
 APPDIAL = ("AppDial2", "(Outgoing Line)")
 
@@ -27,8 +26,6 @@ def parse_endpoint(ast: Asterisk, endpoint: str) -> tuple[str, str]:
     if not sep or not tech or not resource:  # Asterisk checks both halves of tech/resource
         raise AriFailure(400, "Invalid endpoint specified")
     if tech.lower() == "local":
-        from .dialplan import extension_exists
-
         exten, context, _ = tel.parse_local(resource)
         if not extension_exists(ast, context, exten):
             ast.write_log("WARNING", f"core_local.c: No such extension/context {exten}@{context} while calling "
@@ -95,7 +92,6 @@ def originate(ast: Asterisk, *, endpoint: str, app: str = "", app_args: list[str
             if not tel.enter_stasis(ast, one, app, list(app_args or []), from_dialplan=False):
                 tel.end_by_dialplan(ast, one)
         else:
-            from .dialplan import run_dialplan
 
             run_dialplan(ast, one, context or "default", extension, priority or 1)
 
@@ -148,7 +144,6 @@ def _dial_event(ast: Asterisk, peer: Channel, status: str, dialstring: str,
 def _ring(ast: Asterisk, one: Channel, two: Channel | None, resource: str) -> None:
     """Start the far side: a Local ``;2`` runs its dialplan, a phone rings and may answer."""
     if two is not None:
-        from .dialplan import run_dialplan
 
         exten, ctx, _ = tel.parse_local(resource)
         run_dialplan(ast, two, ctx, exten, 1)
@@ -239,7 +234,6 @@ def dial(ast: Asterisk, chan: Channel, *, caller: Channel | None = None, timeout
 
 def inbound_call(ast: Asterisk, endpoint: str, exten: str, context: str) -> Channel:
     """A simulated phone calls ``exten@context``: its channel runs the dialplan from priority 1."""
-    from .dialplan import extension_exists, run_dialplan
 
     tech, _, resource = endpoint.partition("/")
     if not resource:
@@ -257,7 +251,7 @@ def inbound_call(ast: Asterisk, endpoint: str, exten: str, context: str) -> Chan
 
 # ---- the Dial() application ----------------------------------------------------------------
 
-def dial_app(run: "Runner", data: str) -> None:
+def dial_app(run: Runner, data: str) -> None:
     """Dial(PJSIP/bob&Local/2000@ctx[,timeout]): ring the targets, connect the first to answer."""
     ast, caller = run.ast, run.chan
     targets_text, _, rest = data.partition(",")
@@ -338,3 +332,6 @@ def dial_app(run: "Runner", data: str) -> None:
                 tel.hangup(ast, leg, 16, soft=False)
 
     run.cleanup = caller_left
+
+
+register_application("dial", dial_app)

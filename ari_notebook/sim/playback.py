@@ -7,8 +7,7 @@ finishes with state ``done`` (never "stopped"); a finished playback is gone at o
 missing file gives Started then Finished ``failed``; an unsupported scheme gives Started and
 never a Finished; a hangup gives Finished ``failed`` before ``StasisEnd``.
 
-Durations come from the sound catalogue through the ``media_plan`` provider (SIM-B's
-``MediaLibrary``), falling back to ``ast.sound_duration`` for ``sound:`` URIs.
+Durations come from the media library (``sim/media.py``) through the ``media_plan`` provider.
 """
 
 from __future__ import annotations
@@ -20,30 +19,13 @@ from typing import Any
 from .core import AriFailure, Asterisk, Timer, component
 
 OK, MISSING, UNSUPPORTED = "ok", "missing", "unsupported"
-KNOWN_SCHEMES = ("sound", "recording", "digits", "number", "characters", "tone")
-DIGIT_SECONDS = 0.6  # fallback per spoken digit when no catalogue is registered
 
 
 def media_plan(ast: Asterisk, uri: str, language: str) -> tuple[str, float | None]:
-    """(status, seconds) for one media URI; seconds is ``math.inf`` for tones."""
-    provider = ast.provider("media_plan")
-    if provider is not None:
-        plan = provider(uri, language)
-        return plan.status, plan.duration
-    scheme, sep, rest = uri.partition(":")
-    if not sep or scheme not in KNOWN_SCHEMES:
-        return UNSUPPORTED, None
-    if scheme == "tone":
-        return (OK, math.inf) if rest else (MISSING, None)
-    if scheme == "sound":
-        seconds = ast.sound_duration(rest, language)
-        return (OK, seconds) if seconds is not None else (MISSING, None)
-    if scheme == "recording":
-        fn = ast.provider("recording_duration")
-        seconds = fn(rest) if fn is not None else None
-        return (OK, seconds) if seconds is not None else (MISSING, None)
-    spoken = [c for c in rest if c.isalnum() or c in "*#"]
-    return (OK, DIGIT_SECONDS * max(1, len(spoken))) if rest else (MISSING, None)
+    """(status, seconds) for one media URI, from the media library (``sim/media.py``, provided
+    by the sounds resource); seconds is ``math.inf`` for tones."""
+    plan = ast.provider("media_plan")(uri, language)
+    return plan.status, plan.duration
 
 
 def media_seconds(ast: Asterisk, uri: str, language: str) -> float | None:
@@ -88,6 +70,10 @@ class Playbacks:
         self.ast = ast
         self.items: dict[str, Playback] = {}
         self.queues: dict[str, list[Playback]] = {}  # target_uri -> [active, queued...]
+        ast.on("channel_media_ends", self._channel_media_ends)
+
+    def _channel_media_ends(self, channel: Any, state: str) -> None:
+        stop_channel_playbacks(self.ast, channel, state=state)
 
 
 def registry(ast: Asterisk) -> Playbacks:
@@ -124,12 +110,7 @@ def _begin(ast: Asterisk, pb: Playback) -> None:
     reg = registry(ast)
     if reg.items.get(pb.id) is not pb:
         return
-    if pb.target_uri.startswith("bridge:"):
-        bridge = ast.bridges.get(pb.target_uri[7:])
-        if bridge is not None:
-            from .bridging import announcer_joins
-
-            pb.announcer = announcer_joins(ast, bridge, "ARI")  # type: ignore[attr-defined]
+    ast.fire("playback_begins", playback=pb)  # on a bridge, ``bridging`` adds an announcer
     _play_current(ast, pb, first=True)
 
 
@@ -189,13 +170,7 @@ def _forget(ast: Asterisk, pb: Playback) -> None:
     was_active = bool(queue) and queue[0] is pb
     if pb in queue:
         queue.remove(pb)
-    announcer = getattr(pb, "announcer", None)
-    if announcer and pb.target_uri.startswith("bridge:"):
-        bridge = ast.bridges.get(pb.target_uri[7:])
-        if bridge is not None:
-            from .bridging import announcer_leaves
-
-            announcer_leaves(ast, bridge, announcer, "ARI")
+    ast.fire("playback_gone", playback=pb)  # ``bridging`` lets the announcer go
     if not queue:
         reg.queues.pop(pb.target_uri, None)
     elif was_active:

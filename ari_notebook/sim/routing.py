@@ -43,6 +43,7 @@ from typing import Any, Callable, Iterable
 from urllib.parse import parse_qsl, unquote
 
 from ..spec import AllowableValues, ErrorResponse, Operation, Parameter, Resource, Spec
+from .api_models import models_for
 from .core import AriFailure
 
 Handler = Callable[[Any, "Call"], Any]
@@ -295,8 +296,6 @@ class RouteTable:
 
     def spec(self) -> Spec:
         """The api-docs of everything declared, as a ``Spec`` (resources in Asterisk's order)."""
-        from .models import models_for
-
         resources: dict[str, Resource] = {}
         for info in RESOURCES:
             ops = tuple(r.operation for r in self.routes if r.operation.resource == info.name)

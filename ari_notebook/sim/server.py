@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import ssl as _ssl
+import traceback
 from typing import Any
 
 from aiohttp import web
@@ -27,7 +28,11 @@ from .config import SimConfig, make_config
 from .core import Asterisk, Clock
 from .faults import Faults
 from .http import AriHttp
+from .misconfig import middleware as misconfig_middleware
+from .phones import inbound_call
+from .resources.endpoints import Endpoints
 from .routing import ROUTES
+from .telephony import hangup, receive_dtmf
 
 
 def _is_loopback(host: str) -> bool:
@@ -75,7 +80,7 @@ class Simulator:
         self.clock = clock
         self.asterisk = Asterisk(clock=clock, config=config)
         self.spec = ROUTES.spec()
-        self._http = AriHttp(self)
+        self.http = AriHttp(self.asterisk, config, self.spec)  # the web side (faults use its sockets)
         self.faults = Faults(self)  # fault injection (sim.faults.fail/delay/drop_websockets/...)
         self._runner: web.AppRunner | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -112,10 +117,8 @@ class Simulator:
         return _Starting(cls(cfg, host=host, port=port, clock=the_clock, ssl=ssl))
 
     async def _start(self) -> None:
-        app = self._http.app()
-        from .misconfig import middleware
-
-        misconfigured = middleware(self.config, self._http.root)
+        app = self.http.app()
+        misconfigured = misconfig_middleware(self.config, self.http.root)
         if misconfigured is not None:
             app.middlewares.append(misconfigured)
         app.middlewares.append(self.faults.middleware())
@@ -124,9 +127,9 @@ class Simulator:
         site = web.TCPSite(self._runner, self.host, self._requested_port, reuse_address=True,
                            ssl_context=self.ssl_context)
         await site.start()
-        sockets = site._server.sockets if site._server is not None else []  # type: ignore[union-attr]
-        if sockets:
-            self.port = sockets[0].getsockname()[1]
+        addresses = self._runner.addresses
+        if addresses:
+            self.port = addresses[0][1]
         self._loop = asyncio.get_running_loop()
         self.clock.on_schedule = self._arm
         self._arm()
@@ -137,7 +140,7 @@ class Simulator:
             return
         self._stopped = True
         self.faults.clear()  # a stalled socket would otherwise hold the close handshake
-        await self._http.close_sockets()
+        await self.http.close_sockets()
         self.asterisk.fire("shutdown")  # components release what they hold (recordings' temp folder)
         self.clock.on_schedule = None
         if self._handle is not None:
@@ -147,8 +150,33 @@ class Simulator:
             await self._runner.cleanup()
 
     async def restart(self, *, keep_state: bool = True, down_for: float = 0.0) -> None:
-        """Fault injection: go away and come back on the same port (see ``faults.Faults.restart``)."""
-        await self.faults.restart(keep_state=keep_state, down_for=down_for)
+        """Stop answering, close every socket, and come back on the same port after ``down_for`` s.
+
+        ``keep_state=True``: the ARI HTTP side bounces (channels, bridges and recordings live
+        on; apps must register again). ``keep_state=False``: Asterisk restarted, everything is
+        gone (new channel ids, no bridges, the clock starts again). Counted in ``faults.history``.
+        """
+        self.faults.resume()
+        await self.http.close_sockets()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if not keep_state:
+            old = self.asterisk
+            old.fire("shutdown")
+            if self._handle is not None:
+                self._handle.cancel()
+                self._handle = None
+            self.clock.on_schedule = None
+            self.clock = Clock(self.clock.speed, manual=self.clock.manual)
+            self.asterisk = Asterisk(clock=self.clock, config=self.config)
+            self.asterisk.log_sink = old.log_sink
+            self.http = AriHttp(self.asterisk, self.config, self.spec)
+        if down_for > 0:
+            await asyncio.sleep(down_for)
+        self._requested_port = self.port
+        await self._start()
+        self.faults.note("restart", keep_state=keep_state, down_for=down_for)
 
     async def __aenter__(self) -> "Simulator":
         return self
@@ -185,8 +213,6 @@ class Simulator:
         try:
             self.clock.run_due()
         except Exception as exc:  # a simulator bug in a timer: log it, report it, keep the clock going
-            import traceback
-
             self.asterisk.write_log("ERROR", f"simulator bug in a timer: {exc!r}\n{traceback.format_exc()}")
             raise
         finally:
@@ -238,16 +264,12 @@ class Simulator:
     # ---- teaching hooks
     async def call(self, endpoint: str, exten: str, context: str = "ARI-test") -> str:
         """A simulated phone (``PJSIP/alice``) dials ``exten@context``; returns its channel id."""
-        from .phones import inbound_call
-
         chan = inbound_call(self.asterisk, endpoint, str(exten), context)
         await asyncio.sleep(0)
         return chan.id
 
     async def press(self, channel_id: str, digits: str, *, duration_ms: int = 100, gap_ms: int = 100) -> None:
         """The caller on ``channel_id`` presses ``digits``; returns once they have all arrived."""
-        from .telephony import receive_dtmf
-
         chan = self.asterisk.channels.get(channel_id)
         if chan is None:
             raise KeyError(f"no channel {channel_id!r}")
@@ -256,8 +278,6 @@ class Simulator:
 
     async def hangup(self, channel_id: str, cause: int = 16) -> None:
         """The caller on ``channel_id`` hangs up (not an ARI hangup: no soft-hangup request)."""
-        from .telephony import hangup
-
         chan = self.asterisk.channels.get(channel_id)
         if chan is None:
             raise KeyError(f"no channel {channel_id!r}")
@@ -267,15 +287,11 @@ class Simulator:
     async def set_endpoint_state(self, endpoint: str, state: str) -> None:
         """The phone ``endpoint`` registers (``online``), goes away (``offline``) or will not take
         calls (``busy``/``noanswer``): EndpointStateChange to its subscribers."""
-        from .resources.endpoints import Endpoints
-
         self.asterisk.component(Endpoints).set_state(endpoint, state)
         await asyncio.sleep(0)
 
     async def send_text(self, endpoint: str, body: str, **variables: str) -> None:
         """The phone ``endpoint`` sends a text message: TextMessageReceived to its subscribers."""
-        from .resources.endpoints import Endpoints
-
         self.asterisk.component(Endpoints).receive_text(endpoint, body, variables=variables)
         await asyncio.sleep(0)
 

@@ -18,7 +18,6 @@ from functools import lru_cache
 from importlib import resources
 from typing import Iterable, Mapping
 
-KNOWN_LANGUAGES = ("en", "es", "fr")
 DEFAULT_LANGUAGE = "en"
 
 

@@ -245,12 +245,7 @@ def leave_stasis(ast: Asterisk, chan: Channel, *, status: str = "SUCCESS") -> No
     app = chan.stasis_app
     if app is None:
         return
-    from .bridging import leave_bridge
-    from .playback import stop_channel_playbacks
-
-    stop_channel_playbacks(ast, chan, state="failed" if chan.hangup_requested else "done")
-    if chan.bridge_id:
-        leave_bridge(ast, chan, by_hangup=chan.hangup_requested)
+    _let_go(ast, chan, by_hangup=chan.hangup_requested)
     channel_event(ast, chan, "StasisEnd", apps=[app])
     chan.stasis_app = None
     set_variable(ast, chan, "STASISSTATUS", status)
@@ -270,6 +265,15 @@ def move(ast: Asterisk, chan: Channel, app_name: str, args: list[str]) -> None:
     chan.stasis_app = app_name
     chan.stasis_args = list(args)
     channel_event(ast, chan, "StasisStart", {"args": list(args)}, apps=[app_name])
+
+
+def _let_go(ast: Asterisk, chan: Channel, *, by_hangup: bool) -> None:
+    """Announce that the channel stops what it was doing, in Asterisk's order: its media ends
+    (``playback`` reacts: PlaybackFinished), then it leaves its bridge (``bridging`` reacts:
+    ChannelLeftBridge). Telephony knows neither module; they subscribe with ``ast.on``."""
+    ast.fire("channel_media_ends", channel=chan, state="failed" if by_hangup else "done")
+    if chan.bridge_id:
+        ast.fire("channel_leaves_bridge", channel=chan, by_hangup=by_hangup)
 
 
 # ---- answer / Local call progress ----------------------------------------------------------
@@ -315,9 +319,6 @@ def hangup(ast: Asterisk, chan: Channel, cause: int = 16, *, soft: bool = True) 
 
 def _unwind(ast: Asterisk, chan: Channel) -> None:
     """Stop what the channel is doing: playbacks, bridge, Stasis, then its dialplan."""
-    from .bridging import leave_bridge
-    from .playback import stop_channel_playbacks
-
     for timer in chan.timers:
         timer.cancel()
     chan.timers.clear()
@@ -325,9 +326,7 @@ def _unwind(ast: Asterisk, chan: Channel) -> None:
     if chan.stasis_app is not None:
         leave_stasis(ast, chan)
     else:
-        stop_channel_playbacks(ast, chan, state="failed")
-        if chan.bridge_id:
-            leave_bridge(ast, chan, by_hangup=True)
+        _let_go(ast, chan, by_hangup=True)
     runner = chan.runner
     if runner is not None:
         chan.runner = None

@@ -258,10 +258,10 @@ async def replay(records: list[dict], **sim_options: Any) -> Replay:
         sock = sockets.pop(label, None)
         if sock is None:
             return
-        held = len(sim._http.sockets)
+        held = len(sim.http.sockets)
         await sock.close()
         # the server lets go (unregisters the socket's apps) once it has read the close frame
-        await _until(lambda: len(sim._http.sockets) < held, f"the server releasing socket {label}")
+        await _until(lambda: len(sim.http.sockets) < held, f"the server releasing socket {label}")
 
     async def send(ex: Exchange) -> None:
         req = ex.request

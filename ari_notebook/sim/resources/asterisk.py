@@ -18,7 +18,6 @@ BUILD = {"os": "Linux", "kernel": "6.18.44-fc-v669", "machine": "x86_64", "optio
          "date": "2026-11-26 03:14:57 UTC", "user": "root"}
 CONFIG = {"name": "", "default_language": "en", "setid": {"user": "root", "group": "root"}}
 LOG_DIR = "/var/log/asterisk"
-LOG_LEVELS = ("DEBUG", "TRACE", "NOTICE", "WARNING", "ERROR", "VERBOSE", "DTMF", "SECURITY")
 
 # Which modules answer a reload. Asterisk knows per module (a reload callback or not); the
 # reference machine only showed app_echo refusing. Rule of thumb, true for the stock modules:

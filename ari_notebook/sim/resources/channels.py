@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core import AriFailure, Asterisk
+from ..dialplan import Runner
 from ..objects import Channel
 from ..routing import ROUTES, Call, Reply, body, path, query
 from .. import phones, playback
@@ -164,8 +165,6 @@ def hangup(ast: Asterisk, call: Call) -> Any:
                       query("label", "Label to continue to (instead of priority)")],
               errors=_STATE_ERRORS, summary="Exit the Stasis application and continue in the dialplan.")
 def continue_in_dialplan(ast: Asterisk, call: Call) -> Any:
-    from ..dialplan import Runner
-
     chan = _controllable(ast, call)
     if call.text("context"):
         context, exten = call.text("context"), call.text("extension") or "s"

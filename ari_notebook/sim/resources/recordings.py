@@ -12,9 +12,11 @@ from typing import Any
 from urllib.parse import quote
 
 from ..._errors import ConfigurationError
+from ..bridging import refresh_bridgepeer
 from ..core import AriFailure, component
 from ..recordings import FORMATS, IF_EXISTS, MIME, TERMINATE_ON, LiveRecording, RecordingStore, terminates
 from ..routing import ROUTES, Reply, path, query
+from ..telephony import device_state
 
 
 @component
@@ -82,9 +84,6 @@ class Recordings:
         bridge = self.ast.bridges.get(target) if scheme == "bridge" else None
         if bridge is None or not hasattr(bridge, "extra_members"):
             return
-        from ..bridging import refresh_bridgepeer
-        from ..telephony import device_state
-
         rec.recorder = f"Recorder/ARI-{self.ast.channel_seq()};2"
         bridge.extra_members.append(rec.recorder)
         refresh_bridgepeer(self.ast, bridge)
@@ -95,9 +94,6 @@ class Recordings:
         bridge = self.ast.bridges.get(rec.target_uri.partition(":")[2])
         if name is None or bridge is None or name not in bridge.extra_members:
             return
-        from ..bridging import refresh_bridgepeer
-        from ..telephony import device_state
-
         bridge.extra_members.remove(name)
         refresh_bridgepeer(self.ast, bridge)
         device_state(self.ast, "Recorder/ARI", "UNKNOWN")
