@@ -15,7 +15,7 @@ from ._errors import (
     TransportError, Unauthorized, UnprocessableEntity, ValidationError,
 )
 from .client import Client
-from .session import connect
+from .session import connect, connect_fleet
 
 
 def _kernel_hook(client: Client) -> None:
@@ -31,7 +31,8 @@ Client._run_hook = staticmethod(_kernel_hook)
 
 __version__ = "0.1.0"
 
-_LAZY = {"EventLog": ("ari_notebook.events", "EventLog"), "Simulator": ("ari_notebook.sim", "Simulator")}
+_LAZY = {"EventLog": ("ari_notebook.events", "EventLog"), "Fleet": ("ari_notebook.client.fleet", "Fleet"),
+         "Simulator": ("ari_notebook.sim", "Simulator")}
 _LAZY_MODULES = ("events", "sim", "widgets", "doctor")
 
 
@@ -53,7 +54,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "AriError", "AriTimeout", "BadRequest", "Client", "ConfigurationError", "Conflict", "EventLog",
-    "EventStreamError", "Forbidden", "HttpError", "MethodNotAllowed", "NotFound",
+    "EventStreamError", "Fleet", "Forbidden", "HttpError", "MethodNotAllowed", "NotFound",
     "PreconditionFailed", "ServerError", "Simulator", "SpecError", "TransportError",
-    "Unauthorized", "UnprocessableEntity", "ValidationError", "__version__", "connect",
+    "Unauthorized", "UnprocessableEntity", "ValidationError", "__version__", "connect", "connect_fleet",
 ]

@@ -12,6 +12,7 @@ keyword arguments of ``Simulator.start``; the file format is described in ``load
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -67,6 +68,9 @@ class SimConfig:
     recordings_dir: str | None = None  # None: a private temporary folder per simulator
     recordings: dict[str, Any] = field(default_factory=dict)  # stored at start: name -> seconds | {seconds, format}
     clock_speed: float = 1.0  # simulated seconds per wall-clock second (config-file setting)
+    # asterisk.conf entityid: the asterisk_id every event and ping carries (None: the reference
+    # machine's). Give each simulator of a fleet its own, as each real server has its own.
+    entity_id: str | None = None
 
     def user(self, name: str) -> User | None:
         for u in self.users:
@@ -129,6 +133,7 @@ def load_config_file(path: Any) -> dict[str, Any]:
         [http]
         prefix = ""                 # http.conf prefix: ARI served under /<prefix>/ari
         [ari]
+        entity_id = "02:fc:00:00:00:02"   # asterisk.conf entityid: the events' asterisk_id
         allowed_origins = ["http://localhost:8888"]   # ari.conf allowed_origins
         strict_origin = false       # refuse foreign Origins on the WebSocket (Asterisk: never)
         clock_speed = 1.0
@@ -228,6 +233,18 @@ def _recordings(value: Mapping[str, Any]) -> dict[str, tuple[float, str]]:
     return out
 
 
+_ENTITY_ID = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
+
+
+def parse_entity_id(value: Any) -> str:
+    """An entity id as asterisk.conf takes it: a MAC address, ``02:fc:00:00:00:02``."""
+    text = str(value).strip().lower()
+    if not _ENTITY_ID.match(text):
+        raise ConfigurationError(f"entity_id {value!r} must be a MAC address like 02:fc:00:00:00:02 "
+                                 "(asterisk.conf entityid)")
+    return text
+
+
 def make_config(config: Any = None, **keywords: Any) -> SimConfig:
     """Defaults, then ``config`` (a TOML path, a dict of its sections, or a ``SimConfig``), then
     the ``Simulator.start`` keywords (None values are ignored). Unknown names are an error."""
@@ -268,6 +285,8 @@ def make_config(config: Any = None, **keywords: Any) -> SimConfig:
             out[key] = float(value)
         elif key == "strict_origin":
             out[key] = bool(value)
+        elif key == "entity_id":
+            out[key] = parse_entity_id(value)
         elif key in known:
             out[key] = value
         else:

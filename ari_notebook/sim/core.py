@@ -249,7 +249,7 @@ class Asterisk:
     def __init__(self, *, clock: Clock | None = None, config: Any = None) -> None:
         self.clock = clock or Clock()
         self.config = config
-        self.asterisk_id = ASTERISK_ID
+        self.asterisk_id = getattr(config, "entity_id", None) or ASTERISK_ID
         self.startup_time = self.clock.now()
         self._unix = int(self.startup_time)
         self._uniq = itertools.count()
