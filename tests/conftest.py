@@ -1,4 +1,14 @@
-"""Shared fixtures: where the real-Asterisk traces live, and a clean Jupyter environment."""
+"""Shared fixtures: the api-docs the client, spec, widget and fuzz tests run on, where the
+real-Asterisk traces live, and the helpers that read them.
+
+Api-docs: every test that needs a server's api-docs asks for ``api_docs_dir`` (or ``api_docs``,
+``api_spec``). It always runs on the simulator's own generated api-docs (all 11 families,
+rendered exactly as the simulator serves them), so a fresh clone checks everything; where the
+recordings of a real Asterisk 23.4.1 are present (``../shared/ari-traces`` or ``ARI_TRACES``)
+the same test runs a second time on the api-docs that Asterisk served. Test ids say which:
+``[sim-docs]`` / ``[ast23-docs]``. Only tests whose point is a comparison with a recording ask
+for ``traces_dir``/``real_spec`` and skip, with the reason, without it.
+"""
 
 from __future__ import annotations
 
@@ -10,23 +20,87 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 TRACES = Path(os.environ.get("ARI_TRACES", REPO.parent / "shared" / "ari-traces"))
+HAVE_TRACES = (TRACES / "api-docs" / "resources.json").is_file()
+NO_TRACES = f"real-Asterisk traces not found at {TRACES} (set ARI_TRACES to their folder)"
+
+#: the api-docs a server may serve: always the simulator's, and the recorded ones when present
+API_DOCS_SOURCES = [pytest.param("simulator", id="sim-docs")]
+if HAVE_TRACES:
+    API_DOCS_SOURCES.append(pytest.param("asterisk-23.4.1 recording", id="ast23-docs"))
+
+#: what a real Asterisk puts in basePath (the simulator rewrites it to the request's host)
+DOCS_BASE_PATH = "http://127.0.0.1:8088/ari"
+
+
+def pytest_report_header(config):
+    if HAVE_TRACES:
+        return f"ari-traces: {TRACES} (api-docs tests also run on the recorded api-docs: [ast23-docs])"
+    return (f"ari-traces: not found at {TRACES}: api-docs tests run on the simulator's api-docs only; "
+            "comparisons with a recording skip")
 
 
 @pytest.fixture(scope="session")
 def traces_dir() -> Path:
     """The recorded real Asterisk 23 traffic; tests that compare with it skip without it."""
-    if not (TRACES / "api-docs" / "resources.json").is_file():
-        pytest.skip(f"real-Asterisk traces not found at {TRACES} (set ARI_TRACES to their folder)")
+    if not HAVE_TRACES:
+        pytest.skip(NO_TRACES)
     return TRACES
+
+
+def read_api_docs(folder: Path) -> tuple[dict, dict[str, dict]]:
+    """(resources.json, {name: declaration}) from a folder of api-docs files."""
+    listing = json.loads((folder / "resources.json").read_text("utf-8"))
+    decls = {p.stem: json.loads(p.read_text("utf-8")) for p in folder.glob("*.json") if p.stem != "resources"}
+    return listing, decls
+
+
+def write_simulator_api_docs(folder: Path) -> Path:
+    """The simulator's api-docs as files: rendered from its route table by the same functions
+    its ``/ari/api-docs`` handler uses (``tests/sim/test_server.py`` checks they are equal)."""
+    from ari_notebook.sim.coverage import sim_spec
+    from ari_notebook.spec import api_declaration, resource_listing
+
+    spec, _ = sim_spec()
+    folder.mkdir(parents=True, exist_ok=True)
+    docs = {"resources": resource_listing(spec, DOCS_BASE_PATH)}
+    docs.update({name: api_declaration(r, DOCS_BASE_PATH) for name, r in spec.resources.items()})
+    for name, doc in docs.items():
+        (folder / f"{name}.json").write_text(json.dumps(doc, indent=2), "utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def sim_api_docs_dir(tmp_path_factory) -> Path:
+    """A folder with the simulator's own api-docs (resources.json + one file per family)."""
+    return write_simulator_api_docs(tmp_path_factory.mktemp("sim-api-docs"))
+
+
+@pytest.fixture(scope="session", params=API_DOCS_SOURCES)
+def api_docs_dir(request) -> Path:
+    """A folder of api-docs to serve or parse: the simulator's, then (with traces) Asterisk's."""
+    if request.param == "simulator":
+        return request.getfixturevalue("sim_api_docs_dir")
+    return TRACES / "api-docs"
+
+
+@pytest.fixture(scope="session")
+def api_docs(api_docs_dir: Path) -> tuple[dict, dict[str, dict]]:
+    """(resources.json, {name: declaration}) of ``api_docs_dir``."""
+    return read_api_docs(api_docs_dir)
+
+
+@pytest.fixture(scope="session")
+def api_spec(api_docs):
+    """The parsed ``Spec`` of ``api_docs``."""
+    from ari_notebook.spec import parse_spec
+
+    return parse_spec(*api_docs)
 
 
 @pytest.fixture(scope="session")
 def real_api_docs(traces_dir: Path) -> tuple[dict, dict[str, dict]]:
-    """(resources.json, {name: declaration}) exactly as Asterisk 23.4.1 served them."""
-    docs = traces_dir / "api-docs"
-    listing = json.loads((docs / "resources.json").read_text())
-    decls = {p.stem: json.loads(p.read_text()) for p in docs.glob("*.json") if p.stem != "resources"}
-    return listing, decls
+    """(resources.json, {name: declaration}) exactly as Asterisk 23.4.1 served them (for comparisons)."""
+    return read_api_docs(traces_dir / "api-docs")
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""Fixtures for client tests: a loopback fake ARI server serving the real Asterisk 23 api-docs."""
+"""Fixtures for client tests: a loopback fake ARI server serving the simulator's api-docs, and
+(with the traces) a real Asterisk 23's (``api_docs_dir`` in ``tests/conftest.py``)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from .fakeari import FakeAri
 
 
 @pytest.fixture
-async def fake_ari(traces_dir):
-    server = await FakeAri(traces_dir / "api-docs").start()
+async def fake_ari(api_docs_dir):
+    server = await FakeAri(api_docs_dir).start()
     try:
         yield server
     finally:

@@ -1,5 +1,6 @@
-"""A small loopback ARI server for client tests: the real Asterisk 23 api-docs, a few operations
-answered with real-looking bodies, and an events WebSocket the test can push into or drop.
+"""A small loopback ARI server for client tests: the api-docs it is given (the simulator's or a
+real Asterisk 23's), a few operations answered with real-looking bodies, and an events WebSocket
+the test can push into or drop.
 
 Not the simulator: it exists so the client can be tested on its own; it answers only what the
 tests use, with the status codes and bodies recorded from a real Asterisk (traces README).

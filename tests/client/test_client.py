@@ -1,4 +1,4 @@
-"""The client against a loopback server serving the real Asterisk 23 api-docs."""
+"""The client against a loopback server serving the simulator's api-docs (and a real Asterisk 23's)."""
 
 from __future__ import annotations
 
@@ -20,11 +20,11 @@ from ari_notebook.client.transport import ssl_setting
 from ari_notebook.client.urls import parse_server_url
 
 
-async def test_connect_builds_every_operation_from_the_servers_api_docs(client, real_spec):
+async def test_connect_builds_every_operation_from_the_servers_api_docs(client, api_spec):
     assert client.api_version == "11.0.0"
-    assert set(client.operations) == set(real_spec.operations)
+    assert set(client.operations) == set(api_spec.operations)
     assert len(client.resources) == 11
-    for name, op in real_spec.operations.items():
+    for name, op in api_spec.operations.items():
         resource, nickname = name.split(".")
         assert getattr(client.resources[resource], nickname).operation == op
     assert "originate" in dir(client.channels) and "channels" in dir(client)
@@ -253,13 +253,13 @@ async def test_cleanups_run_on_close(fake_ari):
     assert ran == ["second", "first"]
 
 
-async def test_a_newer_server_adds_a_resource_and_an_older_one_lacks_one(traces_dir):
+async def test_a_newer_server_adds_a_resource_and_an_older_one_lacks_one(api_docs_dir):
     """No per-version code: whatever resources.json lists is what the client offers."""
     import json
 
     from .fakeari import FakeAri
 
-    server = FakeAri(traces_dir / "api-docs")
+    server = FakeAri(api_docs_dir)
     listing = json.loads(server.docs["resources.json"])
     listing["apis"] = [a for a in listing["apis"] if "mailboxes" not in a["path"]]
     listing["apis"].append({"path": "/api-docs/widgets.{format}", "description": "Future things"})
@@ -284,7 +284,7 @@ async def test_a_newer_server_adds_a_resource_and_an_older_one_lacks_one(traces_
         await server.stop()
 
 
-async def test_ipython_question_mark_shows_parameters_and_help(client):
+async def test_ipython_question_mark_shows_parameters_and_help(client, api_spec):
     """What ``client.channels.originate?`` renders, through IPython's own inspector."""
     from IPython.core.oinspect import Inspector
 
@@ -294,7 +294,8 @@ async def test_ipython_question_mark_shows_parameters_and_help(client):
         inspector = Inspector()
     info = inspector.info(client.channels.originate, "client.channels.originate", detail_level=0)
     assert "endpoint," in info["definition"] and "variables=None" in info["definition"]
-    assert "Create a new channel (originate)." in info["docstring"]
+    summary = api_spec.operation("channels.originate").summary  # the server's own words
+    assert summary.startswith("Create a new channel (originate)") and summary in info["docstring"]
     assert "allowed: " in client.playbacks.control.__doc__  # allowableValues listed
     channel = Channel(client, {"id": "c1"})
     bound = inspector.info(channel.play, "channel.play", detail_level=0)

@@ -235,12 +235,12 @@ async def test_rest_over_websocket(fake_ari):
     assert _client_side_tasks() == []
 
 
-async def test_rest_over_websocket_falls_back_with_a_warning(traces_dir, monkeypatch):
+async def test_rest_over_websocket_falls_back_with_a_warning(api_docs_dir, monkeypatch):
     from .fakeari import FakeAri
 
     monkeypatch.setattr(Client, "rest_probe_timeout", 0.3)
 
-    server = await FakeAri(traces_dir / "api-docs", strip_rest_models=True).start()
+    server = await FakeAri(api_docs_dir, strip_rest_models=True).start()
     try:
         with pytest.warns(RuntimeWarning, match="RESTRequest"):
             c = await Client.connect(server.url, "asterisk", "asterisk", transport="websocket")
@@ -249,7 +249,7 @@ async def test_rest_over_websocket_falls_back_with_a_warning(traces_dir, monkeyp
         await c.close()
     finally:
         await server.stop()
-    server = await FakeAri(traces_dir / "api-docs", rest_over_ws=False).start()
+    server = await FakeAri(api_docs_dir, rest_over_ws=False).start()
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

@@ -68,8 +68,8 @@ def wait_until(cond, timeout=10.0, what="condition"):
 
 
 @pytest.fixture
-def server(traces_dir):
-    s = ServerThread(traces_dir / "api-docs")
+def server(api_docs_dir):
+    s = ServerThread(api_docs_dir)
     yield s
     s.stop()
 

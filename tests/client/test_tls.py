@@ -29,10 +29,10 @@ def self_signed(tmp_path_factory):
 
 
 @pytest.fixture
-async def tls_server(traces_dir, self_signed):
+async def tls_server(api_docs_dir, self_signed):
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ctx.load_cert_chain(self_signed)
-    server = await FakeAri(traces_dir / "api-docs").start(ssl_context=ctx)
+    server = await FakeAri(api_docs_dir).start(ssl_context=ctx)
     try:
         yield server
     finally:

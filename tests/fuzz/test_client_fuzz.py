@@ -60,8 +60,8 @@ def check_prepared(op, kwargs) -> str:
     return "accepted"
 
 
-def test_prepare_rejects_or_encodes_every_operation(real_spec):
-    ops = [op for op in real_spec.operations.values() if not op.upgrade]
+def test_prepare_rejects_or_encodes_every_operation(api_spec):
+    ops = [op for op in api_spec.operations.values() if not op.upgrade]
     outcomes = {"rejected": 0, "accepted": 0}
 
     @bounded(EXAMPLES * 60)
@@ -77,8 +77,8 @@ def test_prepare_rejects_or_encodes_every_operation(real_spec):
 
 
 @pytest.mark.parametrize("bad_id", PATH_BREAKERS)
-def test_path_breaking_ids_stay_in_their_segment(real_spec, bad_id):
-    op = real_spec.operations["channels.get"]
+def test_path_breaking_ids_stay_in_their_segment(api_spec, bad_id):
+    op = api_spec.operations["channels.get"]
     try:
         req = prepare(op, {"channelId": bad_id})
     except ValidationError as exc:
@@ -189,13 +189,13 @@ def test_recording_names_on_a_live_channel(bg):
     assert not bg.crashes.records
 
 
-def test_deeply_nested_bodies_are_refused_before_sending(real_spec):
+def test_deeply_nested_bodies_are_refused_before_sending(api_spec):
     deep: dict = {}
     node = deep
     for _ in range(300):  # orjson could not encode it; the user gets a ValidationError, not a TypeError
         node["a"] = {}
         node = node["a"]
-    op = real_spec.operations["channels.originate"]
+    op = api_spec.operations["channels.originate"]
     with pytest.raises(ValidationError) as err:
         prepare(op, {"endpoint": "PJSIP/alice", "app": "hello", "variables": deep})
     assert err.value.parameter == "variables" and "nested deeper" in str(err.value)

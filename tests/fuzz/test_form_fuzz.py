@@ -33,8 +33,8 @@ def raw_for(field) -> st.SearchStrategy:
     return odd_text
 
 
-def test_every_form_rejects_or_prepares(real_spec):
-    forms = [FormModel(op) for op in real_spec.operations.values() if not op.upgrade]
+def test_every_form_rejects_or_prepares(api_spec):
+    forms = [FormModel(op) for op in api_spec.operations.values() if not op.upgrade]
     outcomes = {"rejected": 0, "prepared": 0}
 
     @settings(max_examples=EXAMPLES * 60, deadline=None, database=None,

@@ -82,6 +82,21 @@ async def test_api_docs_are_generated_with_the_request_host_as_base_path():
             assert r.status == 401
 
 
+async def test_the_api_docs_fixture_is_what_the_simulator_serves(sim_api_docs_dir):
+    """The client/spec/widget/fuzz tests run on ``sim_api_docs_dir`` (tests/conftest.py): it must
+    be exactly the simulator's served api-docs, all 11 families, apart from ``basePath``."""
+    from conftest import DOCS_BASE_PATH, read_api_docs
+
+    listing, decls = read_api_docs(sim_api_docs_dir)
+    assert len(decls) == len(listing["apis"]) == 11
+    async with Simulator.start() as sim, aiohttp.ClientSession(headers=AUTH) as http:
+        for name, doc in [("resources", listing), *decls.items()]:
+            async with http.get(f"{sim.url}/ari/api-docs/{name}.json") as r:
+                served = await r.json()
+            assert served["basePath"] == sim.url + "/ari" and doc["basePath"] == DOCS_BASE_PATH
+            assert {**served, "basePath": DOCS_BASE_PATH} == doc, name
+
+
 async def test_second_socket_replaces_the_first_and_app_lists_register_each_app():
     async with Simulator.start() as sim:
         async with _socket(sim.url, "app=hello") as ws1, _socket(sim.url, "app=hello,other") as ws2:

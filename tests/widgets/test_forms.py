@@ -15,8 +15,8 @@ from ari_notebook.widgets.explorer_model import (Outcome, ids_from_list, operati
 from ari_notebook.widgets.snippets import MASK, ari_base, curl_command, python_call
 
 
-def test_fields_follow_parameter_types(real_spec):
-    form = FormModel(real_spec.operation("channels.record"))
+def test_fields_follow_parameter_types(api_spec):
+    form = FormModel(api_spec.operation("channels.record"))
     kinds = {f.name: f.kind for f in form.fields}
     assert kinds["channelId"] == "live"
     assert kinds["format"] == "text"
@@ -30,25 +30,25 @@ def test_fields_follow_parameter_types(real_spec):
     assert form.fields[0].where == "path"  # the object comes first
 
 
-def test_body_params_get_a_json_editor(real_spec):
-    orig = FormModel(real_spec.operation("channels.originate"))
+def test_body_params_get_a_json_editor(api_spec):
+    orig = FormModel(api_spec.operation("channels.originate"))
     assert orig.by_name["variables"].kind == "json"
     assert orig.by_name["priority"].kind == "optional_number"  # long without default: blank = not sent
     assert orig.by_name["timeout"].kind == "int" and orig.by_name["timeout"].initial == 30
     assert orig.by_name["endpoint"].kind == "live"
-    flt = FormModel(real_spec.operation("applications.filter"))
+    flt = FormModel(api_spec.operation("applications.filter"))
     assert flt.by_name["filter"].kind == "json" and flt.by_name["filter"].data_type == "object"
 
 
-def test_multichoice_for_allowed_list(real_spec):
-    info = FormModel(real_spec.operation("asterisk.getInfo"))
+def test_multichoice_for_allowed_list(api_spec):
+    info = FormModel(api_spec.operation("asterisk.getInfo"))
     assert info.by_name["only"].kind == "multichoice"
     kwargs, req = info.prepare({"only": ("build", "status")})
     assert kwargs == {"only": ["build", "status"]} and req.query == {"only": "build,status"}
 
 
-def test_kwargs_from_raw_values(real_spec):
-    form = FormModel(real_spec.operation("channels.originate"))
+def test_kwargs_from_raw_values(api_spec):
+    form = FormModel(api_spec.operation("channels.originate"))
     raw = form.initial()
     raw.update(endpoint="Local/1000@ARI-test", app="hello", variables='{"CALLERID(name)": "Alice"}',
                priority="1", timeout=30)
@@ -62,8 +62,8 @@ def test_kwargs_from_raw_values(real_spec):
     assert form.kwargs(raw)["timeout"] == 5
 
 
-def test_form_errors_name_operation_and_parameter(real_spec):
-    form = FormModel(real_spec.operation("channels.originate"))
+def test_form_errors_name_operation_and_parameter(api_spec):
+    form = FormModel(api_spec.operation("channels.originate"))
     with pytest.raises(ValidationError) as e:
         form.prepare({})
     assert e.value.parameter == "endpoint" and e.value.operation == "channels.originate"
@@ -77,20 +77,20 @@ def test_form_errors_name_operation_and_parameter(real_spec):
     assert e.value.parameter == "priority"
 
 
-def test_checkbox_and_dropdown_rules(real_spec):
-    form = FormModel(real_spec.operation("channels.hangup"))
+def test_checkbox_and_dropdown_rules(api_spec):
+    form = FormModel(api_spec.operation("channels.hangup"))
     assert form.kwargs({"channelId": "c1", "reason": ""}) == {"channelId": "c1"}
     assert form.kwargs({"channelId": "c1", "reason": "busy"}) == {"channelId": "c1", "reason": "busy"}
-    add = FormModel(real_spec.operation("bridges.addChannel"))
+    add = FormModel(api_spec.operation("bridges.addChannel"))
     assert add.by_name["mute"].kind == "bool" and add.by_name["mute"].initial is False
     assert add.kwargs({"bridgeId": "b", "channel": "c", "mute": True})["mute"] is True
     assert "mute" not in add.kwargs({"bridgeId": "b", "channel": "c", "mute": False})
-    ev = field_for(real_spec.operation("events.eventWebsocket").parameter("subscribeAll"))
+    ev = field_for(api_spec.operation("events.eventWebsocket").parameter("subscribeAll"))
     assert ev.kind == "bool" and ev.default is None
 
 
-def test_comma_lists(real_spec):
-    form = FormModel(real_spec.operation("channels.play"))
+def test_comma_lists(api_spec):
+    form = FormModel(api_spec.operation("channels.play"))
     assert form.by_name["media"].kind == "list"
     kw = form.kwargs({"channelId": "c", "media": "sound:hello-world"})
     assert kw["media"] == "sound:hello-world"
@@ -99,8 +99,8 @@ def test_comma_lists(real_spec):
     assert prepare(form.operation, kw).query["media"] == "sound:a,digits:12"
 
 
-def test_python_call_and_curl_mask_the_password(real_spec):
-    op = real_spec.operation("channels.originate")
+def test_python_call_and_curl_mask_the_password(api_spec):
+    op = api_spec.operation("channels.originate")
     kwargs = {"endpoint": "Local/1000@ARI-test", "app": "hello", "variables": {"A": "1"}}
     call = python_call(op, {"endpoint": "Local/1000", "app": "hello", "variables": {"A": "1"}})
     assert call == "await client.channels.originate(endpoint='Local/1000', app='hello', variables={'A': '1'})"
@@ -122,14 +122,14 @@ def test_ari_base():
     assert ari_base("https://u:p@h:1/ari/") == "https://h:1/ari"
 
 
-def test_resource_and_operation_lists(real_spec):
-    res = dict((v, k) for k, v in resource_options(real_spec))
+def test_resource_and_operation_lists(api_spec):
+    res = dict((v, k) for k, v in resource_options(api_spec))
     assert list(res)[0] == "asterisk" and "channels" in res and res["channels"].startswith("channels  (")
-    ops = dict((v, k) for k, v in operation_options(real_spec, "channels"))
+    ops = dict((v, k) for k, v in operation_options(api_spec, "channels"))
     assert ops["channels.originate"].startswith("POST   /channels  ·  Create a new channel")
-    head = operation_html(real_spec.operation("channels.answer"))
+    head = operation_html(api_spec.operation("channels.answer"))
     assert "/channels/{channelId}/answer" in head and "404" in head and "409" in head
-    assert "WebSocket" in operation_html(real_spec.operation("events.eventWebsocket"))
+    assert "WebSocket" in operation_html(api_spec.operation("events.eventWebsocket"))
 
 
 def test_json_tree_escapes_and_folds():
