@@ -118,6 +118,10 @@ class EventsConnection:
             async for msg in self.ws:
                 if msg.type == WSMsgType.TEXT:
                     self._rest_request(msg.data)
+                elif msg.type == WSMsgType.PING:
+                    # answered in order: the pong follows every event sent before the ping, as
+                    # with Asterisk, which has written each event before it reads the next frame
+                    self._pong(msg.data)
                 elif msg.type in (WSMsgType.ERROR, WSMsgType.CLOSE):
                     break
         finally:
@@ -165,6 +169,12 @@ class EventsConnection:
     async def close(self) -> None:
         if not self.ws.closed:
             await self.ws.close()
+
+    def _pong(self, payload: bytes) -> None:
+        async def pong() -> None:
+            await self.ws.pong(payload)
+
+        self.queue.put_nowait(pong)
 
     # ---- the faults this socket offers (``sim.faults`` calls them)
     def abort(self) -> None:

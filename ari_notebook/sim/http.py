@@ -132,7 +132,8 @@ class AriHttp:
             return html_error(403, "Origin not allowed")  # opt-in: Asterisk 23 does not check Origin
         subscribe_all = request.query.get("subscribeAll", "").lower() in ("true", "yes", "1", "on")
         # no permessage-deflate: Asterisk's 101 carries no extensions (and frames go out as written)
-        ws = web.WebSocketResponse(autoping=True, heartbeat=None, max_msg_size=16 * 1024 * 1024, compress=False)
+        # pings are answered by the connection itself, after what it already queued (EventsConnection.run)
+        ws = web.WebSocketResponse(autoping=False, heartbeat=None, max_msg_size=16 * 1024 * 1024, compress=False)
         sock = EventsConnection(self.ast, self.config, self.root, ws, request.transport, apps,
                                 subscribe_all, user.name)
         # Asterisk registers the apps before it answers 101 (a failed registration is a 500 to the

@@ -85,6 +85,7 @@ class Replay:
     raw: list[tuple[dict, int, int | None]] = field(default_factory=list)  # (request, sim status, Asterisk)
     sim: Any = None
     log: list = field(default_factory=list)
+    ids: Any = None  # the IdMap: recorded ids -> the simulator's
 
 
 def basic_auth(user: str, password: str) -> str:
@@ -158,34 +159,44 @@ class _Socket:
         self.reader: asyncio.Task | None = None
         self.events = events
         self.syncs = 0
-        self.waiting: dict[str, asyncio.Future] = {}
+        self.waiting: dict[bytes, asyncio.Future] = {}
 
     async def read(self) -> None:
         assert self.ws is not None
         async for msg in self.ws:
-            if msg.type != aiohttp.WSMsgType.TEXT:
-                continue
-            event = json.loads(msg.data)
-            if event.get("type") == "RESTResponse" and str(event.get("request_id", "")).startswith(SYNC_ID):
-                fut = self.waiting.pop(event["request_id"], None)
+            if msg.type == aiohttp.WSMsgType.PONG:
+                fut = self.waiting.pop(bytes(msg.data), None)
                 if fut is not None and not fut.done():
                     fut.set_result(None)
                 continue
-            self.events.append(event)
+            if msg.type != aiohttp.WSMsgType.TEXT:
+                continue
+            self.events.append(json.loads(msg.data))
 
     async def sync(self) -> None:
-        """Return once every message the server queued for this socket so far has arrived."""
+        """Return once every message the server queued for this socket so far has arrived.
+
+        A WebSocket ping, not a RESTRequest: an app's event filter may drop RESTResponse (as
+        Asterisk does), but the server answers a ping in order after what it already sent."""
         if self.ws is None or self.ws.closed or self.reader is None or self.reader.done():
             return
         self.syncs += 1
-        request_id = f"{SYNC_ID}-{self.syncs}"
+        token = f"{SYNC_ID}-{self.syncs}".encode()
         fut = asyncio.get_running_loop().create_future()
-        self.waiting[request_id] = fut
-        await self.ws.send_str(json.dumps({"type": "RESTRequest", "transaction_id": request_id,
-                                           "request_id": request_id, "method": "GET", "uri": "asterisk/ping"}))
+        self.waiting[token] = fut
+        await self.ws.ping(token)
         done, _ = await asyncio.wait({fut, self.reader}, timeout=SYNC_TIMEOUT, return_when=asyncio.FIRST_COMPLETED)
         if fut not in done and not self.reader.done():
             raise AssertionError(f"ws {self.label}: no answer to the sync ping within {SYNC_TIMEOUT} s")
+
+    async def send(self, rec: dict, ids: "IdMap") -> None:
+        """A ``ws_send`` line: the JSON message (ids mapped to the simulator's) or the raw text."""
+        if self.ws is None or self.ws.closed:
+            return
+        if "message" in rec:
+            await self.ws.send_str(ids.rewrite(json.dumps(rec["message"])))
+        else:
+            await self.ws.send_str(rec.get("text", ""))
 
     async def close(self) -> None:
         if self.ws is not None:
@@ -219,6 +230,7 @@ async def replay(records: list[dict], **sim_options: Any) -> Replay:
     out.sim = sim
     sockets: dict[str, _Socket] = {}
     ids = IdMap()
+    out.ids = ids
     http = aiohttp.ClientSession()
     now = records[0]["t"] if records else 0.0
     pending: list[asyncio.Task] = []
@@ -233,17 +245,25 @@ async def replay(records: list[dict], **sim_options: Any) -> Replay:
             await asyncio.gather(*pending)
             pending.clear()
         await sync()  # what the previous step caused has arrived
+        learn_rest_ids()
         if t > now:
             sim.advance(t - now)
             now = t
             await sync()  # what the clock released has arrived
+
+    def learn_rest_ids() -> None:
+        """Ids created over REST-over-WebSocket (an originate's RESTResponse) map like HTTP ones."""
+        for trace_answer, sim_answer in rest_pairs(out):
+            if sim_answer is not None:
+                    ids.learn(_body_json(trace_answer), _body_json(sim_answer))
 
     async def connect(rec: dict) -> None:
         label = rec["ws"]
         sock = _Socket(label, out.sim_events.setdefault(label, []))
         status: int | None
         try:
-            sock.ws = await sock.session.ws_connect(sim.url + _rel(rec["url"]), headers=rec.get("headers") or {})
+            sock.ws = await sock.session.ws_connect(sim.url + _rel(rec["url"]), headers=rec.get("headers") or {},
+                                                    autoping=False)  # the sync reads its own pongs
             status = 101
             sock.reader = asyncio.create_task(sock.read())
             sockets[label] = sock
@@ -303,6 +323,10 @@ async def replay(records: list[dict], **sim_options: Any) -> Replay:
             elif kind == "ws" and rec.get("action") == "client_close":
                 await advance_to(rec["t"])
                 await close(rec["ws"])
+            elif kind == "ws_send":
+                await advance_to(rec["t"])
+                if rec["ws"] in sockets:
+                    await sockets[rec["ws"]].send(rec, ids)
             elif kind == "request" and "raw" in rec:
                 await advance_to(rec["t"])
                 await send_raw(rec)
@@ -327,6 +351,37 @@ async def replay(records: list[dict], **sim_options: Any) -> Replay:
         out.sim = None
         await sim.stop()
     return out
+
+
+def _body_json(answer: dict) -> Any:
+    """A RESTResponse's ``message_body`` parsed (it is JSON text), or None."""
+    text = answer.get("message_body")
+    if not isinstance(text, str):
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def rest_pairs(run: Replay) -> list[tuple[dict, dict | None]]:
+    """Each recorded RESTResponse with the simulator's answer to the same request: same socket,
+    same ``request_id`` and ``transaction_id``, n-th of its kind (None when it never came)."""
+    pairs = []
+    for socket, trace in run.trace_events.items():
+        got: dict[tuple, list[dict]] = {}
+        for e in run.sim_events.get(socket, []):
+            if e.get("type") == "RESTResponse":
+                got.setdefault((e.get("request_id"), e.get("transaction_id")), []).append(e)
+        seen: Counter = Counter()
+        for e in trace:
+            if e.get("type") != "RESTResponse":
+                continue
+            key = (e.get("request_id"), e.get("transaction_id"))
+            answers = got.get(key, [])
+            pairs.append((e, answers[seen[key]] if seen[key] < len(answers) else None))
+            seen[key] += 1
+    return pairs
 
 
 def _next_record(records: list[dict], rec: dict) -> dict | None:
@@ -381,13 +436,17 @@ class Labels:
         return self.by_id.get(oid, oid)
 
 
-def labels_for(exchanges: list[Exchange], side: str) -> Labels:
+def labels_for(run: Replay, side: str) -> Labels:
     labels = Labels()
-    for ex in exchanges:
+    for ex in run.exchanges:
         body = (ex.trace or {}).get("body") if side == "trace" else ex.body
         label = f"R{ex.index}"
         if isinstance(body, dict):
             labels.learn(label, body)
+    for trace_answer, sim_answer in rest_pairs(run):  # objects created over REST-over-WebSocket
+        answer = trace_answer if side == "trace" else sim_answer
+        if answer is not None:
+            labels.learn(f"W{trace_answer.get('request_id')}", _body_json(answer))
     return labels
 
 
@@ -430,6 +489,8 @@ def describe(event: dict, labels: Labels) -> tuple[str, str]:
     if "endpoint" in event and isinstance(event["endpoint"], dict):
         ep = event["endpoint"]
         return f"endpoint:{ep.get('technology')}/{ep.get('resource')}", f"{etype}:{ep.get('state')}"
+    if etype == "RESTResponse":
+        return f"rest:{event.get('request_id')}", f"{etype}:{event.get('status_code')}"
     if etype == "ChannelUserevent":
         return f"user:{event['eventname']}", etype
     return f"other:{etype}", etype
@@ -474,6 +535,32 @@ def compare_responses(run: Replay) -> list[str]:
     for ex in run.exchanges:
         if ex.trace is not None:
             problems += _compare_response(ex)
+    for trace_answer, sim_answer in rest_pairs(run):
+        problems += _compare_rest_response(trace_answer, sim_answer, run.ids)
+    return problems
+
+
+def _compare_rest_response(t: dict, got: dict | None, ids: IdMap | None) -> list[str]:
+    """A RESTResponse event: status, reason, echoed uri and ids, body like an HTTP body."""
+    where = f"RESTResponse {t.get('request_id')!r}"
+    if got is None:
+        return [f"{where}: no answer from the simulator, Asterisk {t['status_code']} {t['reason_phrase']}"]
+    problems = []
+    want_uri = ids.rewrite(t.get("uri", "")) if ids is not None else t.get("uri")
+    for name, want in (("status_code", t.get("status_code")), ("reason_phrase", t.get("reason_phrase")),
+                       ("uri", want_uri), ("content_type", t.get("content_type")),
+                       ("application", t.get("application"))):
+        if got.get(name) != want:
+            problems.append(f"{where}: {name} {got.get(name)!r}, Asterisk {want!r}")
+    want_body, got_body = _body_json(t), _body_json(got)
+    if t.get("status_code", 0) >= 400:
+        if want_body != got_body:
+            problems.append(f"{where}: error body {got_body!r}, Asterisk {want_body!r}")
+    elif shape(want_body) != shape(got_body):
+        problems.append(f"{where}: body shape differs:\n  sim   {json.dumps(shape(got_body))[:600]}\n"
+                        f"  trace {json.dumps(shape(want_body))[:600]}")
+    if set(t) != set(got):
+        problems.append(f"{where}: fields {sorted(got)}, Asterisk {sorted(t)}")
     return problems
 
 
@@ -522,7 +609,7 @@ def _compare_response(ex: Exchange) -> list[str]:
 
 def compare_events(run: Replay) -> list[str]:
     problems = []
-    tl, sl = labels_for(run.exchanges, "trace"), labels_for(run.exchanges, "sim")
+    tl, sl = labels_for(run, "trace"), labels_for(run, "sim")
     for socket in sorted(set(run.trace_events) | set(run.sim_events)):
         trace = run.trace_events.get(socket, [])
         sim = run.sim_events.get(socket, [])
@@ -576,3 +663,59 @@ def _match(socket: str, obj: str, trace: list, sim: list) -> list[str]:
     elif extra > 1:
         problems.append(f"[{socket}] {obj}: {extra} more ChannelDialplan than Asterisk (at most one)")
     return problems
+
+
+# ---- scoring (how far off a scenario is, for reports; the tests assert on the problem lists) ----
+
+def score(run: Replay) -> tuple[int, int]:
+    """(checks passed, checks made): one check per answer, upgrade, raw probe and RESTResponse,
+    per socket one per event type count and one per object's event sequence."""
+    passed = total = 0
+
+    def tally(problems: list[str]) -> None:
+        nonlocal passed, total
+        total += 1
+        passed += not problems
+
+    for got, want in run.upgrades.values():
+        tally([] if got == want else ["x"])
+    for _, got, want in run.raw:
+        tally([] if got == want else ["x"])
+    for ex in run.exchanges:
+        if ex.trace is not None:
+            tally(_compare_response(ex))
+    for trace_answer, sim_answer in rest_pairs(run):
+        tally(_compare_rest_response(trace_answer, sim_answer, run.ids))
+    tl, sl = labels_for(run, "trace"), labels_for(run, "sim")
+    for socket in set(run.trace_events) | set(run.sim_events):
+        trace, sim = run.trace_events.get(socket, []), run.sim_events.get(socket, [])
+        tc, sc = Counter(e["type"] for e in trace), Counter(e["type"] for e in sim)
+        for etype in set(tc) | set(sc):
+            ok = sc[etype] >= tc[etype] if etype == "ChannelDialplan" else sc[etype] == tc[etype]
+            tally([] if ok else ["x"])
+        t_by, s_by = _per_object(trace, tl), _per_object(sim, sl)
+        for obj in set(t_by) | set(s_by):
+            tally(_match(socket, obj, t_by.get(obj, []), s_by.get(obj, [])))
+    return passed, total
+
+
+if __name__ == "__main__":  # python -m tests.sim._replay [scenario ...]: pass rate per scenario
+    import os
+    import sys
+    from pathlib import Path
+
+    traces = Path(os.environ.get("ARI_TRACES", Path(__file__).resolve().parents[3] / "shared" / "ari-traces"))
+    names = sys.argv[1:] or sorted(p.stem for p in (traces / "scenarios").glob("*.jsonl"))
+
+    async def main() -> None:
+        for name in names:
+            path = traces / "scenarios" / f"{name}.jsonl"
+            records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+            run = await replay(records, **({"endpoints": []} if name in ("g_errors", "h_resources") else {}))
+            ok, total = score(run)
+            print(f"{name:24s} {ok:4d}/{total:<4d} {100 * ok / max(total, 1):5.1f}%")
+            if "-v" in os.environ.get("REPLAY_VERBOSE", ""):
+                for p in compare_responses(run) + compare_events(run):
+                    print("   ", p)
+
+    asyncio.run(main())
