@@ -7,18 +7,16 @@ raw or half a frame), through its own methods, so nothing else touches the socke
 from __future__ import annotations
 
 import asyncio
-import json
 import struct
 from collections import deque
-from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from typing import Any, Callable
 
 from aiohttp import WSMsgType, web
 
-from . import security
+from . import rest_over_ws
 from .core import Asterisk
-from .responses import REASONS, dumps
-from .routing import Reply, handle
+from .responses import dumps
+from .routing import Reply
 
 WRITE_HIGH_WATER = 1 << 20
 
@@ -86,8 +84,10 @@ class EventsConnection:
     straight to it, and the fault methods below act on it."""
 
     def __init__(self, asterisk: Asterisk, config: Any, root: str, ws: web.WebSocketResponse,
-                 transport: asyncio.Transport | None, apps: list[str], subscribe_all: bool, user: str) -> None:
+                 transport: asyncio.Transport | None, apps: list[str], subscribe_all: bool, user: str,
+                 docs: Callable[[str], Reply]) -> None:
         self.ast = asterisk
+        self.docs = docs  # api-docs by file name, with the upgrade request's basePath
         self.config = config
         self.root = root
         self.ws = ws
@@ -216,42 +216,14 @@ class EventsConnection:
         self.queue.put_nowait(hold)
 
     def _rest_request(self, data: str) -> None:
-        """REST over WebSocket: a ``RESTRequest`` runs like an HTTP request; answer ``RESTResponse``."""
-        try:
-            msg = json.loads(data)
-        except ValueError:
-            return
-        if not isinstance(msg, dict) or msg.get("type") != "RESTRequest":
-            return
-        uri = str(msg.get("uri", ""))
-        parts = urlsplit(uri if uri.startswith("/") else "/" + uri)
-        query = parse_qsl(parts.query, keep_blank_values=True)
-        for item in msg.get("query_strings") or ():
-            if isinstance(item, dict) and "name" in item:
-                query.append((str(item["name"]), str(item.get("value", ""))))
-        body = msg.get("message_body") or ""
-        raw = body.encode() if isinstance(body, str) else dumps(body)
-        ctype = msg.get("content_type") or ("application/json" if raw else None)
-        method = str(msg.get("method", "GET")).upper()
+        """REST over WebSocket: a text frame is a ``RESTRequest``; the ``RESTResponse`` goes to the
+        socket's (first) app, through that app's event filter, as Asterisk sends it."""
         user = self.config.user(self.user)
-        rel = parts.path
-        if rel.startswith(self.root):
-            rel = rel[len(self.root):] or "/"
-        if user is not None and security.write_denied(user, method):
-            reply = Reply(403, {"message": "Write access denied"})
-        else:
-            reply = handle(self.ast, method, rel, query, raw, ctype, self.user)
-        answer: dict[str, Any] = {
-            "type": "RESTResponse",
-            "transaction_id": str(msg.get("transaction_id", "")),
-            "request_id": str(msg.get("request_id", "")),
-            "status_code": reply.status,
-            "reason_phrase": REASONS.get(reply.status, ""),
-            "uri": uri,
-        }
-        if reply.body is not None:
-            answer["content_type"] = "application/json"
-            answer["message_body"] = dumps(reply.body).decode()
+        answer = rest_over_ws.answer(self.ast, data, read_only=bool(user is not None and user.read_only),
+                                     user=self.user, docs=self.docs)
+        app = self.ast.app(self.apps[0])
+        if app is not None and not app.accepts("RESTResponse"):
+            return
         answer["application"] = self.apps[0]
         answer["timestamp"] = self.ast.timestamp()
         answer["asterisk_id"] = self.ast.asterisk_id

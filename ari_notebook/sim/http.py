@@ -110,14 +110,18 @@ class AriHttp:
         return json_response(204, None, {**cors, **security.preflight_headers(self.config, request.headers, allow)})
 
     def api_docs(self, request: web.Request, name: str, cors: dict[str, str]) -> web.Response:
+        reply = self.docs(name, self.base_path(request))
+        return json_response(reply.status, reply.body, cors)
+
+    def docs(self, name: str, base: str) -> Reply:
+        """One api-docs file with ``basePath`` set to ``base`` (also served over the events socket)."""
         spec = self.spec
-        base = self.base_path(request)
         if name == "resources.json":
-            return json_response(200, resource_listing(spec, base), cors)
+            return Reply(200, resource_listing(spec, base))
         stem = name[:-5] if name.endswith(".json") else None
         if stem is None or stem not in spec.resources:
-            return json_response(404, {"message": "Resource not found"}, cors)
-        return json_response(200, api_declaration(spec.resources[stem], base), cors)
+            return Reply(404, {"message": "Resource not found"})
+        return Reply(200, api_declaration(spec.resources[stem], base))
 
     # ---- events WebSocket
     async def events(self, request: web.Request, user: Any, cors: dict[str, str]) -> web.StreamResponse:
@@ -134,8 +138,9 @@ class AriHttp:
         # no permessage-deflate: Asterisk's 101 carries no extensions (and frames go out as written)
         # pings are answered by the connection itself, after what it already queued (EventsConnection.run)
         ws = web.WebSocketResponse(autoping=False, heartbeat=None, max_msg_size=16 * 1024 * 1024, compress=False)
+        base = self.base_path(request)
         sock = EventsConnection(self.ast, self.config, self.root, ws, request.transport, apps,
-                                subscribe_all, user.name)
+                                subscribe_all, user.name, docs=lambda name: self.docs(name, base))
         # Asterisk registers the apps before it answers 101 (a failed registration is a 500 to the
         # upgrade), so a client that sees the upgrade complete can dial into its app at once
         sock.register()
