@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from .fakeari import FakeAri
@@ -26,3 +28,17 @@ async def client(fake_ari):
         yield c
     finally:
         await c.close()
+
+
+def client_side_tasks() -> list[asyncio.Task]:
+    """Tasks left on this test's loop that are not the fake server's own connection handlers
+    (those end on the server's schedule, which a busy machine may delay)."""
+    left = []
+    for t in asyncio.all_tasks():
+        if t is asyncio.current_task():
+            continue
+        code = getattr(t.get_coro(), "cr_code", None)
+        if code is not None and "aiohttp/web_" in code.co_filename:
+            continue
+        left.append(t)
+    return left

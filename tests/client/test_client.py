@@ -19,6 +19,8 @@ from ari_notebook.client import (
 from ari_notebook.client.transport import ssl_setting
 from ari_notebook.client.urls import parse_server_url
 
+from .conftest import client_side_tasks
+
 
 async def test_connect_builds_every_operation_from_the_servers_api_docs(client, api_spec):
     assert client.api_version == "11.0.0"
@@ -233,8 +235,7 @@ async def test_close_leaves_no_tasks_or_sockets(fake_ari):
     assert c.connection_state == "closed"
     assert c._http.session.closed
     await asyncio.sleep(0)
-    others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-    assert others == []
+    assert client_side_tasks() == []
     assert fake_ari.sockets == [] or all(ws.closed for ws, _ in fake_ari.sockets)
 
 

@@ -11,22 +11,11 @@ from _asyncwait import until
 from ari_notebook._errors import AriTimeout, EventStreamError, NotFound
 from ari_notebook.client import Channel, Client
 
+from .conftest import client_side_tasks as _client_side_tasks
+
 
 def _stasis_start(cid="c1"):
     return {"type": "StasisStart", "args": [], "channel": {"id": cid, "name": f"Local/{cid}", "state": "Up"}}
-
-
-def _client_side_tasks():
-    """Tasks left on the loop that are not the fake server's own connection handlers."""
-    left = []
-    for t in asyncio.all_tasks():
-        if t is asyncio.current_task():
-            continue
-        code = getattr(t.get_coro(), "cr_code", None)
-        if code is not None and "aiohttp/web_" in code.co_filename:
-            continue
-        left.append(t)
-    return left
 
 
 

@@ -45,8 +45,9 @@ def gated(monkeypatch):
     writes.gate.set()  # never leave a writer thread waiting
 
 
-def _spill_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name.startswith(THREAD_PREFIX)]
+def _alive(threads: list[threading.Thread]) -> list[threading.Thread]:
+    """Which of this test's writer threads still run (other tests' logs may have their own)."""
+    return [t for t in set(threads) if t.is_alive()]
 
 
 @pytest.mark.parametrize("name", ["spill.jsonl", "spill.parquet"])
@@ -108,7 +109,7 @@ def test_clear_finishes_writes_in_flight_then_forgets_them(tmp_path, gated):
     # the batches in flight were written whole (your file keeps them), and are no longer this log's
     on_disk = [orjson.loads(line)["event"]["value"] for line in spill.read_bytes().splitlines()]
     assert on_disk == [str(i) for i in range(spilled)]
-    assert log.spilled == 0 and len(log) == 0 and not _spill_threads()
+    assert log.spilled == 0 and len(log) == 0 and gated.threads and not _alive(gated.threads)
     log.append(_event(99), EPOCH0)
     assert log.to_dataframe(include_spilled=True)["value"].tolist() == ["99"]
 
@@ -129,10 +130,11 @@ def test_close_finishes_writes_and_ends_the_thread(tmp_path, gated):
     log = EventLog(dispatcher, max_events=4, spill_path=tmp_path / "spill.jsonl")
     for i in range(10):
         dispatcher.dispatch(_event(i), EPOCH0 + i)
-    assert gated.started.wait(5) and _spill_threads()
+    assert gated.started.wait(5) and _alive(gated.threads)
+    assert all(t.name.startswith(THREAD_PREFIX) for t in gated.threads)
     threading.Timer(0.05, gated.gate.set).start()
     log.close()
-    assert not _spill_threads()
+    assert not _alive(gated.threads)
     lines = (tmp_path / "spill.jsonl").read_bytes().splitlines()
     assert len(lines) == log.spilled and log.spilled + len(log) == 10
     dispatcher.dispatch(_event(10), EPOCH0)  # closed: detached
