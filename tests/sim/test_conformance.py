@@ -25,6 +25,7 @@ SCENARIOS = {
     "h_resources": NO_PHONES,
     "h2_subscribe_all": {},
     "i_load": {},
+    "m_event_filter": {},
 }
 
 

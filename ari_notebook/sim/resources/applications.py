@@ -131,12 +131,24 @@ def unsubscribe(ast, call):
     return app_json(app)
 
 
-def _filter_list(value: Any) -> list[dict]:
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise AriFailure(400, "Invalid format definition")
-    return [dict(v) for v in value]
+_KEEP = object()  # "this part of the filter is not in the request": leave it as it is
+
+
+def _filter_part(spec: Any, key: str) -> Any:
+    """What one part (``allowed``/``disallowed``) becomes, as Asterisk's res/stasis/app.c reads a
+    filter: ``{}`` clears it, an object without the key keeps it, a bare list is used for both
+    parts, anything else (or an entry without ``type``) is invalid (None)."""
+    if isinstance(spec, dict):
+        if not spec:
+            return []
+        if key not in spec:
+            return _KEEP
+        spec = spec[key]
+    if not isinstance(spec, list):
+        return None
+    if not all(isinstance(entry, dict) and isinstance(entry.get("type"), str) and entry["type"] for entry in spec):
+        return None
+    return [dict(entry) for entry in spec]
 
 
 @ROUTES.route("applications", "PUT", "/applications/{applicationName}/eventFilter", "filter", "Application",
@@ -145,13 +157,14 @@ def _filter_list(value: Any) -> list[dict]:
               errors={400: "Bad request.", 404: "Application does not exist."},
               summary="Set which event types an application receives.", since=("13.26.0", "16.3.0"))
 def set_filter(ast, call):
+    """``disallowed`` is set first and ``allowed`` only if that worked, so a request with a valid
+    ``disallowed`` and an invalid ``allowed`` answers 400 with ``disallowed`` already changed."""
     app = _app(ast, call)
-    spec = call.get("filter")
-    if spec is None:
-        spec = {}
-    if not isinstance(spec, dict):
-        raise AriFailure(400, "Invalid format definition")
-    allowed = _filter_list(spec.get("allowed"))
-    disallowed = _filter_list(spec.get("disallowed"))
-    app.allowed, app.disallowed = allowed, disallowed
+    spec = call.body if call.body is not None else call.get("filter", {})
+    for key, attr in (("disallowed", "disallowed"), ("allowed", "allowed")):
+        part = _filter_part(spec, key)
+        if part is None:
+            raise AriFailure(400, "Invalid format definition")
+        if part is not _KEEP:
+            setattr(app, attr, part)
     return app_json(app)
