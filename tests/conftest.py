@@ -114,3 +114,30 @@ def load_scenario(traces_dir: Path, name: str) -> list[dict]:
     """Every record of one scenario file, in order."""
     path = traces_dir / "scenarios" / f"{name}.jsonl"
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """How many tests ran and how many skipped, and why: a hollow run (everything skipped for a
+    missing folder or server) shows at the end of every run, just above pytest's own counts."""
+    stats = terminalreporter.stats
+    count = {key: len([r for r in stats.get(key, ()) if getattr(r, "when", "call") in ("call", "setup")])
+             for key in ("passed", "failed", "skipped", "xfailed", "xpassed")}
+    count["error"] = len(stats.get("error", ()))  # setup or teardown of a test, or a module import
+    ran = count["passed"] + count["failed"] + count["xfailed"] + count["xpassed"]
+    total = ran + count["skipped"] + count["error"]
+    if not total:
+        return
+    reasons: dict[str, int] = {}
+    for report in stats.get("skipped", ()):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        reasons[reason] = reasons.get(reason, 0) + 1
+    write = terminalreporter.write_line
+    terminalreporter.section("what ran", sep="-")
+    seed = getattr(config.option, "randomly_seed", None)
+    order = f"random order (--randomly-seed={seed})" if seed is not None and \
+        config.pluginmanager.has_plugin("randomly") else "file order"
+    write(f"{total} tests: {ran} ran ({count['passed']} passed, {count['failed']} failed), "
+          f"{count['skipped']} skipped ({100 * count['skipped'] / total:.1f}%), {count['error']} errors; {order}")
+    for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1]):
+        write(f"  skipped {n:4d}: {reason}")
