@@ -6,6 +6,11 @@ it sees every event (the synthetic ``EventStreamGap`` marker included) before an
 with its receive time. Appending costs a few microseconds (see ``store``); frames are built
 once on demand and cached until the log changes (``version``).
 
+Long file work (``save``, ``save_dataset``, ``load``, replay) shows a progress bar where someone
+can see it (``progress=``; see ``ari_notebook.progress``) and can be interrupted: a load that
+stops half way leaves the log as it was, a save leaves no partial file. ``EventLog.aload``
+loads on a worker thread, so a client on the same event loop keeps receiving meanwhile.
+
 Bounded logs: with ``max_events`` the oldest events roll to ``spill_path`` on disk (JSONL by
 default, or Parquet parts when the path ends in ``.parquet``); nothing is lost, and
 ``to_dataframe(include_spilled=True)`` (or ``save``) reads them back. The file is written on
@@ -14,8 +19,10 @@ a background thread (``spill``), so the client's message loop never waits for th
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -24,6 +31,7 @@ import numpy as np
 import orjson
 import pandas as pd
 
+from .. import progress as _progress
 from .._errors import ConfigurationError
 from . import analysis, storage
 from .frames import build_frame, concat_frames
@@ -376,61 +384,106 @@ class EventLog:
         return await replay(self, speed=speed, into=into, **kwargs)
 
     # ------------------------------------------------------------------ storage
-    def save(self, path: str | os.PathLike, *, append: bool = False) -> Path:
+    def save(self, path: str | os.PathLike, *, append: bool = False, progress: bool | None = None) -> Path:
         """Write the whole log (spilled events included) to ``path``.
 
         ``.jsonl``/``.ndjson``: lossless JSONL (``append=True`` adds to an existing file);
         ``.parquet``: one Parquet file of the typed frame. For a partitioned dataset use
-        ``save_dataset``.
+        ``save_dataset``. All or nothing: written under a temporary name and renamed (an
+        append is cut back), so an interrupted save leaves no partial file. ``progress``:
+        see ``ari_notebook.progress``.
         """
         path = Path(path)
         suffix = path.suffix.lower()
         if suffix in storage.JSONL_SUFFIXES:
-            storage.write_jsonl(path, self._jsonl_lines(), append=append)
+            total = self._spilled + len(self._store) + len(self._requests)
+            storage.write_jsonl(path, self._jsonl_lines(progress), append=append, total=total,
+                                progress=progress)
         elif suffix == ".parquet":
             if append:
                 raise ValueError("append=True is for JSONL; a Parquet file is written whole "
                                  "(use save_dataset to add to a dataset)")
-            storage.write_parquet(path, self.to_dataframe(include_spilled=True), self._requests)
+            storage.write_parquet(path, self._frame_for_saving(progress), self._requests, progress=progress)
         else:
             raise ValueError(f"don't know how to save {path.name!r}: use a .jsonl or .parquet name "
                              "(or save_dataset(directory))")
         return path
 
     def save_dataset(self, root: str | os.PathLike,
-                     partition_by: tuple[str, ...] = ("date", "asterisk_id")) -> list[str]:
+                     partition_by: tuple[str, ...] = ("date", "asterisk_id"), *,
+                     progress: bool | None = None) -> list[str]:
         """Add the log to a hive-partitioned Parquet dataset under ``root`` (``date`` is the
-        UTC day of each event); returns the files written. Read it back with
-        ``EventLog.load(root)``, ``pandas.read_parquet(root)``, ``pyarrow.dataset`` or DuckDB
-        (``read_parquet('root/**/*.parquet', hive_partitioning=true)``)."""
-        return storage.write_dataset(root, self.to_dataframe(include_spilled=True), partition_by)
+        UTC day of each event); returns the files written (all of them or, if interrupted,
+        none). Read it back with ``EventLog.load(root)``, ``pandas.read_parquet(root)``,
+        ``pyarrow.dataset`` or DuckDB (``read_parquet('root/**/*.parquet', hive_partitioning=true)``)."""
+        return storage.write_dataset(root, self._frame_for_saving(progress), partition_by, progress=progress)
+
+    def _frame_for_saving(self, progress: bool | None) -> pd.DataFrame:
+        df = self.to_dataframe()
+        if self._spilled:
+            return concat_frames([self._spilled_log(progress).to_dataframe(), df])
+        return df
 
     @classmethod
-    def load(cls, path: str | os.PathLike, **options: Any) -> "EventLog":
+    def load(cls, path: str | os.PathLike, *, progress: bool | None = None, **options: Any) -> "EventLog":
         """A new log with everything in ``path``: our JSONL or Parquet (file or dataset
-        directory), a plain file of raw ARI events one per line, or an ari-traces recording."""
+        directory), a plain file of raw ARI events one per line, or an ari-traces recording.
+        ``progress``: see ``ari_notebook.progress``; ``options`` go to ``EventLog(...)``."""
         log = cls(**options)
-        log.load_into(path)
+        log.load_into(path, progress=progress)
         return log
 
-    def load_into(self, path: str | os.PathLike) -> "EventLog":
-        """Append everything in ``path`` to this log (see ``load``)."""
+    @classmethod
+    async def aload(cls, path: str | os.PathLike, *, progress: bool | None = None, **options: Any) -> "EventLog":
+        """``load`` on a worker thread: the event loop (a client's event reader, widgets) keeps
+        running meanwhile. Cancelling the awaiting task stops the worker at its next chunk
+        and waits for it, so no half-loaded log is left behind."""
+        stop = threading.Event()
+
+        def work() -> "EventLog":
+            with _progress.stop_when(stop):
+                return cls.load(path, progress=progress, **options)
+
+        job = asyncio.ensure_future(asyncio.to_thread(work))
+        try:
+            return await asyncio.shield(job)
+        except asyncio.CancelledError:
+            stop.set()
+            try:
+                await asyncio.wait({job})  # the worker stops at its next progress update
+            finally:
+                if job.done() and not job.cancelled():
+                    job.exception()  # seen: _progress.Cancelled is the expected end
+            raise
+
+    def load_into(self, path: str | os.PathLike, *, progress: bool | None = None) -> "EventLog":
+        """Append everything in ``path`` to this log (see ``load``). All or nothing: if the
+        load fails or is interrupted half way, the log is left exactly as it was."""
         path = Path(path)
         if not path.exists():
             raise FileNotFoundError(f"no event log at {path}")
         sink = _Loader(self)
-        if path.is_dir() or path.suffix.lower() == ".parquet":
-            storage.read_parquet(path, sink)
-        else:
-            storage.read_jsonl(path, sink)
+        mark = self._store.mark()
+        requests = len(self._requests)
+        try:
+            if path.is_dir() or path.suffix.lower() == ".parquet":
+                storage.read_parquet(path, sink, progress=progress)
+            else:
+                storage.read_jsonl(path, sink, progress=progress)
+        except BaseException:
+            grown = self._store.appended - (mark[0] + mark[1])
+            self._store.rollback(mark)
+            del self._requests[requests:]
+            self._version += max(grown, 0) + 1  # version never goes back
+            raise
         self._version += 1
         if self.max_events is not None and len(self._store) > self.max_events:
             self._spill(keep=self.max_events)
         return self
 
-    def _jsonl_lines(self):
+    def _jsonl_lines(self, progress: bool | None = None):
         if self._spilled:
-            yield from self._spilled_log()._jsonl_lines()
+            yield from self._spilled_log(progress)._jsonl_lines()
         line = storage.event_line
         store = self._store
         recv = store.received_np().tolist()
@@ -491,13 +544,13 @@ class EventLog:
             for text, r in zip(raw, recv.tolist()):
                 store.append(orjson.loads(text), r, text)
             path.mkdir(parents=True, exist_ok=True)
-            storage.write_parquet(part, build_frame(store, first_seq), [])
+            storage.write_parquet(part, build_frame(store, first_seq), [], progress=False)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             storage.write_jsonl(path, (storage.event_line(t, r) for t, r in zip(raw, recv.tolist())),
-                                append=True)
+                                append=True, progress=False)
 
-    def _spilled_log(self) -> "EventLog":
+    def _spilled_log(self, progress: bool | None = None) -> "EventLog":
         """The spilled events, read back into a free-standing log."""
         out = EventLog()
         path = self._spill_path
@@ -507,9 +560,10 @@ class EventLog:
         sink = _Loader(out)
         if path.suffix.lower() == ".parquet":
             for part in storage.spill_parts(path, self._spill_start):
-                storage.read_parquet(part, sink)
+                storage.read_parquet(part, sink, progress=progress, desc="Reading spilled events")
         else:
-            storage.read_jsonl(path, sink, start=self._spill_start)
+            storage.read_jsonl(path, sink, start=self._spill_start, progress=progress,
+                               desc="Reading spilled events")
         if len(out) != self._spilled:
             raise RuntimeError(f"spill file {path} holds {len(out)} events of this log, "
                                f"expected {self._spilled}: was it modified?")

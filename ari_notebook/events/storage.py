@@ -14,12 +14,19 @@ Formats written here:
 Files read here: all of the above, a plain file of raw ARI events one per line (as other tools
 write them; receive times are then missing), and the ari-traces recorder's JSONL (records of
 kind ``event``, ``request`` and ``response``; other kinds are harness notes and are skipped).
+
+Long reads and writes report progress (``ari_notebook.progress``; ``progress=`` switches it)
+per chunk, and a write that stops half way (an error, Ctrl-C, Interrupt Kernel) leaves no
+partial file: a new file is written under a temporary name beside it and renamed when
+complete, an append is cut back to the old end, a dataset's new files appear only together.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -30,12 +37,16 @@ import pyarrow as pa
 import pyarrow.dataset as pds
 import pyarrow.parquet as pq
 
+from ..progress import progress_bar
 from .frames import COLUMNS
 
 REQUESTS_KEY = b"ari_notebook.requests"
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json", ".log")
 _PREFIX = '{"received_at":'
 _EVENT_KEY = ',"event":'
+READ_CHUNK = 1 << 20      # bytes of JSONL read (and progress reported) at a time
+WRITE_CHUNK = 8192        # JSONL lines written at a time
+ROWS_CHUNK = 65536        # Parquet rows written or loaded at a time
 
 
 class Sink:
@@ -59,35 +70,93 @@ def request_line(record: dict) -> str:
     return orjson.dumps({"request": record}, default=str).decode() + "\n"
 
 
-def write_jsonl(path: str | os.PathLike, lines: Iterable[str], *, append: bool = False) -> int:
-    """Write ``lines`` (already newline-terminated) to ``path``; returns how many were written."""
-    n = 0
-    with open(path, "a" if append else "w", encoding="utf-8", newline="\n") as fh:
-        buf: list[str] = []
-        for line in lines:
-            buf.append(line)
-            n += 1
-            if len(buf) >= 8192:
-                fh.write("".join(buf))
-                buf.clear()
-        fh.write("".join(buf))
+@contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """A temporary name beside ``path`` to write to: renamed over ``path`` when the block ends,
+    deleted when it raises (an interrupt included), so ``path`` is complete or untouched."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.part")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        _remove(tmp)
+        raise
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+@contextmanager
+def undoable_append(path: str | os.PathLike) -> Iterator[Path]:
+    """Appending to ``path``: when the block raises, the file is cut back to where it ended
+    (or removed if it did not exist), so no half-written record is left at its end."""
+    path = Path(path)
+    size = path.stat().st_size if path.exists() else None
+    try:
+        yield path
+    except BaseException:
+        if size is None:
+            path.unlink(missing_ok=True)
+        else:
+            os.truncate(path, size)
+        raise
+
+
+def write_jsonl(path: str | os.PathLike, lines: Iterable[str], *, append: bool = False,
+                total: int | None = None, progress: bool | None = None,
+                desc: str = "Saving events") -> int:
+    """Write ``lines`` (already newline-terminated) to ``path``; returns how many were written.
+
+    All or nothing: a new file is written under a temporary name and renamed, an append is
+    cut back on failure. ``total`` (lines expected) sizes the progress bar.
+    """
+    with (undoable_append(path) if append else atomic_path(path)) as target, \
+            progress_bar(total, desc=desc, unit="ev", progress=progress) as bar:
+        n = 0
+        with open(target, "a" if append else "x", encoding="utf-8", newline="\n") as fh:
+            buf: list[str] = []
+            for line in lines:
+                buf.append(line)
+                if len(buf) >= WRITE_CHUNK:
+                    fh.write("".join(buf))
+                    n += len(buf)
+                    bar.update(len(buf))
+                    buf.clear()
+            fh.write("".join(buf))
+            n += len(buf)
+            bar.update(len(buf))
     return n
 
 
-def read_jsonl(path: str | os.PathLike, sink: Sink, *, start: int = 0) -> None:
+def read_jsonl(path: str | os.PathLike, sink: Sink, *, start: int = 0,
+               progress: bool | None = None, desc: str = "Loading events") -> None:
     """Feed every record of a JSONL file (any of the formats in the module doc) to ``sink``.
 
     ``start`` is a byte offset (a spill file read from where this log began writing).
     Raises ``ValueError`` naming the line for a line that is not JSON or not a known record.
+    Progress is reported in bytes, a chunk (``READ_CHUNK``) at a time.
     """
+    with open(path, "rb") as fh, \
+            progress_bar(os.fstat(fh.fileno()).st_size - start, desc=desc, unit="B", progress=progress) as bar:
+        if start:
+            fh.seek(start)
+        _read_jsonl_lines(path, fh, sink, bar)
+
+
+def _read_jsonl_lines(path: str | os.PathLike, fh: Any, sink: Sink, bar: Any) -> None:
     loads = orjson.loads
     emit = sink.event
     pairs: dict[Any, dict] = {}
     wall0: float | None = None
-    with open(path, "rb") as fh:
-        if start:
-            fh.seek(start)
-        for lineno, line in enumerate(fh, 1):
+    lineno = 0
+    for chunk in iter(lambda: fh.readlines(READ_CHUNK), []):
+        bar.update(sum(map(len, chunk)))  # also where a stop request (progress.stop_when) lands
+        for lineno, line in enumerate(chunk, lineno + 1):
             text = line.decode("utf-8").strip()
             if not text:
                 continue
@@ -185,8 +254,17 @@ def frame_to_table(df: pd.DataFrame, requests: list[dict] | None = None) -> pa.T
     return table
 
 
-def write_parquet(path: str | os.PathLike, df: pd.DataFrame, requests: list[dict]) -> None:
-    pq.write_table(frame_to_table(df, requests), path, compression="zstd")
+def write_parquet(path: str | os.PathLike, df: pd.DataFrame, requests: list[dict], *,
+                  progress: bool | None = None, desc: str = "Saving events") -> None:
+    """One Parquet file of the frame, written ``ROWS_CHUNK`` rows at a time (progress, and a
+    prompt stop) under a temporary name, renamed when complete."""
+    table = frame_to_table(df, requests)
+    with atomic_path(path) as tmp, progress_bar(table.num_rows, desc=desc, unit="ev", progress=progress) as bar:
+        with pq.ParquetWriter(tmp, table.schema, compression="zstd") as writer:
+            for offset in range(0, table.num_rows, ROWS_CHUNK):
+                piece = table.slice(offset, ROWS_CHUNK)
+                writer.write_table(piece, row_group_size=ROWS_CHUNK)
+                bar.update(piece.num_rows)
 
 
 def _date_column(df: pd.DataFrame) -> pd.Series:
@@ -195,8 +273,15 @@ def _date_column(df: pd.DataFrame) -> pd.Series:
 
 
 def write_dataset(root: str | os.PathLike, df: pd.DataFrame,
-                  partition_by: tuple[str, ...] = ("date", "asterisk_id")) -> list[str]:
-    """Add ``df`` to a hive-partitioned Parquet dataset under ``root``; returns the files written."""
+                  partition_by: tuple[str, ...] = ("date", "asterisk_id"), *,
+                  progress: bool | None = None, desc: str = "Saving dataset") -> list[str]:
+    """Add ``df`` to a hive-partitioned Parquet dataset under ``root``; returns the files written.
+
+    The files are written into a hidden staging folder under ``root`` (readers skip names
+    starting with ``.``) a slice of rows at a time, then moved into their partitions; if
+    anything stops the write, the files already moved are taken out again and the staging
+    folder removed, so the dataset gains all of this log or none of it.
+    """
     out = df.reset_index()
     if "date" in partition_by:
         out.insert(0, "date", _date_column(df).to_numpy())
@@ -212,18 +297,48 @@ def write_dataset(root: str | os.PathLike, df: pd.DataFrame,
             schema_all = schema_all.set(i, pa.field(col, pa.string()))
     table = pa.Table.from_pandas(out[schema_all.names], schema=schema_all, preserve_index=False)
     schema = pa.schema([(c, pa.string()) for c in partition_by])
-    written: list[str] = []
-    pds.write_dataset(
-        table, str(root), format="parquet",
-        partitioning=pds.partitioning(schema, flavor="hive"),
-        basename_template=f"events-{uuid.uuid4().hex[:12]}-{{i}}.parquet",
-        existing_data_behavior="overwrite_or_ignore",
-        file_visitor=lambda f: written.append(f.path),
-    )
-    return written
+    root = Path(root)
+    save_id = uuid.uuid4().hex[:12]
+    staging = root / f".staging-{save_id}"
+    staged: list[str] = []
+    moved: list[Path] = []
+    # a slice per write_dataset call: pyarrow's writer cannot be stopped inside one call
+    rows = max(ROWS_CHUNK * 4, -(-table.num_rows // 8))
+    try:
+        with progress_bar(table.num_rows, desc=desc, unit="ev", progress=progress) as bar:
+            for k, offset in enumerate(range(0, table.num_rows, rows)):
+                piece = table.slice(offset, rows)
+                pds.write_dataset(
+                    piece, str(staging), format="parquet",
+                    partitioning=pds.partitioning(schema, flavor="hive"),
+                    basename_template=f"events-{save_id}-{k}-{{i}}.parquet",
+                    existing_data_behavior="overwrite_or_ignore",
+                    file_visitor=lambda f: staged.append(f.path),
+                )
+                bar.update(piece.num_rows)
+        for name in staged:
+            final = root / Path(name).relative_to(staging)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(name, final)
+            moved.append(final)
+    except BaseException:
+        for path in moved:
+            path.unlink(missing_ok=True)
+        raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [str(p) for p in moved]
 
 
-def _feed_table(table: pa.Table, sink: Sink) -> None:
+def _feed_table(table: pa.Table, sink: Sink, bar: Any) -> None:
+    """Every row of ``table`` (``raw``, ``received_at``) to ``sink``, ``ROWS_CHUNK`` at a time."""
+    for offset in range(0, table.num_rows, ROWS_CHUNK):
+        piece = table.slice(offset, ROWS_CHUNK)
+        _feed_rows(piece, sink)
+        bar.update(piece.num_rows)
+
+
+def _feed_rows(table: pa.Table, sink: Sink) -> None:
     raws = table.column("raw").to_pylist()
     recv = table.column("received_at")
     if pa.types.is_timestamp(recv.type):
@@ -240,28 +355,32 @@ def _feed_table(table: pa.Table, sink: Sink) -> None:
         emit(loads(raw), r, raw)
 
 
-def read_parquet(path: str | os.PathLike, sink: Sink) -> None:
-    """Load a Parquet file or dataset directory written by ``write_parquet``/``write_dataset``."""
+def read_parquet(path: str | os.PathLike, sink: Sink, *, progress: bool | None = None,
+                 desc: str = "Loading events") -> None:
+    """Load a Parquet file or dataset directory written by ``write_parquet``/``write_dataset``
+    (progress in events, reported per ``ROWS_CHUNK`` rows fed)."""
     path = Path(path)
     if path.is_dir():
         dataset = pds.dataset(str(path), format="parquet", partitioning="hive")
         names = set(dataset.schema.names)
         cols = [c for c in ("seq", "received_at", "time", "raw") if c in names]
-        table = dataset.to_table(columns=cols)
-        keys = [(c, "ascending") for c in ("received_at", "time", "seq") if c in names]
-        if keys:
-            table = table.sort_by(keys)
-        _feed_table(table, sink)
+        with progress_bar(dataset.count_rows(), desc=desc, unit="ev", progress=progress) as bar:
+            table = dataset.to_table(columns=cols)
+            keys = [(c, "ascending") for c in ("received_at", "time", "seq") if c in names]
+            if keys:
+                table = table.sort_by(keys)
+            _feed_table(table, sink, bar)
         return
     pf = pq.ParquetFile(path)
     meta = pf.schema_arrow.metadata or {}
     names = set(pf.schema_arrow.names)
     if "raw" not in names:
         raise ValueError(f"{path}: no 'raw' column; not an event log written by ari_notebook")
-    table = pf.read(columns=[c for c in ("seq", "received_at", "raw") if c in names])
-    if "seq" in names:
-        table = table.sort_by([("seq", "ascending")])
-    _feed_table(table, sink)
+    with progress_bar(pf.metadata.num_rows, desc=desc, unit="ev", progress=progress) as bar:
+        table = pf.read(columns=[c for c in ("seq", "received_at", "raw") if c in names])
+        if "seq" in names:
+            table = table.sort_by([("seq", "ascending")])
+        _feed_table(table, sink, bar)
     if REQUESTS_KEY in meta:
         for rec in orjson.loads(meta[REQUESTS_KEY]):
             sink.request(rec)

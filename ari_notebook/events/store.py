@@ -329,6 +329,34 @@ class EventStore:
         del arr[:]
         arr.frombytes(fresh.astype(np.int32).tobytes())
 
+    # ------------------------------------------------------------------ undoing a partial load
+    def mark(self) -> tuple:
+        """Where the store ends now, for ``rollback`` (events and dictionary sizes)."""
+        return len(self.raw), self.removed, {g: len(self.dicts[g].values) for g in GROUPS}
+
+    def rollback(self, mark: tuple) -> None:
+        """Drop everything appended since ``mark`` (a load that was interrupted), in place.
+
+        Each container is cut to its own length at the mark, so an append stopped half way
+        (some arrays one longer than others, a dictionary key without its tuple) is undone too.
+        Only valid while nothing was taken out (``take_oldest``/``clear``) since the mark.
+        """
+        n, removed, sizes = mark
+        if self.removed != removed:
+            raise RuntimeError("cannot roll the event store back: events were taken out since the mark")
+        del self.raw[n:]
+        del self.received[n:]
+        for g in GROUPS:
+            del self.codes[g][n:]
+            d, size = self.dicts[g], sizes[g]
+            del d.values[size:]
+            for key in [k for k, code in d.index.items() if code >= size]:
+                del d.index[key]
+        del self._head_kinds[sizes["head"]:]
+        self._matches.clear()
+        self._counted = 0
+        self._head_counts = np.zeros(0, dtype=np.int64)
+
     def clear(self) -> None:
         """Forget everything, in place (the append closure stays valid)."""
         self.raw.clear()
