@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 from .._errors import ConfigurationError
+from ..progress import progress_bar
 
 if TYPE_CHECKING:
     from .log import EventLog
@@ -34,7 +35,7 @@ def _dispatcher(target: Any) -> Callable[[dict, float], Any]:
 
 
 async def replay(log: "EventLog", *, speed: float | None = 10.0, into: Any = None,
-                 start: int = 0, stop: int | None = None) -> int:
+                 start: int = 0, stop: int | None = None, progress: bool | None = None) -> int:
     """Dispatch events ``start:stop`` of ``log`` (in arrival order) into ``into``; returns how many.
 
     Gaps between events follow their receive times (Asterisk's timestamps when a file had
@@ -44,6 +45,9 @@ async def replay(log: "EventLog", *, speed: float | None = 10.0, into: Any = Non
     it takes); a coroutine result is awaited. ``into`` defaults to the log's own client; events
     replayed into the client this log is attached to are recorded again, as the live events
     they now are. The events to replay are fixed when the call starts.
+
+    ``progress``: a bar of events sent (see ``ari_notebook.progress``). Cancelling the task
+    stops the replay between two events; the target (a client and its reader) runs on.
     """
     target = into if into is not None else log.client
     if target is None:
@@ -61,20 +65,27 @@ async def replay(log: "EventLog", *, speed: float | None = 10.0, into: Any = Non
     loop = asyncio.get_running_loop()
     t0 = loop.time()
     sent = 0
+    shown = 0
     import orjson
 
-    for i, raw in enumerate(raws):
-        if fast:
-            if i and i % 256 == 0:
-                await asyncio.sleep(0)
-        else:
-            delay = t0 + offsets[i] / speed - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-        result = send(orjson.loads(raw), time.time())
-        if inspect.isawaitable(result):
-            await result
-        sent += 1
+    with progress_bar(len(raws), desc="Replaying events", unit="ev", progress=progress) as bar:
+        for i, raw in enumerate(raws):
+            if fast:
+                if i and i % 256 == 0:
+                    bar.update(sent - shown)
+                    shown = sent
+                    await asyncio.sleep(0)
+            else:
+                delay = t0 + offsets[i] / speed - loop.time()
+                if delay > 0:
+                    bar.update(sent - shown)
+                    shown = sent
+                    await asyncio.sleep(delay)
+            result = send(orjson.loads(raw), time.time())
+            if inspect.isawaitable(result):
+                await result
+            sent += 1
+        bar.update(sent - shown)
     return sent
 
 

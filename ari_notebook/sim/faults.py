@@ -45,6 +45,7 @@ from typing import Any, Awaitable, Callable, Protocol
 
 from aiohttp import web
 
+from ..progress import progress_bar
 from . import security
 from .core import Asterisk
 from .http import AriHttp
@@ -276,14 +277,22 @@ class Faults:
         self.note("generate", rate=rate, seconds=seconds, app=app)
         return gen
 
-    def burst(self, count: int, *, app: str, eventname: str = "burst") -> int:
-        """``count`` ChannelUserevent events to ``app`` at once (an event storm); returns delivered."""
+    def burst(self, count: int, *, app: str, eventname: str = "burst", progress: bool | None = None) -> int:
+        """``count`` ChannelUserevent events to ``app`` at once (an event storm); returns delivered.
+        A bar shows long bursts (``progress``); an interrupted burst is noted with what it sent."""
         ast = self.sim.asterisk
         sent = 0
-        for n in range(1, int(count) + 1):
-            sent += bool(ast.publish("ChannelUserevent", {"eventname": eventname, "userevent": {"seq": n}},
-                                     apps=[app]))
-        self.note("burst", count=count, sent=sent, app=app)
+        n = 0
+        try:
+            with progress_bar(int(count), desc=f"Sending a burst to {app!r}", unit="ev", progress=progress) as bar:
+                for n in range(1, int(count) + 1):
+                    sent += bool(ast.publish("ChannelUserevent", {"eventname": eventname, "userevent": {"seq": n}},
+                                             apps=[app]))
+                    if n % 4096 == 0:
+                        bar.update(4096)
+                bar.update(n % 4096)
+        finally:
+            self.note("burst", count=count, sent=sent, app=app, **({} if n == int(count) else {"stopped": True}))
         return sent
 
     # ------------------------------------------------------------------ reset

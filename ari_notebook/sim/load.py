@@ -9,6 +9,8 @@ import logging
 import time
 from typing import Any, Callable
 
+from ..progress import progress_bar
+
 log = logging.getLogger("ari_notebook.sim")
 
 
@@ -63,7 +65,15 @@ class EventGenerator:
     def done(self) -> bool:
         return self.task.done()
 
-    async def wait(self) -> int:
+    async def wait(self, *, progress: bool | None = None) -> int:
+        """Wait until the generator ends; returns ``sent``. Shows a bar of the events due
+        (``progress``: see ``ari_notebook.progress``). Cancelling the wait leaves the generator
+        running (``stop()`` ends it)."""
+        total = int(self.rate * self.seconds) if self.seconds is not None else None
+        with progress_bar(total, desc=f"Generating events for {self.app!r}", unit="ev", progress=progress) as bar:
+            while not self.task.done():
+                await asyncio.wait({self.task}, timeout=0.1)
+                bar.update(self.sent + self.skipped - bar.n)
         await asyncio.shield(self.task)
         return self.sent
 
