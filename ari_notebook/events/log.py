@@ -275,7 +275,7 @@ class EventLog:
 
     def newest(self, n: int = 20, *, type: str | Iterable[str] | None = None,
                channel: str | None = None, bridge: str | None = None,
-               app: str | None = None) -> list[dict]:
+               app: str | None = None, asterisk_id: str | Iterable[str] | None = None) -> list[dict]:
         """The newest ``n`` events matching every given filter, newest first.
 
         ``type`` one type or several; ``channel`` a channel id or name (also matches a Dial's
@@ -289,6 +289,9 @@ class EventLog:
             masks.append(("head", store.matching_codes("head", 0, types)))
         if app is not None:
             masks.append(("head", store.matching_codes("head", 1, {app})))
+        if asterisk_id is not None:
+            ids = {asterisk_id} if isinstance(asterisk_id, str) else set(asterisk_id)
+            masks.append(("head", store.matching_codes("head", 2, ids)))
         if bridge is not None:
             masks.append(("extra", store.matching_codes("extra", 0, {bridge})))
         if channel is not None:

@@ -9,6 +9,7 @@ simulator: ``Phone`` takes a simulator object handed in by the caller).
     workbench(client)                      # Dashboard | Events | Explorer tabs
     ChannelControls(client, channel)       # a Channel, a channel dict, or an id
     Phone(sim, client)                     # classroom keypads (simulator only)
+    workbench(fleet)                       # a Fleet too: every view shows and filters by server
 
 Every composite carries ``ari-<name>`` CSS classes (``ari-explorer-execute``,
 ``ari-action-answer``, ``ari-eventlog-rows``...) for styling and browser tests, and has

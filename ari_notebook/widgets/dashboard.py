@@ -40,7 +40,19 @@ def _scroll_table(header: str, rows: w.Select) -> w.VBox:
 
 
 class Dashboard(w.VBox):
-    """Channels, bridges, connection and apps of ``client``, live."""
+    """Channels, bridges, connection and apps of ``client``, live.
+
+    Given a ``Fleet``, builds a ``fleetviews.FleetDashboard`` instead: one section per server
+    and a Server filter."""
+
+    def __new__(cls, client: Any = None, *args: Any, **kwargs: Any):
+        from ..client.fleet import Fleet
+
+        if cls is Dashboard and isinstance(client, Fleet):
+            from .fleetviews import FleetDashboard
+
+            return FleetDashboard(client, *args, **kwargs)
+        return super().__new__(cls, client, *args, **kwargs)
 
     def __init__(self, client: Any, *, rate: float = 4.0, **kwargs: Any) -> None:
         self._client = client

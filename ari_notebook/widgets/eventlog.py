@@ -15,14 +15,17 @@ from typing import Any
 
 import ipywidgets as w
 
-from ._style import close_children, close_parts, root, style_widget
+from ._style import close_children, close_parts, close_tree, root, style_widget
 from ._tasks import TaskRunner, Throttle, describe_error, error_html, ok_html, pending_html
-from .eventlog_model import HEADER, Filters, counts_html, newest, row_label, type_options
+from .eventlog_model import (FLEET_HEADER, HEADER, Filters, counts_html, newest, row_label, server_options,
+                             type_options)
 from .jsontree import json_tree
 
 
 class EventLogView(w.VBox):
-    """Live table of ``log``'s newest events: filters, pause, clear, counts, detail, export."""
+    """Live table of ``log``'s newest events: filters, pause, clear, counts, detail, export.
+
+    A fleet's log (``fleet.log``) adds a server column and a Server filter."""
 
     def __init__(self, log: Any, *, rows: int = 40, rate: float = 4.0, **kwargs: Any) -> None:
         self.event_log = log  # not .log: ipywidgets' Widget already has a ``log`` trait
@@ -38,8 +41,12 @@ class EventLogView(w.VBox):
         self.scanned = 0
 
         client = getattr(log, "client", None)
-        spec = getattr(client, "spec", None)
-        self._known_types = tuple(getattr(spec, "event_types", ()) or ())
+        # a fleet's log: {asterisk_id: server name}, for the Server filter and column
+        ids = getattr(client, "asterisk_ids", None)
+        self.servers: dict[str, str] | None = {a: n for n, a in ids.items()} if isinstance(ids, dict) else None
+        members = [client[n] for n in client.names] if self.servers is not None else [client]
+        self._known_types = tuple(sorted({t for m in members
+                                          for t in (getattr(getattr(m, "spec", None), "event_types", ()) or ())}))
 
         self.counts = w.HTML()
         self.counts.add_class("ari-eventlog-counts")
@@ -54,6 +61,10 @@ class EventLogView(w.VBox):
         self.app_filter = w.Text(placeholder="app", description="App", continuous_update=False,
                                  layout=w.Layout(width="170px"), style={"description_width": "35px"})
         self.app_filter.add_class("ari-eventlog-app")
+        self.server_filter = w.Dropdown(options=server_options(self.servers or {}), value="",
+                                        description="Server", layout=w.Layout(width="300px"),
+                                        style={"description_width": "50px"})
+        self.server_filter.add_class("ari-eventlog-server")
         self.pause_button = w.ToggleButton(value=False, description="Pause", icon="pause",
                                            tooltip="Freeze the table (the log keeps recording)",
                                            layout=w.Layout(width="90px"))
@@ -65,7 +76,8 @@ class EventLogView(w.VBox):
         self.clear_button = w.Button(description="Clear", icon="trash", tooltip="log.clear()",
                                      layout=w.Layout(width="80px"))
         self.clear_button.add_class("ari-eventlog-clear")
-        self.header = w.HTML(f"<pre class='ari-muted' style='margin:0'>{HEADER}</pre>")
+        header = HEADER if self.servers is None else FLEET_HEADER
+        self.header = w.HTML(f"<pre class='ari-muted' style='margin:0'>{header}</pre>")
         self.table = w.Select(options=[], rows=min(rows, 16), layout=w.Layout(width="98%"))
         self.table.add_class("ari-rows")
         self.table.add_class("ari-eventlog-rows")
@@ -80,7 +92,7 @@ class EventLogView(w.VBox):
         self.status = w.HTML()
         self.status.add_class("ari-eventlog-status")
 
-        for widget in (self.type_filter, self.obj_filter, self.app_filter):
+        for widget in (self.type_filter, self.obj_filter, self.app_filter, self.server_filter):
             widget.observe(self._on_filter, names="value")
         self.pause_button.observe(self._on_pause, names="value")
         self.recording.observe(self._on_recording, names="value")
@@ -89,7 +101,8 @@ class EventLogView(w.VBox):
         self.export_csv.on_click(lambda _b: self.export("csv"))
         self.export_parquet.on_click(lambda _b: self.export("parquet"))
 
-        bar = w.HBox([self.type_filter, self.obj_filter, self.app_filter, self.pause_button,
+        server = [self.server_filter] if self.servers is not None else []
+        bar = w.HBox([*server, self.type_filter, self.obj_filter, self.app_filter, self.pause_button,
                       self.recording, self.clear_button], layout=w.Layout(flex_flow="row wrap"))
         export = w.HBox([self.export_path, self.export_csv, self.export_parquet])
         super().__init__([style_widget(), self.counts, bar, self.header, self.table, self.detail,
@@ -107,7 +120,7 @@ class EventLogView(w.VBox):
     def _key(self) -> tuple:
         f = self.filters
         version = self._frozen if self.paused else getattr(self.event_log, "version", len(self.event_log))
-        return (version, f.type, f.obj, f.app, self.paused, bool(getattr(self.event_log, "paused", False)))
+        return (version, f.type, f.obj, f.app, f.server, self.paused, bool(getattr(self.event_log, "paused", False)))
 
     def _dirty(self) -> bool:
         if self.comm is None:  # the widget was closed: stop the background task
@@ -136,7 +149,7 @@ class EventLogView(w.VBox):
                                         shown=len(rows))
         self._programmatic = True
         try:
-            self.table.options = [(row_label(ev), i) for i, ev in enumerate(rows)]
+            self.table.options = [(row_label(ev, self.servers), i) for i, ev in enumerate(rows)]
             index = None
             if self._selected is not None:
                 for i, ev in enumerate(rows):
@@ -153,7 +166,7 @@ class EventLogView(w.VBox):
         if self._programmatic:
             return
         self.filters = Filters(type=self.type_filter.value or "", obj=self.obj_filter.value or "",
-                               app=self.app_filter.value or "")
+                               app=self.app_filter.value or "", server=self.server_filter.value or "")
         if not self.throttle.running:
             self.runner.call(self.refresh)
 
@@ -242,6 +255,9 @@ class EventLogView(w.VBox):
         if f.app.strip() and "application" in df.columns:
             m = df["application"] == f.app.strip()
             mask = m if mask is None else mask & m
+        if f.server and "asterisk_id" in df.columns:
+            m = df["asterisk_id"] == f.server
+            mask = m if mask is None else mask & m
         if f.obj.strip():
             cols = [c for c in df.columns if c in ("channel_id", "channel_name", "bridge_id", "peer_id",
                                                    "playback_id", "playback_target", "recording_name",
@@ -262,6 +278,8 @@ class EventLogView(w.VBox):
         if hasattr(self, "throttle"):
             self.throttle.stop()
             self.runner.cancel_all()
+        if getattr(self, "servers", 0) is None:
+            close_tree(self.server_filter)  # made, but not shown: not among the children
         close_children(self)
         super().close()
         close_parts(self)

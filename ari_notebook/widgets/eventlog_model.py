@@ -99,18 +99,22 @@ def short_time(ts: Any) -> str:
 
 @dataclass
 class Filters:
-    """Type, object (channel/bridge id or name, substring) and application filters."""
+    """Type, object (channel/bridge id or name, substring), application and server filters
+    (``server`` is an ``asterisk_id``: a fleet's log holds several servers' events)."""
 
     type: str = ""
     obj: str = ""
     app: str = ""
+    server: str = ""
 
     @property
     def active(self) -> bool:
-        return bool(self.type or self.obj.strip() or self.app.strip())
+        return bool(self.type or self.obj.strip() or self.app.strip() or self.server)
 
     def match(self, ev: dict) -> bool:
         if self.type and ev.get("type") != self.type:
+            return False
+        if self.server and ev.get("asterisk_id") != self.server:
             return False
         app = self.app.strip()
         if app and ev.get("application") != app:
@@ -134,6 +138,8 @@ def newest(log: Any, n: int, filters: Filters, scan_limit: int = 5000) -> tuple[
     indexed = getattr(log, "newest", None)
     if callable(indexed):
         common = {"type": filters.type or None, "app": filters.app.strip() or None}
+        if filters.server:
+            common["asterisk_id"] = filters.server
         obj = filters.obj.strip()
         if not obj:
             rows = indexed(n, **common)
@@ -151,13 +157,25 @@ def newest(log: Any, n: int, filters: Filters, scan_limit: int = 5000) -> tuple[
         window *= 4
 
 
-def row_label(ev: dict) -> str:
-    """One fixed-width text row (the table is a list box so a click selects an event)."""
-    return (f"{short_time(ev.get('timestamp')):<12}  {ev.get('type', '?'):<22.22}  "
-            f"{event_object(ev):<34.34}  {ev.get('application', ''):<10.10}  {event_detail(ev)}")[:160]
+def row_label(ev: dict, servers: dict[str, str] | None = None) -> str:
+    """One fixed-width text row (the table is a list box so a click selects an event).
+
+    ``servers`` ({asterisk_id: name}, a fleet's log) adds the server's name in front."""
+    where = ""
+    if servers is not None:
+        aid = ev.get("asterisk_id")
+        where = f"{servers.get(aid, aid or '?'):<10.10}  "
+    return (f"{where}{short_time(ev.get('timestamp')):<12}  {ev.get('type', '?'):<22.22}  "
+            f"{event_object(ev):<34.34}  {ev.get('application', ''):<10.10}  {event_detail(ev)}")[:172]
 
 
 HEADER = f"{'time':<12}  {'type':<22}  {'object':<34}  {'app':<10}  detail"
+FLEET_HEADER = f"{'server':<10}  {HEADER}"
+
+
+def server_options(servers: dict[str, str]) -> list[tuple[str, str]]:
+    """Server filter choices from {asterisk_id: name}: all, then each by name."""
+    return [("all servers", "")] + [(f"{name} ({aid})", aid) for aid, name in servers.items()]
 
 
 def counts_html(counts: dict[str, int], total: int, *, paused: bool, recording: bool,

@@ -75,12 +75,26 @@ def _hint(f: Field) -> w.HTML:
 
 
 class Explorer(w.VBox):
-    """Resources -> operations -> form -> Execute -> response, Python call and curl command."""
+    """Resources -> operations -> form -> Execute -> response, Python call and curl command.
 
-    def __init__(self, client: Any, **kwargs: Any) -> None:
+    Given a ``Fleet``, a Server dropdown picks the server the operation runs on (``server=``
+    the first one; default: the fleet's first server); each server's own spec builds the form.
+    """
+
+    def __init__(self, client: Any, *, server: str | None = None, **kwargs: Any) -> None:
+        from ..client.fleet import Fleet
+
+        self.fleet = client if isinstance(client, Fleet) else None
+        if self.fleet is not None:
+            server = server if server is not None else self.fleet.names[0]
+            client = self.fleet[server]
         self._client = client
         self.spec = client.spec
         self.runner = TaskRunner()
+        self.server = w.Dropdown(options=[(f"{n} ({a})", n) for n, a in self.fleet.asterisk_ids.items()]
+                                 if self.fleet is not None else [], value=server, description="Server",
+                                 layout=w.Layout(width="420px"), style={"description_width": "80px"})
+        self.server.add_class("ari-explorer-server")
         self.resource = w.Dropdown(options=resource_options(self.spec), description="Resource",
                                    layout=w.Layout(width="420px"), style={"description_width": "80px"})
         self.resource.add_class("ari-explorer-resource")
@@ -103,19 +117,42 @@ class Explorer(w.VBox):
         self.executions = 0
 
         self._playbacks: dict[str, bool] = {}
-        self._handles = [client.on_event(t, self._on_playback)
-                         for t in ("PlaybackStarted", "PlaybackContinuing", "PlaybackFinished")] \
-            if hasattr(client, "on_event") else []
+        self._handles: list = []
+        self._watch_playbacks()
+        self.server.observe(self._on_server, names="value")
         self.resource.observe(self._on_resource, names="value")
         self.operation.observe(self._on_operation, names="value")
         self.execute_button.on_click(lambda _b: self.execute())
-        left = w.VBox([self.resource, self.operation, self.header, self.form_box,
-                       w.HBox([self.execute_button])])
+        left = w.VBox([*([self.server] if self.fleet is not None else []), self.resource, self.operation,
+                       self.header, self.form_box, w.HBox([self.execute_button])])
         super().__init__([style_widget(), left,
                           w.HTML("<div class='ari-title'>Request</div>"), self.snippets,
                           w.HTML("<div class='ari-title'>Response</div>"), self.response], **kwargs)
         root(self, "explorer")
         self._on_resource()
+
+    # server (a fleet) ------------------------------------------------------------------------
+    def _watch_playbacks(self) -> None:
+        client = self._client
+        if hasattr(client, "on_event"):
+            self._handles = [client.on_event(t, self._on_playback)
+                             for t in ("PlaybackStarted", "PlaybackContinuing", "PlaybackFinished")]
+
+    def _on_server(self, change) -> None:
+        """Another server of the fleet: its client, its spec; the same operation if it has it."""
+        if self.fleet is None or not change["new"]:
+            return
+        for h in self._handles:
+            h.remove()
+        self._playbacks.clear()
+        self._client = self.fleet[change["new"]]
+        self.spec = self._client.spec
+        self._watch_playbacks()
+        chosen = self.operation.value
+        self.resource.options = resource_options(self.spec)
+        if chosen in self.spec.operations:
+            self.select(chosen)
+        self._on_operation()  # the form, snippets and live ids of this server
 
     # selection -----------------------------------------------------------------------------
     def select(self, name: str) -> None:
@@ -219,25 +256,28 @@ class Explorer(w.VBox):
             self.last = Outcome(op.name, op.method, op.path, error=describe_error(exc))
             self.response.value = outcome_html(self.last)
             return
-        self.response.value = pending_html(f"{prepared.method} {prepared.path} …")
+        client = self._client  # the server chosen now, even if the dropdown moves meanwhile
+        server = self.server.value if self.fleet is not None else None
+        self.response.value = pending_html(f"{server + ': ' if server else ''}{prepared.method} {prepared.path} …")
         self.execute_button.disabled = True
         started = time.perf_counter()
 
         async def send():
-            return await self._client.execute(op.name, **kwargs)
+            return await client.execute(op.name, **kwargs)
 
         def done(resp):
             self._show(Outcome(op.name, prepared.method, prepared.path, status=resp.status,
-                               elapsed_ms=resp.elapsed_ms, body=resp.body, headers=dict(resp.headers or {})))
+                               elapsed_ms=resp.elapsed_ms, body=resp.body, headers=dict(resp.headers or {}),
+                               server=server))
 
         def failed(exc):
             elapsed = (time.perf_counter() - started) * 1000
             if isinstance(exc, HttpError):
                 self._show(Outcome(op.name, prepared.method, prepared.path, status=exc.status,
-                                   elapsed_ms=elapsed, body=exc.body, error=describe_error(exc)))
+                                   elapsed_ms=elapsed, body=exc.body, error=describe_error(exc), server=server))
             else:
                 self._show(Outcome(op.name, prepared.method, prepared.path, elapsed_ms=elapsed,
-                                   error=describe_error(exc)))
+                                   error=describe_error(exc), server=server))
 
         self.runner.spawn(send, on_ok=done, on_error=failed, name=op.name)
 
@@ -259,6 +299,8 @@ class Explorer(w.VBox):
         for h in self._handles:
             h.remove()
         self.runner.cancel_all()
+        if self.fleet is None:
+            close_tree(self.server)  # made, but not shown: not among the children
         close_children(self)
         super().close()
         close_parts(self)

@@ -60,6 +60,7 @@ class Outcome:
     body: Any = None
     error: str | None = None
     headers: dict = field(default_factory=dict)
+    server: str | None = None  # the fleet server it ran on (None: a single client)
 
     @property
     def ok(self) -> bool:
@@ -72,8 +73,9 @@ def outcome_html(o: Outcome) -> str:
     kind = "ok" if o.ok else "err"
     status = "no response" if o.status is None else str(o.status)
     elapsed = "" if o.elapsed_ms is None else f" <span class='ari-muted'>{o.elapsed_ms:.1f} ms</span>"
+    server = f"<span class='ari-badge info ari-server'>{esc(o.server)}</span>" if o.server else ""
     head = (f'<div class="ari-response-head"><span class="ari-badge {kind} ari-status">{esc(status)}</span>'
-            f"<code>{esc(o.method)} {esc(o.path)}</code>{elapsed}</div>")
+            f"{server}<code>{esc(o.method)} {esc(o.path)}</code>{elapsed}</div>")
     parts = [head]
     if o.error:
         parts.append(f'<div class="ari-error">{esc(o.error)}</div>')

@@ -149,3 +149,37 @@ def test_saved_notebook_has_no_credentials(tmp_path, monkeypatch):
     for cell in nb.cells[-2:]:
         shown = [o for o in cell.outputs if o.get("output_type") == "execute_result"]
         assert shown and "text/html" in shown[0]["data"], cell.source
+
+
+async def test_a_fleet_keeps_each_servers_credentials_out_of_widget_state():
+    """Two servers with their own users: the fleet's workbench, Explorer runs on each server,
+    the merged log view; no password of either server becomes widget state."""
+    import ari_notebook
+    from ari_notebook.widgets import EventLogView, Explorer, workbench
+
+    other_user, other_secret = "second-ops", "Sx-2nd-secret-44"
+    fleet = await ari_notebook.connect_fleet({
+        "pbx-a": {"simulator": {"clock_speed": 50.0, "users": {USER: SECRET}}},
+        "pbx-b": {"simulator": {"clock_speed": 50.0, "users": {other_user: other_secret}}}}, apps="hello")
+    made = []
+    try:
+        tabs = workbench(fleet)
+        view = EventLogView(fleet.log, rate=20)
+        ex = Explorer(fleet)
+        made += [tabs, view, ex]
+        for server in ("pbx-a", "pbx-b"):
+            ex.server.value = server
+            ex.select("channels.originate")
+            ex.set_values(endpoint="Local/1000@ARI-test", app="hello")
+            ex.execute_button.click()
+            await ex.idle()
+            assert ex.last.status == 200 and ex.last.server == server
+        await until(lambda: len(view.table.options) > 0)
+        dumped = json.dumps(live_widget_states(), default=str)
+        assert USER in dumped and other_user in dumped  # each server's user is shown
+        assert leaks(dumped) == [] and other_secret not in dumped, "a credential became widget state"
+        assert other_secret not in repr(fleet) + fleet._repr_html_() and leaks(repr(fleet)) == []
+    finally:
+        for w in made:
+            w.close()
+        await fleet.close()
