@@ -1,4 +1,4 @@
-"""JupyterLab / Voila servers and a headless Debian Chromium driven by Playwright.
+"""JupyterLab / Notebook 7 / Voila servers and a headless Debian Chromium driven by Playwright.
 
 Follows ``../shared/reference/jupyter-browser-tests.md``: fresh port, token and temporary
 Jupyter/IPython/XDG directories per test, a unique notebook name, token-checked servers on
@@ -108,6 +108,24 @@ def lab_server(jupyter_env, notebook_dir, tmp_path):
            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={notebook_dir}",
            f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}", "--LabApp.news_url=",
            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, env=jupyter_env, stdout=out, stderr=subprocess.STDOUT, cwd=notebook_dir)
+    server = Server(proc, f"http://127.0.0.1:{port}", token, log, notebook_dir)
+    try:
+        _wait_ready(proc, f"{server.base}/api/status?token={token}", log)
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def notebook7_server(jupyter_env, notebook_dir, tmp_path):
+    """``jupyter notebook`` (Notebook 7: the classic-looking UI built on JupyterLab's components)."""
+    port, token = _free_port(), secrets.token_hex(16)
+    log = tmp_path / "notebook7.log"
+    cmd = [str(BIN / "jupyter"), "notebook", "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
+           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={notebook_dir}",
+           f"--JupyterNotebookApp.workspaces_dir={tmp_path / 'workspaces'}"]
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, env=jupyter_env, stdout=out, stderr=subprocess.STDOUT, cwd=notebook_dir)
     server = Server(proc, f"http://127.0.0.1:{port}", token, log, notebook_dir)

@@ -1,4 +1,4 @@
-"""The widgets in a real browser: JupyterLab 4 and Voila in headless Debian Chromium.
+"""The widgets in a real browser: JupyterLab 4, Notebook 7 and Voila in headless Debian Chromium.
 
 One notebook starts the simulator inside the kernel, connects a client and shows the
 Explorer, a ChannelControls and an EventLogView. The test clicks like a person, then checks
@@ -182,6 +182,19 @@ def test_jupyterlab(lab_server, page, shots):
     page.click(".lm-MenuBar-itemLabel:text-matches('^Run$')")
     page.click(".lm-Menu-item[data-command='runmenu:run-all']")
     exercise(page, shots, "lab")
+
+
+def test_notebook7(notebook7_server, page, shots):
+    """``jupyter notebook`` 7: its own page and menus (JupyterLab's components), the same checks."""
+    write_notebook(notebook7_server.notebooks, "widgets-nb7.ipynb", CELLS)
+    page.goto(f"{notebook7_server.base}/notebooks/widgets-nb7.ipynb?token={notebook7_server.token}")
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60000)
+    # Notebook 7 has no status bar: the toolbar's kernel indicator says when the kernel is ready
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60000)
+    page.wait_for_selector(".jp-KernelName >> text=/Python 3/", timeout=60000)
+    page.click(".lm-MenuBar-itemLabel:text-matches('^Run$')")
+    page.click(".lm-Menu-item[data-command='runmenu:run-all']")
+    exercise(page, shots, "notebook7")
 
 
 def test_voila(voila_server, page, shots):
