@@ -27,7 +27,7 @@ def _kernel_hook(client: Client) -> None:
         kernel_run_hook(client)
 
 
-Client._run_hook = staticmethod(_kernel_hook)
+Client.run_hook = staticmethod(_kernel_hook)
 
 __version__ = "0.1.0"
 

@@ -35,7 +35,7 @@ import sys
 from typing import Any
 
 from .client import Client
-from .client.eventing import _Run
+from .client.events_hub import Run
 
 log = logging.getLogger("ari_notebook.jupyter")
 
@@ -72,8 +72,8 @@ def _shim(loop: asyncio.AbstractEventLoop) -> None:
     original = loop.run_until_complete
 
     def run_until_complete(future: Any) -> Any:
-        if isinstance(future, _Run) and loop.is_running():
-            task = loop.create_task(future._main(), name="ari-notebook client.run")
+        if isinstance(future, Run) and loop.is_running():
+            task = loop.create_task(future.main(), name="ari-notebook client.run")
             task.add_done_callback(_report)
             print("client.run(...) is running in the background on the notebook's loop; "
                   "events arrive while cells are idle. Stop it with: await client.stop()")
@@ -90,7 +90,7 @@ def _report(task: asyncio.Task) -> None:
 
 
 def kernel_run_hook(client: Client) -> None:
-    """Called through ``Client._run_hook`` (at connect and at ``run``): in a kernel, start
+    """Called through ``Client.run_hook`` (at connect and at ``run``): in a kernel, start
     ``client.log`` so it holds every event from the first one (a notebook user asks the log
     after the fact; a script stays free of pandas), and prepare the loop for the aioari idiom."""
     if not in_kernel():

@@ -12,7 +12,7 @@ Figures (ratios are against baselines measured in the same run):
 * time to connect: raw concurrent GET of resources.json + all 11 declarations vs
   ``Client.connect`` (spec load) and ``Client.connect(apps=...)`` (spec load + events
   WebSocket), and aioari.connect (spec only). Target: <= 1.15x raw.
-* the client's own WebSocket message loop offline (``Client._on_text``: decode with the
+* the client's own WebSocket message loop offline (``EventsHub.on_text``: decode with the
   standard library's scanner + dispatch to a '*' handler) on 100,000 recorded real-Asterisk
   events vs ``json.loads`` alone, and aioari's loop body (``json.loads`` + ``process_ws``);
   ``orjson.loads`` alone for reference (what the loop uses once an EventLog is attached).
@@ -178,8 +178,7 @@ def message_loop(n: int, repeats: int = 5) -> list[tuple]:
     """Each loop timed ``repeats`` times, loops interleaved, best time kept (least disturbed)."""
     import aioari
 
-    from ari_notebook.client import Client
-    from ari_notebook.events.dispatch import Dispatcher
+    from ari_notebook.client.events_hub import EventsHub
 
     msgs = recorded_events(n)
 
@@ -193,18 +192,17 @@ def message_loop(n: int, repeats: int = 5) -> list[tuple]:
         for m in msgs:
             loads(m)
 
-    # the client's own loop body (the reader calls Client._on_text once per message), with a
+    # the client's own loop body (the reader calls EventsHub.on_text once per message), with a
     # '*' handler; built without a server since the loop is measured offline
-    client = Client.__new__(Client)
-    client._dispatcher = Dispatcher()
+    hub = EventsHub(None, None)
     counted = [0]
 
     def star(event):
         counted[0] += 1
-    client._dispatcher.on("*", star)
+    hub.dispatcher.on("*", star)
 
     def ours():
-        on_text = client._on_text
+        on_text = hub.on_text
         for m in msgs:
             on_text(m)
 

@@ -129,13 +129,15 @@ def cached_events(n: int) -> list[tuple[str, float]]:
 def offline_client():
     """A real ``Client`` built from the recorded api-docs, never connected."""
     from ari_notebook.client import Client
+    from ari_notebook.client.transport import MockTransport, mock_response
     from ari_notebook.spec import parse_spec
 
     docs = TRACES / "api-docs"
     listing = json.loads((docs / "resources.json").read_text())
     decls = {p.stem: json.loads(p.read_text()) for p in docs.glob("*.json") if p.stem != "resources"}
     spec = parse_spec(listing, decls)
-    return Client(None, None, spec, None, ssl=None, heartbeat=None, reconnect_base=0.5,
+    offline = MockTransport(lambda request: mock_response(503))
+    return Client(None, None, spec, offline, ssl=None, heartbeat=None, reconnect_base=0.5,
                   reconnect_max=30.0, timeout=None)
 
 
@@ -185,7 +187,7 @@ def mb(x: float) -> str:
 def bench_ingest(msgs: list[str], rounds: int) -> dict:
     client = offline_client()
     log = client.log  # attached through client.add_listener, as in a notebook
-    on_text = client._on_text
+    on_text = client.hub.on_text
     handled = []
     client.on_event("StasisStart", lambda ev: handled.append(1))  # a handler, as an app has
     loads = json.loads

@@ -8,10 +8,9 @@ server adds becomes a plain ``AriObject`` subclass named after it, with no code 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .client import Client
+from ..spec import Operation
 
 
 class AriObject:
@@ -29,7 +28,9 @@ class AriObject:
     #: fields shown by repr after the id
     _summary_fields: tuple[str, ...] = ()
 
-    def __init__(self, client: "Client | None", json: dict) -> None:
+    def __init__(self, client: Any, json: dict) -> None:
+        """``client``: the ``Client`` whose operations bind to this object (``client.binder``)
+        and whose events ``on_event`` listens to (``client.hub``); None for a detached object."""
         object.__setattr__(self, "_client", client)
         object.__setattr__(self, "json", json if isinstance(json, dict) else {"value": json})
 
@@ -42,7 +43,7 @@ class AriObject:
             return data[name]
         client = object.__getattribute__(self, "_client")
         if client is not None:
-            bound = client._bind(self, name)
+            bound = client.binder.bind(self, name)
             if bound is not None:
                 return bound
         raise AttributeError(f"{type(self).__name__} has no attribute or operation {name!r}")
@@ -53,7 +54,7 @@ class AriObject:
     def __dir__(self) -> list[str]:
         names = set(self.json)
         if self._client is not None:
-            names.update(self._client._bindable(type(self)))
+            names.update(self._client.binder.bindable(type(self)))
         names.update(("json", "id", "on_event"))
         return sorted(names)
 
@@ -87,8 +88,7 @@ class AriObject:
         """``callback(obj, event)`` for events of ``event_type`` that concern this object."""
         if self._client is None:
             raise RuntimeError("this object is not attached to a client")
-        return self._client._on_object_event(type(self), event_type, callback, key=key,
-                                             only_id=self.id)
+        return self._client.hub.on_object_event(type(self), event_type, callback, key=key, only_id=self.id)
 
     # --- display ----------------------------------------------------------------------
     def _summary(self) -> str:
@@ -121,12 +121,31 @@ class AriObject:
             for k, v in self.json.items())
         ops = ""
         if self._client is not None:
-            names = sorted(self._client._bindable(type(self)))
+            names = sorted(self._client.binder.bindable(type(self)))
             if names:
                 ops = ("<div style='font-size:smaller'>operations: "
                        + ", ".join(f"<code>{html.escape(n)}()</code>" for n in names) + "</div>")
         title = html.escape(type(self).__name__ + ("" if self.id is None else f" {self.id}"))
         return f"<div class='ari-object'><b>{title}</b><table>{rows}</table>{ops}</div>"
+
+
+def model_of(cls: type[AriObject]) -> str:
+    """The ARI model name of an object class (``Channel``)."""
+    return cls._model
+
+
+def resource_of(cls: type[AriObject]) -> str | None:
+    """The resource family whose operations bind to objects of ``cls`` (``channels``)."""
+    return cls._resource
+
+
+def binds(cls: type[AriObject], op: Operation) -> bool:
+    """Whether ``op`` can take every path parameter from an object of ``cls`` (and, for the
+    recordings, is on the live or the stored side the class stands for)."""
+    params = op.path_parameters
+    if not cls._id_fields or not all(p in params for p in cls._id_fields):
+        return False
+    return cls._path_prefix is None or op.path.startswith(cls._path_prefix)
 
 
 def _short(value: Any) -> str:
@@ -181,4 +200,4 @@ def object_class(model: str) -> type[AriObject]:
 
 __all__ = ["AriObject", "Application", "AsteriskInfo", "Bridge", "Channel", "DeviceState", "Endpoint",
            "KNOWN", "LiveRecording", "Mailbox", "Playback", "Sound", "StoredRecording", "Variable",
-           "object_class"]
+           "binds", "model_of", "object_class", "resource_of"]

@@ -9,20 +9,20 @@ before any I/O), send, convert.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Awaitable, Callable
 
 from .._errors import ValidationError
-from ..spec import Operation, prepare
-from .objects import AriObject, object_class
+from ..spec import Operation, PreparedRequest, prepare
+from .objects import AriObject, binds, object_class, resource_of
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .client import Client
+#: how an operation's request is sent: (prepared, binary) -> decoded body (``Client._call``)
+Send = Callable[[PreparedRequest, bool], Awaitable[Any]]
 
 _LIST = re.compile(r"^List\[(.+)\]$")
 _PRIMITIVES = {"string", "int", "long", "double", "float", "boolean", "object", "containers", "Date"}
 
 
-def converter(client: "Client", response_class: str) -> Callable[[Any], Any]:
+def converter(client: Any, response_class: str) -> Callable[[Any], Any]:
     """How a decoded body becomes a result: None, bytes, an object, a list of objects, or as-is."""
     rc = response_class or "void"
     if rc == "void":
@@ -46,10 +46,12 @@ class OperationCallable:
     """One ARI operation; ``await op(**kwargs)`` validates, sends and returns the converted result."""
 
     # a client holds one per operation (~110): slots keep them small
-    __slots__ = ("_client", "operation", "name", "__name__", "__qualname__", "_doc", "_sig", "binary", "_convert")
+    __slots__ = ("_client", "_send", "operation", "name", "__name__", "__qualname__", "_doc", "_sig", "binary",
+                 "_convert")
 
-    def __init__(self, client: "Client", op: Operation) -> None:
-        self._client = client
+    def __init__(self, client: Any, op: Operation, send: Send) -> None:
+        self._client = client  # the owner of the result objects
+        self._send = send
         self.operation = op
         self.name = op.name
         self.__name__ = op.nickname
@@ -90,7 +92,7 @@ class OperationCallable:
 
     async def _run(self, kwargs: dict) -> Any:
         prepared = prepare(self.operation, kwargs)
-        body = await self._client._call(prepared, self.binary)
+        body = await self._send(prepared, self.binary)
         return self.convert(body)
 
     def __repr__(self) -> str:
@@ -176,6 +178,39 @@ class ResourceNamespace:
         return f"<ARI resource {self._name}: {', '.join(self._ops)}>"
 
 
+class Binder:
+    """Which operations bind to a result object (``channel.answer``), cached per class and name."""
+
+    def __init__(self, resources: dict[str, ResourceNamespace]) -> None:
+        self.resources = resources  # the client's namespaces (filled when its spec arrives)
+        self.cache: dict[tuple[type, str], OperationCallable | None] = {}
+
+    def bind(self, obj: AriObject, name: str) -> BoundOperation | None:
+        """``obj.<name>`` as an operation with the object's path parameters filled in, or None."""
+        cls = type(obj)
+        key = (cls, name)
+        target = self.cache.get(key, False)
+        if target is False:
+            target = self.cache[key] = self._find(cls, name)
+        if target is None:
+            return None
+        return BoundOperation(target, obj, obj.path_values())
+
+    def _find(self, cls: type, name: str) -> OperationCallable | None:
+        ns = self.resources.get(resource_of(cls) or "")
+        target = getattr(ns, name, None) if ns is not None and not name.startswith("_") else None
+        if not isinstance(target, OperationCallable) or not binds(cls, target.operation):
+            return None
+        return target
+
+    def bindable(self, cls: type) -> list[str]:
+        """Names of the operations that bind to objects of ``cls`` (for ``dir()`` and the HTML repr)."""
+        ns = self.resources.get(resource_of(cls) or "")
+        if ns is None:
+            return []
+        return [c.__name__ for c in ns if binds(cls, c.operation)]
+
+
 class EventsNamespace(ResourceNamespace):
     """``client.events``: the events operations AND, when called, an async iterator of events."""
 
@@ -189,4 +224,5 @@ class EventsNamespace(ResourceNamespace):
         return self._stream(types=types, channel=channel, predicate=predicate)
 
 
-__all__ = ["BoundOperation", "EventsNamespace", "OperationCallable", "ResourceNamespace", "converter", "snake"]
+__all__ = ["Binder", "BoundOperation", "EventsNamespace", "OperationCallable", "ResourceNamespace", "converter",
+           "snake"]

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import secrets
 import time
-from typing import Any, Mapping
+import warnings
+from typing import Any, Callable, Mapping
 from urllib.parse import urlencode
 
 from .. import _json
-from .._errors import TransportError
+from .._errors import AriError, TransportError
+from ..spec import Spec
 from .stream import EventSocket
-from .transport import RawResponse
+from .transport import RawResponse, Transport
 
 
 class RestOverWebSocket:
@@ -100,4 +103,59 @@ class RestOverWebSocket:
         self._pending.clear()
 
 
-__all__ = ["RestOverWebSocket"]
+class RestWithFallback:
+    """The client's transport with REST over WebSocket on: the socket while it is up, HTTP
+    while it reconnects, and HTTP again for a read whose socket died under it (never for a
+    change, which may have run)."""
+
+    name = "websocket"
+    events_socket = True
+
+    def __init__(self, rest: RestOverWebSocket, http: Transport) -> None:
+        self.rest = rest
+        self.http = http
+
+    async def send(self, method: str, path: str, query: Mapping[str, str] | None, body: Any,
+                   *, operation: str | None = None) -> RawResponse:
+        if self.rest.connected:
+            try:
+                return await self.rest.send(method, path, query, body, operation=operation)
+            except TransportError:
+                if method != "GET":
+                    raise  # it may have run: never repeat a change
+        return await self.http.send(method, path, query, body, operation=operation)
+
+    def ws_session(self):
+        return self.http.ws_session()
+
+    async def close(self) -> None:
+        await self.rest.close()
+
+
+async def open_rest_websocket(spec: Spec, socket_factory: Callable[..., EventSocket], http: Transport, *,
+                              timeout: float | None, probe_timeout: float) -> RestWithFallback | None:
+    """REST over a WebSocket of its own, checked with a ping; None (and a warning) where the
+    server cannot do it, so the client keeps HTTP."""
+    if "RESTRequest" not in spec.models:
+        warnings.warn("this server's api-docs have no RESTRequest (REST over WebSocket needs "
+                      "Asterisk 20.14, 21.9, 22.4 or later): using HTTP", RuntimeWarning, stacklevel=4)
+        return None
+    rest = RestOverWebSocket(socket_factory, f"ari-notebook-rest-{secrets.token_hex(4)}", timeout=timeout)
+    try:
+        await rest.open()
+        probe = spec.operations.get("asterisk.ping")
+        if probe is not None:
+            rest.timeout = probe_timeout
+            raw = await rest.send("GET", "/asterisk/ping", None, None, operation=probe.name)
+            rest.timeout = timeout
+            if raw.status >= 400:
+                raise TransportError(f"probe answered {raw.status}")
+    except (AriError, OSError) as exc:
+        await rest.close()
+        warnings.warn(f"REST over WebSocket is not available here ({exc}): using HTTP",
+                      RuntimeWarning, stacklevel=4)
+        return None
+    return RestWithFallback(rest, http)
+
+
+__all__ = ["RestOverWebSocket", "RestWithFallback", "open_rest_websocket"]

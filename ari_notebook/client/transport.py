@@ -1,7 +1,10 @@
-"""HTTP transport: one aiohttp session, credentials in the Authorization header only, TLS.
+"""Transports: how a prepared request reaches the server. ``HttpTransport`` (one aiohttp session,
+credentials in the Authorization header only, TLS) and ``MockTransport`` (a plain function, for
+tests without sockets, as httpx's ``MockTransport``).
 
-Why one seam: operations, ``execute`` and the spec loader all send through ``HttpTransport``,
-so error mapping, timing and request records happen once. The WebSocket side gets its own
+Why one seam: operations, ``execute`` and the spec loader all send through a ``Transport``,
+so error mapping, timing and request records happen once, and the client never touches a
+socket itself (``RestOverWebSocket`` in ``restws.py`` is the third transport). The WebSocket side gets its own
 connector with ``force_close`` so an upgrade never rides a pooled keep-alive connection
 (Asterisk writes a second HTTP response after refusing an upgrade; traces README).
 """
@@ -14,7 +17,7 @@ import logging
 import ssl as _ssl
 import time
 import warnings
-from typing import Any, Mapping
+from typing import Any, Awaitable, Callable, Mapping, Protocol
 
 import aiohttp
 from yarl import URL
@@ -145,8 +148,27 @@ def _html_text(text: str) -> str:
     return " ".join(stripped.split())[:200]
 
 
+class Transport(Protocol):
+    """What the client sends through: ``send`` answers a ``RawResponse`` (any status) or raises
+    ``TransportError``; ``ws_session`` gives the aiohttp session an events socket connects with
+    (where ``events_socket`` is true)."""
+
+    name: str
+    events_socket: bool
+
+    async def send(self, method: str, path: str, query: Mapping[str, str] | None, body: Any,
+                   *, operation: str | None = None) -> RawResponse: ...
+
+    def ws_session(self) -> aiohttp.ClientSession: ...
+
+    async def close(self) -> None: ...
+
+
 class HttpTransport:
     """Sends prepared requests over HTTP; returns ``RawResponse`` or raises TransportError."""
+
+    name = "http"
+    events_socket = True
 
     def __init__(self, ari_base: str, credentials: Credentials, ssl: Any, *,
                  timeout: float | None = 30.0, connector_limit: int = 100, retries: int = 0,
@@ -225,5 +247,59 @@ class HttpTransport:
             await self.session.close()
 
 
-__all__ = ["Credentials", "HttpTransport", "InsecureConnectionWarning", "RawResponse", "decode_json",
-           "error_from", "ssl_setting"]
+class MockRequest(Record):
+    """What a ``MockTransport`` handler is asked: the request as the client would send it."""
+
+    __slots__ = ("method", "path", "query", "body", "operation")
+
+    def __init__(self, method: str, path: str, query: Mapping[str, str], body: Any, operation: str | None) -> None:
+        self.method = method
+        self.path = path  # under /ari, e.g. "/channels/abc/answer"
+        self.query = query
+        self.body = body  # the JSON body as a Python value, or None
+        self.operation = operation
+
+
+def mock_response(status: int = 200, json: Any = None, *, content: bytes | None = None,
+                  headers: Mapping[str, str] | None = None) -> RawResponse:
+    """A response for a ``MockTransport`` handler: ``json`` encoded, or raw ``content``."""
+    if content is None and json is not None:
+        content = _json.dumps(json).encode()
+    kind = "application/json" if json is not None else "application/octet-stream" if content else ""
+    return RawResponse(status, dict(headers or {}), content or None, kind, 0.0)
+
+
+class MockTransport:
+    """A transport that calls ``handler(request)`` instead of the network (sync or async), so
+    the whole client, spec load included, runs in a unit test with no socket::
+
+        client = await Client.connect("http://pbx:8088", "u", "p", transport=MockTransport(handler))
+
+    The handler returns a ``RawResponse`` (``mock_response(200, {...})``); raising
+    ``TransportError`` stands for a network failure. There is no events socket."""
+
+    name = "mock"
+    events_socket = False
+
+    def __init__(self, handler: Callable[[MockRequest], RawResponse | Awaitable[RawResponse]]) -> None:
+        self.handler = handler
+        self.closed = False
+
+    async def send(self, method: str, path: str, query: Mapping[str, str] | None, body: Any,
+                   *, operation: str | None = None) -> RawResponse:
+        if self.closed:
+            raise TransportError(f"{operation or 'request'} {method} /ari{path}: the transport is closed")
+        answer = self.handler(MockRequest(method, path, dict(query or {}), body, operation))
+        if asyncio.iscoroutine(answer) or isinstance(answer, asyncio.Future):
+            answer = await answer
+        return answer
+
+    def ws_session(self) -> aiohttp.ClientSession:
+        raise ConfigurationError("MockTransport has no events socket")
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+__all__ = ["Credentials", "HttpTransport", "InsecureConnectionWarning", "MockRequest", "MockTransport",
+           "RawResponse", "Transport", "decode_json", "error_from", "mock_response", "ssl_setting"]

@@ -289,6 +289,12 @@ class Dispatcher:
             except Exception:  # the hook is a view; it must not recurse into failures
                 log.exception("on_error hook failed")
 
+    def track(self, task: asyncio.Task) -> None:
+        """Hold a task of the client's own (e.g. setting app state again after a reconnect) like
+        an async handler: kept alive while it runs, cancelled by ``cancel_tasks`` on close."""
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     async def drain(self) -> None:
         """Wait for async handlers already started (tests and orderly shutdown)."""
         while self._tasks:

@@ -156,7 +156,7 @@ async def test_reconnect_after_server_restart_with_backoff(client, fake_ari):
     await fake_ari.push(_stasis_start("x"))
     await until(lambda: seen[-1:] == ["StasisStart"])
     assert seen == ["EventStreamGap", "StasisStart"]
-    assert client._events.reconnects == 1
+    assert client.hub.socket.reconnects == 1
 
 
 async def test_rest_calls_keep_working_after_reconnect(client, fake_ari):
@@ -214,7 +214,7 @@ async def test_rest_over_websocket(fake_ari):
         await fake_ari.drop()  # while the REST socket reconnects, calls go over HTTP
         assert (await c.asterisk.getInfo()).system["version"] == "23.4.1"
         await fake_ari.wait_sockets(1)
-        await until(lambda: c._restws.connected)
+        await until(lambda: c.sender.rest.connected)
         before = fake_ari.rest_ws_requests
         await c.asterisk.getInfo()
         assert fake_ari.rest_ws_requests == before + 1
@@ -265,7 +265,7 @@ async def test_heartbeat_detects_a_silent_server_and_reconnects(fake_ari):
         await c.start(apps="hello")
         await until(lambda: gaps, timeout=5)  # no pong within heartbeat/2: dropped and reopened
         assert "No PONG received" in gaps[0]["reason"]
-        assert c._events.reconnects >= 1
+        assert c.hub.socket.reconnects >= 1
     finally:
         await c.close()
 

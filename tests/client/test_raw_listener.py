@@ -87,5 +87,5 @@ async def test_an_attached_event_log_hands_the_client_its_faster_decoder(client)
     assert client.json_loads is _json.loads  # a client alone: the standard library's scanner
     log = client.log
     assert client.json_loads is orjson.loads
-    client._on_text('{"type": "ChannelDtmfReceived", "digit": "5", "channel": {"id": "c1"}}')
+    client.hub.on_text('{"type": "ChannelDtmfReceived", "digit": "5", "channel": {"id": "c1"}}')
     assert log.to_dataframe()["type"].tolist()[-1] == "ChannelDtmfReceived"

@@ -50,7 +50,7 @@ async def test_ca_file_for_a_self_signed_certificate_covers_rest_and_wss(tls_ser
         assert (await c.asterisk.getInfo()).system["version"] == "23.4.1"
         await c.start(apps="hello")
         assert c.connection_state == "connected"
-        assert c._server.events.startswith("wss://")
+        assert c.events_url.startswith("wss://")
         waiter = c.wait_for("StasisStart", timeout=5)
         await tls_server.push({"type": "StasisStart", "channel": {"id": "x"}})
         assert (await waiter)["channel"]["id"] == "x"

@@ -41,16 +41,16 @@ class Watch:
 
     def __init__(self, client: Client) -> None:
         self.states: list[str] = [client.connection_state]
-        original = client._set_state
+        original = client.hub.set_state
 
         def record(state: str) -> None:
             original(state)
             if self.states[-1] != client.connection_state:
                 self.states.append(client.connection_state)
 
-        client._set_state = record
-        if client._events is not None:
-            client._events._on_state = record
+        client.hub.set_state = record
+        if client.hub.socket is not None:
+            client.hub.socket._on_state = record
 
 
 def client_sockets(port: int) -> list:

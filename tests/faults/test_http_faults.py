@@ -158,7 +158,7 @@ async def test_restart_over_http_keeps_the_port(sim):
         async with aiohttp.ClientSession(headers=basic(sim.username, sim.password)) as http:
             async with http.post(f"{sim.url}/_sim/faults/restart", json={"keep_state": False}) as r:
                 assert r.status == 200
-        await until(lambda: client._events.reconnects == 1 and client.connection_state == "connected")
+        await until(lambda: client.hub.socket.reconnects == 1 and client.connection_state == "connected")
         assert sim.port == port
     finally:
         await client.close()

@@ -77,20 +77,20 @@ async def test_no_credential_anywhere_after_a_fault_run(tmp_path, caplog):
         await expect_error(Client.connect(f"http://127.0.0.1:{_free_port()}", USER, SECRET, **FAST))
         await expect_error(_viewer_write(sim))
         for fault in (sim.faults.drop_websockets, sim.faults.send_truncated_frame):
-            before = client._events.reconnects
+            before = client.hub.socket.reconnects
             result = fault()
             if asyncio.iscoroutine(result):
                 await result
-            await until(lambda: client._events.reconnects > before and client.connection_state == "connected")
+            await until(lambda: client.hub.socket.reconnects > before and client.connection_state == "connected")
         sim.faults.send_malformed_frame()
         sim.faults.send_unknown_event("Mystery", detail="x")
-        before = client._events.reconnects
+        before = client.hub.socket.reconnects
         sim.faults.stall()
-        await until(lambda: client._events.reconnects > before and client.connection_state == "connected")
+        await until(lambda: client.hub.socket.reconnects > before and client.connection_state == "connected")
         sim.faults.clear()
-        before = client._events.reconnects
+        before = client.hub.socket.reconnects
         await sim.restart(keep_state=False)
-        await until(lambda: client._events.reconnects > before and client.connection_state == "connected")
+        await until(lambda: client.hub.socket.reconnects > before and client.connection_state == "connected")
         await dash.idle()
         keyed = await Client.connect(sim.url, api_key=f"{USER}:{SECRET}", **FAST)
         texts += [repr(keyed), keyed.url]

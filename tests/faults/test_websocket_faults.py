@@ -44,7 +44,7 @@ async def test_dropped_websocket_reconnects_marks_the_gap_and_keeps_handlers(sim
     view = EventLogView(log, rate=50)
     await _stasis_start(client, sim)
     assert await sim.faults.drop_websockets() == 1
-    await until(lambda: client.connection_state == "connected" and client._events.reconnects == 1)
+    await until(lambda: client.connection_state == "connected" and client.hub.socket.reconnects == 1)
     await _stasis_start(client, sim)  # the app was registered again: the dialplan reaches it
     await until(lambda: any("EventStreamGap" in label for label, _ in view.table.options))  # the user sees it
     view.close()
@@ -66,7 +66,7 @@ async def test_events_waiting_before_a_truncated_frame_arrive_then_the_stream_re
     client, watch = await connect(sim)
     sim.faults.burst(20, app="hello")
     sim.faults.send_truncated_frame()  # queued after the burst: those 20 are on the wire first
-    await until(lambda: client._events.reconnects == 1 and client.connection_state == "connected")
+    await until(lambda: client.hub.socket.reconnects == 1 and client.connection_state == "connected")
     sim.faults.burst(5, app="hello", eventname="after")
 
     await until(lambda: len(_userevents(client.log)) == 25)
@@ -90,11 +90,11 @@ async def test_malformed_frame_is_logged_and_skipped_without_reconnecting(sim, l
 
     await until(lambda: len(_userevents(client.log)) == 6)
     assert _userevents(client.log) == [1, 2, 3, 1, 2, 3]  # order kept across the bad frames
-    assert client._events.bad_messages == 2
+    assert client.hub.socket.bad_messages == 2
     errors = [r for r in caplog.records if r.name == "ari_notebook.client" and r.levelno == logging.ERROR]
     assert len(errors) == 2 and all("unreadable message" in r.getMessage() for r in errors)
     assert "EventStreamGap" not in [e["type"] for e in client.log]
-    assert watch.states == ["connected"] and client._events.reconnects == 0
+    assert watch.states == ["connected"] and client.hub.socket.reconnects == 0
     await close_and_check(client, sim, before, loop_errors)
 
 
@@ -123,7 +123,7 @@ async def test_stalled_server_is_detected_by_the_heartbeat(sim, loop_errors):
     await until(lambda: len(_userevents(client.log)) == 2)
     assert sim.faults.stall() == 1
     sim.faults.burst(3, app="hello", eventname="during")  # held behind the stall on the old socket
-    await until(lambda: client._events.reconnects == 1 and client.connection_state == "connected", 5)
+    await until(lambda: client.hub.socket.reconnects == 1 and client.connection_state == "connected", 5)
     gap = [e for e in client.log if e["type"] == "EventStreamGap"][0]
     assert "PONG" in gap["reason"]  # what the user reads: the server stopped answering
     sim.faults.burst(4, app="hello", eventname="after")
@@ -143,7 +143,7 @@ async def test_restart_keeping_state(sim, loop_errors):
     chan_id = await _stasis_start(client, sim, exten="1000")
 
     await sim.restart(keep_state=True, down_for=0.1)
-    await until(lambda: client._events.reconnects == 1 and client.connection_state == "connected")
+    await until(lambda: client.hub.socket.reconnects == 1 and client.connection_state == "connected")
     assert (await client.channels.get(channelId=chan_id)).id == chan_id  # the call lived on
     second = await _stasis_start(client, sim)
     assert starts == [chan_id, second]
@@ -164,7 +164,7 @@ async def test_restart_without_state_forgets_channels_and_the_dashboard_resyncs(
         resyncs = dash.resyncs
 
         await sim.restart(keep_state=False)
-        await until(lambda: client._events.reconnects == 1 and client.connection_state == "connected")
+        await until(lambda: client.hub.socket.reconnects == 1 and client.connection_state == "connected")
         await until(lambda: dash.resyncs > resyncs)  # the gap made it list again
         await until(lambda: chan_id not in {v for _, v in dash.channels.options})
         assert "1 reconnect" in dash.connection.value and "connected" in dash.connection.value
@@ -183,9 +183,9 @@ async def test_refused_reconnects_back_off_until_the_server_accepts(sim, loop_er
     client, watch = await connect(sim)
     rule = sim.faults.fail(503, times=3, match="^GET /events$")  # Asterisk still starting up
     await sim.faults.drop_websockets()
-    await until(lambda: client._events.reconnects == 1 and client.connection_state == "connected")
+    await until(lambda: client.hub.socket.reconnects == 1 and client.connection_state == "connected")
     assert rule.hits == 3
-    assert "503" in client._events.last_error or "refused" in client._events.last_error
+    assert "503" in client.hub.socket.last_error or "refused" in client.hub.socket.last_error
     assert [e["type"] for e in client.log] == ["EventStreamGap"]
     assert watch.states == ["connected", "reconnecting", "connected"]
     await close_and_check(client, sim, before, loop_errors)
@@ -212,7 +212,7 @@ async def test_app_exists_as_soon_as_the_upgrade_completes(sim, loop_errors):
         await client.stop()
     await client.start(apps="hello")
     await sim.faults.drop_websockets()
-    await until(lambda: client.connection_state == "connected" and client._events.reconnects == 1)
+    await until(lambda: client.connection_state == "connected" and client.hub.socket.reconnects == 1)
     assert sim.faults.burst(3, app="hello") == 3
     await until(lambda: len(_userevents(client.log)) == 3)
     await close_and_check(client, sim, before, loop_errors)
@@ -223,7 +223,7 @@ async def test_reconnect_backs_off_exponentially_while_the_server_is_down(sim, l
     client, watch = await connect(sim, reconnect_base=0.05, reconnect_max=0.4)
     caplog.set_level(logging.WARNING, logger="ari_notebook.client")
     await sim.restart(keep_state=True, down_for=1.5)
-    await until(lambda: client.connection_state == "connected" and client._events.reconnects == 1)
+    await until(lambda: client.connection_state == "connected" and client.hub.socket.reconnects == 1)
     delays = [float(m) for m in re.findall(r"retrying in ([0-9.]+) s", caplog.text)]
     assert 3 <= len(delays) <= 15  # tried again and again, but not in a tight loop
     for attempt, delay in enumerate(delays, start=2):  # attempt 1 is the pause right after the drop
@@ -253,7 +253,7 @@ async def test_failing_handlers_and_iterators_across_a_reconnect(sim, loop_error
     sim.faults.burst(2, app="hello")
     await until(lambda: len(_userevents(client.log)) == 2)  # on our side before the cut
     await sim.faults.drop_websockets()
-    await until(lambda: client.connection_state == "connected" and client._events.reconnects == 1)
+    await until(lambda: client.connection_state == "connected" and client.hub.socket.reconnects == 1)
     sim.faults.burst(1, app="hello", eventname="after")
     got = [await stream.get(timeout=5) for _ in range(4)]
     assert [e["type"] for e in got] == ["ChannelUserevent"] * 2 + ["EventStreamGap", "ChannelUserevent"]
