@@ -6,7 +6,8 @@ Api-docs: every test that needs a server's api-docs asks for ``api_docs_dir`` (o
 rendered exactly as the simulator serves them), so a fresh clone checks everything; where the
 recordings of a real Asterisk 23.4.1 are present (``../shared/ari-traces`` or ``ARI_TRACES``)
 the same test runs a second time on the api-docs that Asterisk served. Test ids say which:
-``[sim-docs]`` / ``[ast23-docs]``. Only tests whose point is a comparison with a recording ask
+``[sim-docs]`` / ``[ast23-docs]``. Event data for the widget view-models works the same way
+(``call_events``: ``[sim-calls]`` made on the simulator, ``[ast23-calls]`` recorded). Only tests whose point is a comparison with a recording ask
 for ``traces_dir``/``real_spec`` and skip, with the reason, without it.
 """
 
@@ -27,6 +28,13 @@ NO_TRACES = f"real-Asterisk traces not found at {TRACES} (set ARI_TRACES to thei
 API_DOCS_SOURCES = [pytest.param("simulator", id="sim-docs")]
 if HAVE_TRACES:
     API_DOCS_SOURCES.append(pytest.param("asterisk-23.4.1 recording", id="ast23-docs"))
+
+#: the event data of a few calls: made on the simulator, and the recorded ones when present
+CALL_SOURCES = [pytest.param("simulator", id="sim-calls")]
+if HAVE_TRACES:
+    CALL_SOURCES.append(pytest.param("asterisk-23.4.1 recording", id="ast23-calls"))
+#: the recorded scenario each simulator call stands in for
+RECORDED_CALLS = {"originate": "a_originate", "playback": "b_playback", "bridge": "c_bridge"}
 
 #: what a real Asterisk puts in basePath (the simulator rewrites it to the request's host)
 DOCS_BASE_PATH = "http://127.0.0.1:8088/ari"
@@ -95,6 +103,24 @@ def api_spec(api_docs):
     from ari_notebook.spec import parse_spec
 
     return parse_spec(*api_docs)
+
+
+@pytest.fixture(scope="session")
+def sim_calls() -> dict[str, list[dict]]:
+    """The events of the calls in ``tests/_simcalls.py``, made once on a simulator."""
+    from _simcalls import record_simulator_calls
+
+    return record_simulator_calls()
+
+
+@pytest.fixture(scope="session", params=CALL_SOURCES)
+def call_events(request) -> dict[str, list[dict]]:
+    """{"originate"|"playback"|"bridge": the app socket's events}: made on the simulator, then
+    (with traces) those a real Asterisk sent in the matching recorded scenario."""
+    if request.param == "simulator":
+        return request.getfixturevalue("sim_calls")
+    return {name: [r["event"] for r in load_scenario(TRACES, scenario) if r["kind"] == "event" and r.get("ws") == "ws"]
+            for name, scenario in RECORDED_CALLS.items()}
 
 
 @pytest.fixture(scope="session")

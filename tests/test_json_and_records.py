@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import HAVE_TRACES
 
 from ari_notebook import _json
 from ari_notebook.client.transport import Credentials
@@ -21,8 +22,18 @@ def _recorded_texts(traces_dir) -> list[str]:
     return texts
 
 
-def test_loads_equals_json_loads_on_every_recorded_document_and_event(traces_dir):
-    texts = _recorded_texts(traces_dir)
+def _simulator_texts(api_docs_dir, calls) -> list[str]:
+    texts = [p.read_text() for p in api_docs_dir.glob("*.json")]
+    return texts + [json.dumps(event) for events in calls.values() for event in events]
+
+
+@pytest.mark.parametrize("source", ["simulator", "recorded"] if HAVE_TRACES else ["simulator"])
+def test_loads_equals_json_loads_on_every_document_and_event(request, source):
+    """What the simulator serves and sends, and (with the traces) what a real Asterisk did."""
+    if source == "simulator":
+        texts = _simulator_texts(request.getfixturevalue("sim_api_docs_dir"), request.getfixturevalue("sim_calls"))
+    else:
+        texts = _recorded_texts(request.getfixturevalue("traces_dir"))
     assert len(texts) > 100
     for text in texts:
         expected = json.loads(text)

@@ -1,8 +1,7 @@
-"""View-models of the live widgets, fed with events recorded from a real Asterisk 23."""
+"""View-models of the live widgets, fed with the events of a few calls: made on the simulator, and
+(with the traces) recorded from a real Asterisk 23 (``call_events`` in tests/conftest.py)."""
 
 from __future__ import annotations
-
-from conftest import load_scenario
 
 from ari_notebook.widgets.channel_model import ChannelState, enabled, state_html
 from ari_notebook.widgets.dashboard_model import LiveObjects, bridge_html, channel_label
@@ -11,12 +10,8 @@ from ari_notebook.widgets.eventlog_model import (Filters, event_detail, event_ob
 from ari_notebook.widgets.phone import Handset, sound_words
 
 
-def events(traces_dir, name, ws="ws"):
-    return [r["event"] for r in load_scenario(traces_dir, name) if r["kind"] == "event" and r.get("ws") == ws]
-
-
-def test_channel_state_follows_a_real_call(traces_dir):
-    evs = events(traces_dir, "a_originate")
+def test_channel_state_follows_a_call(call_events):
+    evs = call_events["originate"]
     start = next(e for e in evs if e["type"] == "StasisStart")
     cid = start["channel"]["id"]
     st = ChannelState.from_json(start["channel"])
@@ -45,14 +40,14 @@ def test_channel_flags_without_events():
     assert not enabled(outside)["answer"] and enabled(outside)["hangup"]
 
 
-def test_channel_playback_and_bridge(traces_dir):
-    evs = events(traces_dir, "b_playback")
+def test_channel_playback_and_bridge(call_events):
+    evs = call_events["playback"]
     started = next(e for e in evs if e["type"] == "PlaybackStarted")
     target = started["playback"]["target_uri"].split(":", 1)[1]
     st = ChannelState.from_json({"id": target, "state": "Up", "dialplan": {"app_name": "Stasis"}})
     st.apply(started)
     assert enabled(st)["stopPlayback"] and "hello-world" in state_html(st)
-    br = events(traces_dir, "c_bridge")
+    br = call_events["bridge"]
     entered = next(e for e in br if e["type"] == "ChannelEnteredBridge")
     member = ChannelState.from_json(entered["channel"])
     member.apply(entered)
@@ -60,8 +55,8 @@ def test_channel_playback_and_bridge(traces_dir):
     assert enabled(member)["removeFromBridge"] and not enabled(member)["addToBridge"]
 
 
-def test_eventlog_rows_and_filters(traces_dir):
-    evs = events(traces_dir, "a_originate")
+def test_eventlog_rows_and_filters(call_events):
+    evs = call_events["originate"]
     row = row_label(evs[0])
     assert row.startswith(short_time(evs[0]["timestamp"])) and "ChannelCallerId" in row
     dial = next(e for e in evs if e["type"] == "Dial")
@@ -86,8 +81,8 @@ def test_eventlog_rows_and_filters(traces_dir):
     assert rows[0] is [e for e in evs if e["type"] == "StasisStart"][-1]
 
 
-def test_dashboard_objects_from_events(traces_dir):
-    evs = events(traces_dir, "c_bridge")
+def test_dashboard_objects_from_events(call_events):
+    evs = call_events["bridge"]
     objs = LiveObjects()
     seen_bridge = None
     for e in evs:
@@ -104,8 +99,8 @@ def test_dashboard_objects_from_events(traces_dir):
     assert not objs.needs_resync and "PJSIP/alice-1" in channel_label(objs.channels["x"])
 
 
-def test_handset_hears_its_playbacks(traces_dir):
-    evs = events(traces_dir, "b_playback")
+def test_handset_hears_its_playbacks(call_events):
+    evs = call_events["playback"]
     started = next(e for e in evs if e["type"] == "PlaybackStarted")
     cid = started["playback"]["target_uri"].split(":", 1)[1]
     h = Handset("PJSIP/alice")
