@@ -11,10 +11,12 @@ import sys
 
 from ._errors import (
     AriError, AriTimeout, BadRequest, ConfigurationError, Conflict, EventStreamError, Forbidden,
-    HttpError, MethodNotAllowed, NotFound, PreconditionFailed, ServerError, SpecError,
-    TransportError, Unauthorized, UnprocessableEntity, ValidationError,
+    HttpError, MediaFailed, MethodNotAllowed, NotFound, PlaybackFailed, PreconditionFailed,
+    RecordingFailed, ServerError, SpecError, TransportError, Unauthorized, UnprocessableEntity,
+    ValidationError,
 )
 from .client import Client
+from .client.tidy import tidy
 from .session import connect, connect_fleet
 
 
@@ -54,7 +56,8 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "AriError", "AriTimeout", "BadRequest", "Client", "ConfigurationError", "Conflict", "EventLog",
-    "EventStreamError", "Fleet", "Forbidden", "HttpError", "MethodNotAllowed", "NotFound",
-    "PreconditionFailed", "ServerError", "Simulator", "SpecError", "TransportError",
-    "Unauthorized", "UnprocessableEntity", "ValidationError", "__version__", "connect", "connect_fleet",
+    "EventStreamError", "Fleet", "Forbidden", "HttpError", "MediaFailed", "MethodNotAllowed", "NotFound",
+    "PlaybackFailed", "PreconditionFailed", "RecordingFailed", "ServerError", "Simulator", "SpecError",
+    "TransportError", "Unauthorized", "UnprocessableEntity", "ValidationError", "__version__", "connect",
+    "connect_fleet", "tidy",
 ]

@@ -7,6 +7,9 @@
     ├── TransportError               the network failed (wraps the aiohttp error as __cause__)
     ├── EventStreamError             the events WebSocket was refused, or sent something unreadable
     ├── AriTimeout                   waiting for an event or response took longer than allowed
+    ├── MediaFailed                  Asterisk reported that a playback or recording failed
+    │   ├── PlaybackFailed           PlaybackFinished with state "failed"
+    │   └── RecordingFailed          a RecordingFailed event (its ``cause`` is Asterisk's reason)
     └── HttpError                    the server answered with an error status
         ├── BadRequest               400
         ├── Unauthorized             401
@@ -60,6 +63,31 @@ class EventStreamError(AriError):
 
 class AriTimeout(AriError, TimeoutError):
     """Waiting for an event or a response exceeded its timeout."""
+
+
+class MediaFailed(AriError):
+    """Asterisk reported that a playback or recording failed; ``event`` is the event that said so.
+
+    Raised by ``playback.wait()`` / ``recording.wait()`` (and ``wait_for("RecordingFinished")``)
+    the moment the failure arrives, instead of a timeout later. ``cause`` is Asterisk's own
+    reason where the event carries one (RecordingFailed does; PlaybackFinished does not).
+    """
+
+    def __init__(self, message: str, event: dict | None = None, cause: str = "") -> None:
+        self.event = event or {}
+        self.cause = cause
+        super().__init__(message)
+
+    def __reduce__(self):
+        return (type(self), (self.args[0], self.event, self.cause))
+
+
+class PlaybackFailed(MediaFailed):
+    """A playback ended with state ``failed`` (a missing sound file, the channel hung up, ...)."""
+
+
+class RecordingFailed(MediaFailed):
+    """A recording failed (``cause``: e.g. ``Cannot record channel while in bridge``)."""
 
 
 class HttpError(AriError):
@@ -171,7 +199,7 @@ def http_error_for(status: int, message: str, **context: Any) -> HttpError:
 
 __all__ = [
     "AriError", "AriTimeout", "BadRequest", "ConfigurationError", "Conflict", "EventStreamError",
-    "Forbidden", "HttpError", "MethodNotAllowed", "NotFound", "PreconditionFailed",
-    "ServerError", "SpecError", "TransportError", "Unauthorized", "UnprocessableEntity",
+    "Forbidden", "HttpError", "MediaFailed", "MethodNotAllowed", "NotFound", "PlaybackFailed",
+    "PreconditionFailed", "RecordingFailed", "ServerError", "SpecError", "TransportError", "Unauthorized", "UnprocessableEntity",
     "ValidationError", "http_error_for",
 ]

@@ -153,9 +153,47 @@ def _short(value: Any) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
+class MediaObject(AriObject):
+    """A playback or live recording: ``await obj.wait()`` for how it ended.
+
+    The client starts watching for the ending event before it sends ``play``/``record`` (see
+    ``events.waiting.MediaOutcome``), so ``wait()`` never misses an end that came first.
+    """
+
+    __slots__ = ("_outcome",)
+    _outcome_kind = ""
+
+    def __init__(self, client: "Client | None", json: dict) -> None:
+        super().__init__(client, json)
+        object.__setattr__(self, "_outcome", None)
+
+    def _watch(self, outcome) -> None:
+        """Adopt the watcher registered before the request; it stops when this object goes."""
+        import weakref
+
+        outcome.bind(self.id)
+        object.__setattr__(self, "_outcome", outcome)
+        weakref.finalize(self, outcome.remove)
+
+    async def wait(self, timeout: float | None = None) -> dict:
+        """The event that ended it (``PlaybackFinished`` / ``RecordingFinished``).
+
+        Raises ``PlaybackFailed`` / ``RecordingFailed`` (with Asterisk's reason) the moment
+        Asterisk reports a failure, and ``AriTimeout`` after ``timeout`` seconds.
+        """
+        if self._outcome is None:
+            if self._client is None:
+                raise RuntimeError("this object is not attached to a client")
+            from ..events.waiting import MediaOutcome
+
+            self._watch(MediaOutcome(self._client.dispatcher, self._outcome_kind))
+        return await self._outcome.wait(timeout)
+
+
 def _make(name: str, resource: str | None = None, id_fields: dict[str, str] | None = None,
-          summary: tuple[str, ...] = (), path_prefix: str | None = None, doc: str = "") -> type[AriObject]:
-    return type(name, (AriObject,), {
+          summary: tuple[str, ...] = (), path_prefix: str | None = None, doc: str = "",
+          base: type[AriObject] = AriObject, **extra: Any) -> type[AriObject]:
+    return type(name, (base,), {**extra,
         "__slots__": (), "__doc__": doc or f"ARI ``{name}``.", "_model": name, "_resource": resource,
         "_id_fields": id_fields or {}, "_summary_fields": summary, "_path_prefix": path_prefix,
         "__module__": __name__})
@@ -166,9 +204,11 @@ Channel = _make("Channel", "channels", {"channelId": "id"}, ("name", "state"),
 Bridge = _make("Bridge", "bridges", {"bridgeId": "id"}, ("bridge_type", "technology", "channels"),
                doc="A bridge; ``await bridge.addChannel(channel=ch.id)``...")
 Playback = _make("Playback", "playbacks", {"playbackId": "id"}, ("media_uri", "state"),
-                 doc="A playback; ``await playback.control(operation='pause')``, ``await playback.stop()``.")
+                 doc="A playback; ``await playback.wait()``, ``await playback.control(operation='pause')``, "
+                     "``await playback.stop()``.", base=MediaObject, _outcome_kind="playback")
 LiveRecording = _make("LiveRecording", "recordings", {"recordingName": "name"}, ("state", "format"),
-                      path_prefix="/recordings/live", doc="A recording in progress.")
+                      path_prefix="/recordings/live", doc="A recording in progress; ``await recording.wait()``.",
+                      base=MediaObject, _outcome_kind="recording")
 StoredRecording = _make("StoredRecording", "recordings", {"recordingName": "name"}, ("format",),
                         path_prefix="/recordings/stored",
                         doc="A stored recording; ``await rec.getStoredFile()`` returns the bytes.")
@@ -199,5 +239,5 @@ def object_class(model: str) -> type[AriObject]:
 
 
 __all__ = ["AriObject", "Application", "AsteriskInfo", "Bridge", "Channel", "DeviceState", "Endpoint",
-           "KNOWN", "LiveRecording", "Mailbox", "Playback", "Sound", "StoredRecording", "Variable",
-           "binds", "model_of", "object_class", "resource_of"]
+           "KNOWN", "LiveRecording", "Mailbox", "MediaObject", "Playback", "Sound", "StoredRecording",
+           "Variable", "binds", "model_of", "object_class", "resource_of"]

@@ -13,11 +13,13 @@ from typing import Any, Awaitable, Callable
 
 from .._errors import ValidationError
 from ..spec import Operation, PreparedRequest, prepare
-from .objects import AriObject, binds, object_class, resource_of
+from .objects import AriObject, MediaObject, binds, object_class, resource_of
 
 #: how an operation's request is sent: (prepared, binary) -> decoded body (``Client._call``)
 Send = Callable[[PreparedRequest, bool], Awaitable[Any]]
 
+#: response model of an operation that starts media -> the MediaOutcome kind to watch for
+_STARTS_MEDIA = {"Playback": "playback", "LiveRecording": "recording"}
 _LIST = re.compile(r"^List\[(.+)\]$")
 _PRIMITIVES = {"string", "int", "long", "double", "float", "boolean", "object", "containers", "Date"}
 
@@ -92,8 +94,30 @@ class OperationCallable:
 
     async def _run(self, kwargs: dict) -> Any:
         prepared = prepare(self.operation, kwargs)
-        body = await self._send(prepared, self.binary)
-        return self.convert(body)
+        outcome = self._media_outcome()
+        try:
+            body = await self._send(prepared, self.binary)
+            result = self.convert(body)
+        except BaseException:
+            if outcome is not None:
+                outcome.remove()
+            raise
+        if outcome is not None:
+            if isinstance(result, MediaObject):
+                result._watch(outcome)
+            else:
+                outcome.remove()
+        return result
+
+    def _media_outcome(self):
+        """For ``play``/``record``: watch for the ending event before the request goes out."""
+        op = self.operation
+        kind = _STARTS_MEDIA.get(op.response_class) if op.method == "POST" else None
+        if kind is None:
+            return None
+        from ..events.waiting import MediaOutcome
+
+        return MediaOutcome(self._client.dispatcher, kind)
 
     def __repr__(self) -> str:
         op = self.operation
