@@ -27,19 +27,30 @@ def code(text: str, id: str | None = None):
     return ("code", text.strip("\n"), id)
 
 
-CONNECT = code('''
+def connect(prefix: str | None = None):
+    """The first code cell; with ``prefix``, it also removes what an interrupted run left."""
+    tidy = "" if prefix is None else f'''
+# Everything this notebook makes has an id starting with "{prefix}". If an earlier run stopped
+# halfway, its calls may still be up (extension 3000 waits ten minutes): remove them first.
+await ari_notebook.tidy(client, "{prefix}")'''
+    return code(f'''
 import asyncio
 import os
 
 import ari_notebook
 
 CONTEXT = os.environ.get("ARI_CONTEXT", "ARI-test")   # the dialplan context with 1000..4000
-client = await ari_notebook.connect()                 # simulator unless ARI_URL is set
+client = await ari_notebook.connect()                 # simulator unless ARI_URL is set{tidy}
 client
 ''', id="connect")
 
-CLOSE = code('''
-await client.close()   # also stops the built-in simulator, if this notebook started one
+
+def close(prefix: str | None = None):
+    """The last code cell; with ``prefix``, whatever a failed cell left is removed first."""
+    tidy = "" if prefix is None else f'''await ari_notebook.tidy(client, "{prefix}")   # nothing, unless a cell failed
+'''
+    return code(f'''
+{tidy}await client.close()   # also stops the built-in simulator, if this notebook started one
 ''', id="close")
 
 
@@ -68,7 +79,7 @@ export ARI_URL=http://my-asterisk:8088  ARI_USERNAME=myuser  ARI_PASSWORD=secret
 ari-notebook lab
 ```
 '''),
-    CONNECT,
+    connect(),
     md('''
 The client read the server's own description of its API (the *api-docs*) and built every
 operation from it. Ask Asterisk who it is — this is `GET /ari/asterisk/info`:
@@ -142,7 +153,7 @@ print(f"{len(channels)} channels, {len(bridges)} bridges, {len(apps)} applicatio
 No channels and no applications yet: an *application* exists only while a program holds its
 WebSocket open. That is the subject of notebook 02.
 '''),
-    CLOSE,
+    close(),
 ]
 
 
@@ -165,7 +176,7 @@ When a channel runs `Stasis(hello)`, Asterisk sends **`StasisStart`** to whoever
 WebSocket for the app `hello`, and the channel waits there until the app lets it go
 (**`StasisEnd`**). While it is in Stasis, only your application controls it.
 '''),
-    CONNECT,
+    connect("nb02-"),
     md('''
 ## When nobody listens
 
@@ -182,7 +193,8 @@ the channel cannot enter an app that does not exist, so it is hung up at once. A
 registered"*) — the classic first mistake.
 '''),
     code('''
-orphan = await client.channels.originate(endpoint=f"Local/3000@{CONTEXT}", app="hello")
+orphan = await client.channels.originate(endpoint=f"Local/3000@{CONTEXT}", app="hello",
+                                         channelId="nb02-orphan")
 print("created:", orphan.id, orphan.state)
 await asyncio.sleep(0.5)
 try:
@@ -210,6 +222,8 @@ playback finishes — the "hello world" of telephony.
 Handlers run in the background, after their cell has finished, so they write what they did
 into a list (`story`) that later cells print, instead of printing into whichever cell happens
 to be running. `client.log` starts recording every event from the moment it is first used.
+`playback.wait()` returns when Asterisk reports the playback finished, and raises
+`PlaybackFailed` the moment Asterisk reports that it failed (a missing sound file, say).
 '''),
     code('''
 log = client.log          # record every event from now on
@@ -218,12 +232,12 @@ story = []                # what the app did, in order
 async def on_start(channel, event):
     story.append(f"StasisStart  {channel.name}  args={event['args']}")
     await channel.answer()
-    # Subscribe *before* acting, so a fast answer can never be missed:
-    finished = client.wait_for("PlaybackFinished", timeout=30,
-                               predicate=lambda e: e["playback"]["target_uri"] == f"channel:{channel.id}")
-    await channel.play(media="sound:hello-world")
-    await finished
-    story.append(f"  played hello-world to {channel.name}, hanging up")
+    playback = await channel.play(media="sound:hello-world")
+    try:
+        await playback.wait(timeout=30)   # until PlaybackFinished; raises at once if it failed
+        story.append(f"  played hello-world to {channel.name}, hanging up")
+    except ari_notebook.PlaybackFailed as exc:
+        story.append(f"  {exc}")
     await channel.hangup()
 
 def on_end(channel, event):
@@ -240,9 +254,9 @@ channels `;1` and `;2` joined back to back. `;2` runs extension 1000 (and so `St
 `;1` runs extension 3000 (it answers and waits) — a caller and a callee without any phone.
 '''),
     code('''
-ended = client.wait_for("StasisEnd", timeout=30)
+ended = client.wait_for("StasisEnd", timeout=30, predicate=lambda e: e["channel"]["id"] == "nb02-call;2")
 call = await client.channels.originate(endpoint=f"Local/1000@{CONTEXT}", extension="3000",
-                                       context=CONTEXT)
+                                       context=CONTEXT, channelId="nb02-call")
 await ended
 print("\\n".join(story)); story.clear()
 ''', id="call-1000"),
@@ -251,8 +265,9 @@ A channel can also be sent straight to the app by `originate(app=...)`, with arg
 They arrive in `StasisStart` as `args` — how a dialplan `Stasis(hello,sales,42)` passes them:
 '''),
     code('''
-ended = client.wait_for("StasisEnd", timeout=30)
-await client.channels.originate(endpoint=f"Local/3000@{CONTEXT}", app="hello", appArgs="sales,42")
+ended = client.wait_for("StasisEnd", timeout=30, predicate=lambda e: e["channel"]["id"] == "nb02-args")
+await client.channels.originate(endpoint=f"Local/3000@{CONTEXT}", app="hello", appArgs="sales,42",
+                                channelId="nb02-args")
 await ended
 print("\\n".join(story)); story.clear()
 ''', id="args"),
@@ -289,7 +304,7 @@ if getattr(client, "simulator", None) is not None:
 else:
     print("Call extension 1000 from a phone registered on", client.url)
 ''', id="phone"),
-    CLOSE,
+    close("nb02-"),
 ]
 
 
@@ -302,7 +317,7 @@ Once a channel is in your Stasis app, every ARI channel operation is yours: answ
 record, send and receive DTMF, read and set variables, hang up. This notebook does each once
 from code; the **ChannelControls** widget does the same with buttons.
 '''),
-    CONNECT,
+    connect("nb03-"),
     code('''
 await client.start(apps="hello")      # open the WebSocket: the app "hello" exists from now on
 print("applications:", [a.name for a in await client.applications.list()])
@@ -339,32 +354,44 @@ from ari_notebook.widgets import ChannelControls
 ChannelControls(client, channel)
 '''),
     md('''
-## Play and record
+## Play
 
-`play` returns a `Playback` at once (`queued`); the events tell when it started and
-finished. `record` works the same way and leaves a stored recording you can fetch as audio.
+`play` returns a `Playback` at once (`queued`); `await playback.wait()` returns the
+`PlaybackFinished` event when Asterisk reports the end.
 '''),
     code('''
-finished = client.wait_for("PlaybackFinished", timeout=30,
-                           predicate=lambda e: e["playback"]["target_uri"] == f"channel:{channel.id}")
 playback = await channel.play(media="sound:hello-world")
 print("playback", playback.id, playback.state)
-print("finished:", (await finished)["playback"]["state"])
+print("finished:", (await playback.wait(timeout=30))["playback"]["state"])
 ''', id="play"),
-    code('''
-done = client.wait_for("RecordingFinished", timeout=30,
-                       predicate=lambda e: e["recording"]["name"] == "nb03-greeting")
-recording = await channel.record(name="nb03-greeting", format="wav", maxDurationSeconds=2,
-                                 ifExists="overwrite")
-print("recorded", (await done)["recording"]["duration"], "s")
-audio = await client.recordings.getStoredFile(recordingName="nb03-greeting")
-print(len(audio), "bytes,", audio[:4])
-''', id="record"),
-    code('''
-from IPython.display import Audio
+    md('''
+## When Asterisk says no
 
-Audio(data=audio)
+Some requests are accepted (`201`) and fail a moment later: Asterisk then sends an event that
+says so, and `wait()` raises at once with what Asterisk reported — never a timeout 30 seconds
+later. A sound that does not exist ends as `PlaybackFinished` with state `failed`:
 '''),
+    code('''
+missing = await channel.play(media="sound:no-such-prompt")
+try:
+    await missing.wait(timeout=30)
+except ari_notebook.PlaybackFailed as exc:
+    print("PlaybackFailed:", exc)
+''', id="play-missing"),
+    md('''
+Recording is the same. Asterisk 23 before 23.6.0 keeps a channel that ARI *dialled* in an
+internal holding bridge, and refuses to record a channel in a bridge: `record` answers with
+state `failed` and a `RecordingFailed` event whose `cause` is Asterisk's reason. (From 23.6.0
+on, the recording works.)
+'''),
+    code('''
+try:
+    attempt = await channel.record(name="nb03-dialled", format="wav", maxDurationSeconds=1)
+    await attempt.wait(timeout=30)
+    print("recorded the dialled channel")
+except ari_notebook.RecordingFailed as exc:
+    print("RecordingFailed:", exc.cause)
+''', id="record-dialled"),
     md('''
 ## DTMF
 
@@ -378,6 +405,7 @@ agent_in = client.wait_for("StasisStart", timeout=30,
 caller = await client.channels.originate(endpoint=f"Local/1000@{CONTEXT}", app="hello",
                                          channelId="nb03-caller", otherChannelId="nb03-agent")
 await agent_in
+agent = await client.channels.get(channelId="nb03-agent")
 
 heard = client.events(types="ChannelDtmfReceived", channel="nb03-agent")   # listen first
 await caller.sendDTMF(dtmf="42#")
@@ -389,6 +417,28 @@ async with asyncio.timeout(30):
             break
 print("the agent heard:", digits)
 ''', id="dtmf"),
+    md('''
+## Record
+
+`record` returns a `LiveRecording` at once; `await recording.wait()` returns the
+`RecordingFinished` event. The caller came in by `originate`, not `dial`, so it can be
+recorded on every version. We record what the caller hears while the agent plays a prompt;
+the stored recording comes back as audio.
+'''),
+    code('''
+recording = await caller.record(name="nb03-greeting", format="wav", maxDurationSeconds=2,
+                                ifExists="overwrite")
+prompt = await agent.play(media="sound:hello-world")
+finished = await recording.wait(timeout=30)
+print("recorded", finished["recording"]["duration"], "s")
+audio = await client.recordings.getStoredFile(recordingName="nb03-greeting")
+print(len(audio), "bytes,", audio[:4])
+''', id="record"),
+    code('''
+from IPython.display import Audio
+
+Audio(data=audio)
+'''),
     md('''
 ## Channel variables
 
@@ -404,6 +454,7 @@ print("CUSTOMER_ID =", variable.value)
 ## Hang up
 
 `hangup(reason=...)` ends the call; the reason shows up as the cause in `ChannelDestroyed`.
+Stored recordings stay on the server until deleted.
 '''),
     code('''
 destroyed = client.wait_for("ChannelDestroyed", timeout=30,
@@ -411,11 +462,14 @@ destroyed = client.wait_for("ChannelDestroyed", timeout=30,
 for ch in (channel, caller):
     await ch.hangup(reason="normal")
 destroyed = await destroyed
-await asyncio.sleep(0.3)
 print("destroyed:", destroyed["cause"], destroyed["cause_txt"])
-print("channels left:", len(await client.channels.list()))
+for stored in await client.recordings.listStored():
+    if stored.name.startswith("nb03-"):
+        await stored.deleteStored()
+await asyncio.sleep(0.3)
+print("channels left:", len([c for c in await client.channels.list() if c.id.startswith("nb03-")]))
 ''', id="hangup"),
-    CLOSE,
+    close("nb03-"),
 ]
 
 
@@ -427,16 +481,17 @@ NB04 = [
 A **bridge** mixes the audio of the channels in it. Two channels in a bridge are a normal call;
 five are a conference. The bridge itself can play sounds and music on hold to everyone in it.
 '''),
-    CONNECT,
+    connect("nb04-"),
     code('''
 log = client.log                      # record events from now on (used at the end)
 await client.start(apps="hello")
 
 async def new_call(name):
-    """A Local channel in our app, answered by extension 3000 (waits 10 minutes)."""
-    started = client.wait_for("StasisStart", timeout=30, predicate=lambda e: e["channel"]["id"] == name)
+    """A Local channel "nb04-<name>" in our app, answered by extension 3000 (waits 10 minutes)."""
+    channel_id = f"nb04-{name}"
+    started = client.wait_for("StasisStart", timeout=30, predicate=lambda e: e["channel"]["id"] == channel_id)
     channel = await client.channels.originate(endpoint=f"Local/3000@{CONTEXT}", app="hello",
-                                              channelId=name)
+                                              channelId=channel_id)
     await started
     return channel
 ''', id="helpers"),
@@ -447,9 +502,9 @@ Create a `mixing` bridge and add two channels: they can now hear each other.
 '''),
     code('''
 alice, bob = await new_call("alice"), await new_call("bob")
-bridge = await client.bridges.create(type="mixing", name="call-1", bridgeId="call-1")
+bridge = await client.bridges.create(type="mixing", name="call-1", bridgeId="nb04-call-1")
 await bridge.addChannel(channel=[alice.id, bob.id])
-bridge = await client.bridges.get(bridgeId="call-1")
+bridge = await bridge.get()
 print(bridge.bridge_type, bridge.technology, "members:", bridge.channels)
 ''', id="two-party"),
     md('''
@@ -466,11 +521,9 @@ Dashboard(client)
 A bridge playback is heard by every member (Asterisk adds an *Announcer* channel for it).
 '''),
     code('''
-done = client.wait_for("PlaybackFinished", timeout=30,
-                       predicate=lambda e: e["playback"]["target_uri"] == "bridge:call-1")
 playback = await bridge.play(media="sound:hello-world")
 print("target:", playback.target_uri)
-print("finished:", (await done)["playback"]["state"])
+print("finished:", (await playback.wait(timeout=30))["playback"]["state"])
 ''', id="bridge-play"),
     md('''
 ## Music on hold
@@ -493,13 +546,13 @@ who is in the room.
     code('''
 carol = await new_call("carol")
 await bridge.addChannel(channel=carol.id)
-print("in the room:", sorted((await client.bridges.get(bridgeId="call-1")).channels))
+print("in the room:", sorted((await bridge.get()).channels))
 
 left = client.wait_for("ChannelLeftBridge", timeout=30,
-                       predicate=lambda e: e["channel"]["id"] == "alice")
+                       predicate=lambda e: e["channel"]["id"] == alice.id)
 await bridge.removeChannel(channel=alice.id)
 print("left:", (await left)["channel"]["id"])
-print("in the room:", sorted((await client.bridges.get(bridgeId="call-1")).channels))
+print("in the room:", sorted((await bridge.get()).channels))
 ''', id="conference"),
     md('''
 ## Tidy up
@@ -511,12 +564,13 @@ await bridge.destroy()
 for ch in (alice, bob, carol):
     await ch.hangup()
 await asyncio.sleep(0.3)
-print("bridges:", len(await client.bridges.list()), "channels:", len(await client.channels.list()))
+mine = lambda items: len([x for x in items if x.id.startswith("nb04-")])
+print("bridges:", mine(await client.bridges.list()), "channels:", mine(await client.channels.list()))
 ''', id="tidy"),
     code('''
 log.bridges()
 ''', id="bridges-frame"),
-    CLOSE,
+    close("nb04-"),
 ]
 
 
@@ -540,6 +594,7 @@ import ari_notebook
 
 CONTEXT = os.environ.get("ARI_CONTEXT", "ARI-test")
 client = await ari_notebook.connect()     # simulator unless ARI_URL is set
+await ari_notebook.tidy(client, "nb05-")  # calls an interrupted earlier run left up, if any
 log = client.log                      # the event log records from its first use
 await client.start(apps="hello")
 client
@@ -555,7 +610,7 @@ in a customer number, the agent plays a prompt, and the caller hangs up.
 random.seed(7)
 
 async def one_call(i):
-    caller_id, agent_id = f"caller-{i:03d}", f"agent-{i:03d}"
+    caller_id, agent_id = f"nb05-caller-{i:03d}", f"nb05-agent-{i:03d}"
     # Subscribe before acting ("stage then exec"): the agent's StasisStart can arrive at once.
     agent_in = client.wait_for("StasisStart", timeout=60, predicate=lambda e: e["channel"]["id"] == agent_id)
     caller = await client.channels.originate(
@@ -564,10 +619,8 @@ async def one_call(i):
     await agent_in
     await caller.sendDTMF(dtmf=f"{random.randint(10, 99)}#")
     agent = await client.channels.get(channelId=agent_id)
-    prompt_done = client.wait_for("PlaybackFinished", timeout=60,
-                                  predicate=lambda e: e["playback"]["target_uri"] == f"channel:{agent_id}")
-    await agent.play(media="sound:hello-world")
-    await prompt_done
+    prompt = await agent.play(media="sound:hello-world")
+    await prompt.wait(timeout=60)
     await caller.hangup()
 
 await asyncio.gather(*(one_call(i) for i in range(12)))
@@ -610,7 +663,7 @@ One lane per channel: ringing, up, in a bridge, with marks for playbacks and DTM
 first three calls (six channels: each caller and its agent):
 '''),
     code('''
-first_three = [f"{side}-{i:03d}" for i in range(3) for side in ("caller", "agent")]
+first_three = [f"nb05-{side}-{i:03d}" for i in range(3) for side in ("caller", "agent")]
 log.plot_timeline(channels=first_three)
 ''', id="timeline"),
     md('''
@@ -618,7 +671,7 @@ And one call as a *ladder diagram*, the way SIP tools like sngrep draw it: the r
 app made and the events Asterisk sent, in time order.
 '''),
     code('''
-log.plot_ladder("agent-000")
+log.plot_ladder("nb05-agent-000")
 ''', id="ladder"),
     md('''
 ## Save, load, analyse later
@@ -644,6 +697,7 @@ log.clear()
 for start in range(0, N, 50):          # 50 calls at a time
     await asyncio.gather(*(one_call(i) for i in range(start, min(start + 50, N))))
 log.save("day.jsonl")
+await ari_notebook.tidy(client, "nb05-")  # nothing, unless a call failed halfway
 await client.close()
 
 day = ari_notebook.EventLog.load("day.jsonl")
@@ -658,7 +712,7 @@ summary
 Plain pandas from here: talk time of the callers, and which customer numbers were keyed in.
 '''),
     code('''
-callers = day_calls[day_calls["channel_id"].str.startswith("caller-")]
+callers = day_calls[day_calls["channel_id"].str.startswith("nb05-caller-")]
 talk = callers["talk_time"].dt.total_seconds()
 print(f"{len(callers)} calls, talk time median {talk.median():.1f} s, max {talk.max():.1f} s")
 keyed = day.dtmf().assign(customer=lambda d: d["digits"].str.rstrip("#"))
