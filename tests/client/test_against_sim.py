@@ -1,6 +1,8 @@
 """The client end to end against a server: the embedded simulator, and (marker ``asterisk``) a
-real Asterisk when ARI_TEST_URL / ARI_TEST_USER / ARI_TEST_PASSWORD are set. The real server
-needs the traces' dialplan: [ARI-test] 1000 (Stasis hello) and 3000 (Answer, Wait)."""
+real Asterisk when ARI_TEST_URL / ARI_TEST_USER / ARI_TEST_PASSWORD are set (its read-only
+user in ARI_TEST_RO_USER / ARI_TEST_RO_PASSWORD). The real server needs the traces' dialplan:
+[ARI-test] 1000 (Stasis hello) and 3000 (Answer, Wait). Every test against it must leave its
+channels, bridges and stored recordings as it found them, or it fails."""
 
 from __future__ import annotations
 
@@ -10,8 +12,10 @@ import uuid
 
 import pytest
 
-from ari_notebook._errors import Forbidden, NotFound, ServerError
+from ari_notebook._errors import Forbidden, NotFound, PlaybackFailed, ServerError
 from ari_notebook.client import Bridge, Channel, Client, Playback
+
+from _server import inventory, leftovers, real_asterisk
 
 SERVERS = [
     pytest.param("sim", id="sim"),
@@ -23,10 +27,10 @@ SERVERS = [
 async def server(request):
     """(url, user, password, simulator or None)."""
     if request.param == "asterisk":
-        url = os.environ.get("ARI_TEST_URL")
-        if not url:
-            pytest.skip("set ARI_TEST_URL, ARI_TEST_USER and ARI_TEST_PASSWORD to run against a real Asterisk")
-        yield url, os.environ.get("ARI_TEST_USER", "asterisk"), os.environ.get("ARI_TEST_PASSWORD", ""), None
+        real = real_asterisk()
+        before = await inventory(real)
+        yield real.url, real.user, real.password, None
+        assert await leftovers(real, before) == {}, "the test left this on the server (now removed)"
         return
     try:
         from ari_notebook.sim import Simulator
@@ -134,8 +138,13 @@ async def test_error_bodies_match_asterisk(client):
 async def test_read_only_user(server):
     url, _, _, sim = server
     if sim is None:
-        pytest.skip("needs a read-only user; the simulator has viewer/viewer")
-    async with await Client.connect(url, "viewer", "viewer") as c:
+        real = real_asterisk()
+        if not real.ro_user:
+            pytest.skip("set ARI_TEST_RO_USER and ARI_TEST_RO_PASSWORD to the server's read_only user")
+        user, password = real.ro_user, real.ro_password or ""
+    else:
+        user, password = "viewer", "viewer"  # the simulator's read-only demo user
+    async with await Client.connect(url, user, password) as c:
         assert isinstance(await c.channels.list(), list)
         with pytest.raises(Forbidden, match="Write access denied"):
             await c.channels.originate(endpoint="Local/3000@ARI-test", app="x")
@@ -171,11 +180,12 @@ async def test_recording_file_comes_back_as_bytes(client):
     await channel.hangup()
 
 
-async def test_reconnect_after_simulator_restart(server):
-    url, user, password, sim = server
-    if sim is None:
-        pytest.skip("restarting a real Asterisk is not something a test should do")
+async def test_reconnect_after_simulator_restart():
+    """Simulator only: restarting a real Asterisk is not something a test should do."""
     from ari_notebook.sim import Simulator
+
+    sim = await Simulator.start(port=0, clock_speed=50.0)
+    url, user, password = sim.url, sim.username, sim.password
 
     c = await Client.connect(url, user, password, apps="hello", reconnect_base=0.05, reconnect_max=0.3)
     try:
@@ -226,3 +236,25 @@ async def test_subscribe_all_sees_what_an_app_alone_does_not(server):
             event = await created
             assert event["bridge"]["id"] == bridge.id
             await bridge.destroy()
+
+
+async def test_a_failed_playback_raises_at_once_with_what_asterisk_said(client):
+    """Traces (b_playback): a missing file is 201, PlaybackStarted, then PlaybackFinished
+    state "failed". ``wait()`` raises on that event instead of timing out."""
+    channel, _ = await _originate(client)
+    await channel.answer()
+    playback = await channel.play(media="sound:no-such-prompt")
+    with pytest.raises(PlaybackFailed, match="of sound:no-such-prompt on channel:.* failed") as info:
+        await playback.wait(timeout=30)
+    assert info.value.event["playback"]["state"] == "failed"
+    await channel.hangup()
+
+
+async def test_a_finished_playback_wait_returns_its_event(client):
+    channel, _ = await _originate(client)
+    await channel.answer()
+    playback = await channel.play(media="sound:beep")
+    event = await playback.wait(timeout=30)
+    assert event["type"] == "PlaybackFinished" and event["playback"]["id"] == playback.id
+    assert event["playback"]["state"] == "done"
+    await channel.hangup()
