@@ -212,6 +212,34 @@ async def _probe_tls(host: str, port: int, ctx: _ssl.SSLContext, timeout: float)
     return OK, f"certificate valid (expires {expires})", ""
 
 
+def _describe_apps(apps: list[dict]) -> tuple[str, str]:
+    """(summary, detail) of GET /applications, saying only what the listing proves.
+
+    Asterisk removes an application when its last WebSocket closes *and* it holds no channel,
+    bridge or endpoint; until then it stays listed. So an app listed with nothing is connected,
+    but one holding channels may be a program that went away and left its calls up.
+    """
+    detail = ("Asterisk lists an app while a WebSocket for it is open, and after that closed for "
+              "as long as the app still holds channels or bridges")
+    if not apps:
+        return "no Stasis app connected: calls reaching Stasis(app) in the dialplan will be hung up", detail
+    connected, holding = [], []
+    for app in sorted(apps, key=lambda a: str(a.get("name", "?"))):
+        held = {kind: len(app.get(f"{kind}_ids") or []) for kind in ("channel", "bridge", "endpoint")}
+        if any(held.values()):
+            what = ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in held.items() if n)
+            holding.append(f"{app.get('name', '?')} ({what})")
+        else:
+            connected.append(str(app.get("name", "?")))
+    parts = []
+    if connected:
+        parts.append(f"{len(connected)} Stasis app(s) connected: {', '.join(connected)}")
+    if holding:
+        parts.append(f"{len(holding)} listed with calls, connected or left over by a program that went away "
+                     f"(no listing tells which): {', '.join(holding)}")
+    return "; ".join(parts), detail
+
+
 async def check(url: str, username: str, password: str, *, origin: str | None = None,
                 ssl: Any = None, cafile: str | None = None, timeout: float = 5.0) -> DoctorReport:
     """Run every check against ``url`` (root URL, or ending in ``/ari``) and return the report.
@@ -404,11 +432,8 @@ async def check(url: str, username: str, password: str, *, origin: str | None = 
             apps_status = resp.status
             apps = await _json_or_text(resp)
         if apps_status == 200 and isinstance(apps, list):
-            names = sorted(a.get("name", "?") for a in apps if not str(a.get("name", "")).startswith(PROBE_PREFIX))
-            add(Check("registered apps", INFO,
-                      f"{len(names)} Stasis app(s) connected: {', '.join(names)}" if names else
-                      "no Stasis app connected: calls reaching Stasis(app) in the dialplan will be hung up",
-                      detail="an app exists only while a WebSocket for it is open"))
+            add(Check("registered apps", INFO, *_describe_apps(
+                [a for a in apps if isinstance(a, dict) and not str(a.get("name", "")).startswith(PROBE_PREFIX)])))
         else:
             add(Check("registered apps", WARN, f"GET /ari/applications answered {apps_status} {_message(apps)}"))
     return report

@@ -281,14 +281,22 @@ async def rss(url: str, user: str, password: str, rounds: int) -> list[tuple]:
 
 
 # ---------------------------------------------------------------------------------------------
+#: every channel the benchmark makes has an id starting with this; removed again at the end
+SEED_PREFIX = "bench-seed-"
+
+
 async def seed_channels(url: str, user: str, password: str, n: int = 20):
-    """20 channels on the server: 10 Local pairs held in Stasis by a WebSocket for app 'bench'."""
+    """20 channels on the server: 10 Local pairs held in Stasis by a WebSocket for app 'bench'.
+
+    Their ids start with SEED_PREFIX, so ``unseed`` removes exactly them: a real server is
+    left as it was found (a Local pair to extension 3000 would otherwise stay ten minutes).
+    """
     from ari_notebook.client import Client
 
     c = await Client.connect(url, user, password, apps="bench")
     existing = len(await c.channels.list())
-    for _ in range(max(0, (n - existing) // 2)):
-        await c.channels.originate(endpoint="Local/3000@ARI-test", app="bench")
+    for i in range(max(0, (n - existing) // 2)):
+        await c.channels.originate(endpoint="Local/3000@ARI-test", app="bench", channelId=f"{SEED_PREFIX}{i}")
     for _ in range(100):
         if len(await c.channels.list()) >= n:
             break
@@ -343,6 +351,10 @@ async def against_server(args) -> None:
         print("  (aioari opens its WebSocket only in run(); raw fetches the docs and opens no socket)")
         rss_rows = await rss(url, args.user, args.password, args.rss_rounds)
     finally:
+        from ari_notebook import tidy
+
+        removed = await tidy(holder, SEED_PREFIX)
+        print(f"\nremoved the {len(removed['channels'])} seeded channels again")
         await holder.close()
         if sim is not None:
             await sim.stop()
