@@ -205,3 +205,18 @@ async def test_http_prefix_missing_from_the_url_is_explained():
         with_prefix = await doctor.check(sim.url + "/asterisk", "asterisk", "asterisk")
     assert without["ARI enabled"].status == FAIL and "prefix" in without["ARI enabled"].fix
     assert with_prefix.ok, with_prefix.to_text()
+
+
+def test_an_app_listed_with_channels_is_not_called_connected():
+    """Asterisk keeps listing an app whose WebSocket closed while it still holds channels (issue 11:
+    the doctor said "connected: bench" with no socket open). Listed with nothing = connected."""
+    from ari_notebook.doctor import _describe_apps
+
+    summary, detail = _describe_apps([
+        {"name": "hello", "channel_ids": [], "bridge_ids": [], "endpoint_ids": [], "device_names": []},
+        {"name": "bench", "channel_ids": ["b-1", "b-1;2"], "bridge_ids": ["br"], "endpoint_ids": []},
+    ])
+    assert summary.startswith("1 Stasis app(s) connected: hello; ")
+    assert "connected or left over by a program that went away" in summary
+    assert "bench (2 channels, 1 bridge)" in summary
+    assert "after that closed" in detail
