@@ -50,7 +50,7 @@ def simulator_entity_id(n: int) -> str:
 
 
 async def connect_fleet(servers: Any = 3, *, apps: Any = None, subscribe_all: bool = False,
-                        **options: Any):
+                        simulator: dict | None = None, **options: Any):
     """Connect to several ARI servers at once; returns a ``Fleet`` (``fleet["pbx-a"]`` is a Client).
 
     ``servers`` maps a name you choose to where that server is::
@@ -62,12 +62,14 @@ async def connect_fleet(servers: Any = 3, *, apps: Any = None, subscribe_all: bo
             "lab2": None,                                        # another one, defaults
         }, apps="hello")
 
-    An int ``n`` means ``n`` embedded simulators named ``sim-1`` ... ``sim-n``. Each simulator
-    gets its own entity id (unless its options give ``entity_id``), as real servers have, so
-    every event says where it came from. A mapping's other keys go to ``Client.connect``, as
-    do ``options`` (for every server). Credentials stay in each server's client. Servers
-    connect concurrently; if one fails, the others are closed and its error is raised with a
-    note naming it. ``apps=`` starts every events reader too, and waits until all connected.
+    An int ``n`` means ``n`` embedded simulators named ``sim-1`` ... ``sim-n``. ``simulator=``
+    gives options for every simulator (a server's own ``{"simulator": ...}`` adds to them,
+    e.g. ``{"clock_speed": 20}``). Each simulator gets its own entity id (unless its options
+    give ``entity_id``), as real servers have, so every event says where it came from.
+    A mapping's other keys go to ``Client.connect``, as do ``options`` (for every server).
+    Credentials stay in each server's client. Servers connect concurrently; if one fails, the
+    others are closed and its error is raised with a note naming it. ``apps=`` starts every
+    events reader too, and waits until all connected.
     """
     import asyncio
 
@@ -88,7 +90,7 @@ async def connect_fleet(servers: Any = 3, *, apps: Any = None, subscribe_all: bo
         where = servers[name]
         if where is None or (isinstance(where, dict) and "simulator" in where):
             sim_count += 1
-            sim_options = dict((where or {}).get("simulator") or {})
+            sim_options = {**(simulator or {}), **((where or {}).get("simulator") or {})}
             sim_options.setdefault("entity_id", simulator_entity_id(sim_count))
             plans.append(_simulated_client(sim_options, options))
         elif isinstance(where, str):

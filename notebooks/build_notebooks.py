@@ -1,4 +1,4 @@
-"""Write the tutorial notebooks 01-06 from the cells below, without outputs.
+"""Write the tutorial notebooks 01-07 from the cells below, without outputs.
 
 Run ``python notebooks/build_notebooks.py`` after editing; commit the .ipynb files it writes.
 Cells that the tests check carry a fixed ``id`` (``tests/notebooks/`` looks them up by id).
@@ -912,6 +912,132 @@ await client.close()
 '''),
 ]
 
+# --------------------------------------------------------------------------- 07
+NB07 = [
+    md('''
+# 07 · Many servers and a month of calls
+
+A support team rarely watches one Asterisk. This notebook works the way they do:
+
+1. **a fleet, live**: three servers at once, one merged event log where every row names its
+   server, handlers for one server or for all, and one server restarting while the others
+   carry on;
+2. **a month of calls**: thirty days of five servers' traffic, analysed with DuckDB and with
+   a Dask cluster, without ever loading the month into pandas.
+
+Everything runs on built-in simulators, each with its own entity id (the `asterisk_id` a real
+Asterisk puts on every event). For real servers, give `connect_fleet` their addresses:
+
+```python
+fleet = await ari_notebook.connect_fleet({
+    "pbx-a": {"url": "https://pbx-a.example:8089", "username": "ops", "password": pw_a},
+    "pbx-b": {"url": "https://pbx-b.example:8089", "username": "ops", "password": pw_b},
+    "lab":   None,                       # a simulator beside them
+})
+```
+
+Each server keeps its own client and credentials; none of them is ever shown or sent to the
+browser.
+'''),
+    code('''
+import ari_notebook
+
+fleet = await ari_notebook.connect_fleet(3, simulator={"clock_speed": 20})   # three simulators
+log = fleet.log            # one log of every server's events, recording from the first one
+fleet
+''', id="fleet"),
+    code('''
+for name, asterisk_id in fleet.asterisk_ids.items():
+    print(name, asterisk_id, fleet[name].url)
+''', id="ids"),
+    md('''
+## Handlers for every server, or for one
+
+`fleet.on_event(type, fn)` hears every server; `server="sim-2"` only that one. Object handlers
+(`on_channel_event`...) always run on the server's own client, so `channel.play(...)` below
+goes to the Asterisk the call is on. `fleet.server_of(event)` names an event's server.
+'''),
+    code('''
+starts = {name: 0 for name in fleet}
+
+def count_start(event):
+    starts[fleet.server_of(event)] += 1
+
+async def welcome(channel, event):          # only callers on sim-2 hear a welcome
+    await channel.play(media="sound:hello-world")
+
+fleet.on_event("StasisStart", count_start)
+fleet.on_channel_event("StasisStart", welcome, server="sim-2")
+await fleet.start(apps="hello")
+fleet.states
+''', id="handlers"),
+    md('''
+Each simulator's phones call extension 1000 (answered, then into the `hello` app) twice.
+`wait_for` is registered before the call, so the event cannot slip past.
+'''),
+    code('''
+phones = {"sim-1": "PJSIP/alice", "sim-2": "PJSIP/bob", "sim-3": "PJSIP/carol"}
+for _ in range(2):
+    for name, phone in phones.items():
+        started = fleet.wait_for("StasisStart", server=name, timeout=10)
+        await fleet[name].simulator.call(phone, "1000")
+        await started
+played = fleet.wait_for("PlaybackFinished", server="sim-2", timeout=10)
+await played
+print("StasisStart per server:", starts)
+''', id="calls"),
+    code('''
+by_server = log.df.groupby(["asterisk_id", "type"], observed=True).size().unstack(fill_value=0)
+by_server.rename(index={aid: name for name, aid in fleet.asterisk_ids.items()})
+''', id="by-server"),
+    md('''
+## One server goes away
+
+`sim-2` restarts and, like an Asterisk still starting up, refuses the events WebSocket for a
+while (`503`). Its client retries on its own; the others are not held up, as the calls made
+meanwhile show. When it is back, its client puts an `EventStreamGap` marker in the log,
+stamped with `sim-2`'s id: events sent while it was away are not replayed by Asterisk, and
+the marker says so. No other server gets one.
+'''),
+    code('''
+sim2 = fleet["sim-2"].simulator
+starting_up = sim2.faults.fail(503, times=None, match=r"^GET /events")
+gap = fleet.wait_for("EventStreamGap", timeout=30)
+await sim2.restart()
+
+for name in ("sim-1", "sim-3"):             # the other servers carry on meanwhile
+    started = fleet.wait_for("StasisStart", server=name, timeout=10)
+    await fleet[name].simulator.call(phones[name], "1000")
+    await started
+print("while sim-2 is away:", fleet.states)
+
+sim2.faults.clear()                          # sim-2 has finished starting
+marker = await gap
+print(fleet.server_of(marker), "was away from", marker["disconnected_at"], "to", marker["reconnected_at"])
+print("now:", fleet.states)
+''', id="restart"),
+    code('''
+df = log.df
+gaps = df[df["type"] == "EventStreamGap"]
+print("gap markers:", {fleet.server_of(a): n for a, n in gaps["asterisk_id"].value_counts().items() if n})
+print("StasisStart per server:", starts)
+''', id="gaps"),
+    md('''
+## The widgets, for the whole fleet
+
+The Dashboard has a section per server and a **Server** filter; the event table has a
+server column and filter; the Explorer runs an operation on the server you pick.
+'''),
+    code('''
+from ari_notebook.widgets import workbench
+
+workbench(fleet)
+''', id="workbench"),
+    code('''
+await fleet.close()      # every client, and the simulators they started
+''', id="close"),
+]
+
 NOTEBOOKS = {
     "01_getting_started.ipynb": NB01,
     "02_first_stasis_app.ipynb": NB02,
@@ -919,6 +1045,7 @@ NOTEBOOKS = {
     "04_bridges.ipynb": NB04,
     "05_analysing_calls_with_pandas.ipynb": NB05,
     "06_real_asterisk_setup_and_safety.ipynb": NB06,
+    "07_many_servers_and_a_month_of_calls.ipynb": NB07,
 }
 
 

@@ -73,6 +73,16 @@ CHECKS: dict[str, dict[str, list[str]]] = {
         "nb06-doctor-cors": ["not allowed", "allowed_origins = http://ari.asterisk.org"],
         "nb06-doctor-readonly": ["warn - user 'viewer' is read-only", "refused: 403 Write access denied"],
     },
+    "07_many_servers_and_a_month_of_calls.ipynb": {
+        "nb07-ids": ["sim-1 02:fc:00:00:01:01", "sim-2 02:fc:00:00:01:02", "sim-3 02:fc:00:00:01:03"],
+        "nb07-handlers": ["'sim-1': 'connected'", "'sim-3': 'connected'"],
+        "nb07-calls": ["StasisStart per server: {'sim-1': 2, 'sim-2': 2, 'sim-3': 2}"],
+        "nb07-by-server": ["PlaybackFinished", "sim-2"],
+        "nb07-restart": ["while sim-2 is away: {'sim-1': 'connected', 'sim-2': 'reconnecting', "
+                         "'sim-3': 'connected'}", "sim-2 was away from",
+                         "now: {'sim-1': 'connected', 'sim-2': 'connected', 'sim-3': 'connected'}"],
+        "nb07-gaps": ["gap markers: {'sim-2': 1}", "{'sim-1': 3, 'sim-2': 2, 'sim-3': 3}"],
+    },
 }
 
 
