@@ -161,18 +161,31 @@ async def test_a_server_that_cannot_connect_is_named_and_the_others_closed(unuse
     assert "p-9-secret" not in text and "dead" in text
 
 
-async def test_credentials_stay_in_each_client(caplog):
+async def test_credentials_stay_in_each_client(caplog, tmp_path):
+    """Per-server users; after requests, an error and one server's reconnect (everything
+    logged at DEBUG), no password is in a repr, a log line, an exception or a saved log."""
+    import base64
     import logging
 
     caplog.set_level(logging.DEBUG)
     secrets = {"a": ("alice-ops", "Fa-1-secret-77"), "b": ("bob-ops", "Fb-2-secret-88")}
     servers = {n: {"simulator": {"users": {u: p}}} for n, (u, p) in secrets.items()}
-    async with await ari_notebook.connect_fleet(servers, apps="hello", **FAST) as fleet:
+    async with await ari_notebook.connect_fleet(servers, **FAST) as fleet:
+        fleet.log  # noqa: B018
+        await fleet.start(apps="hello")
         assert fleet["a"].username == "alice-ops" and fleet["b"].username == "bob-ops"
         with pytest.raises(ari_notebook.NotFound) as info:
             await fleet["b"].channels.get(channelId="nope")
+        gap = fleet.wait_for("EventStreamGap", timeout=10)
+        await fleet["a"].simulator.faults.drop_websockets()
+        await gap
+        fleet.log.save(tmp_path / "fleet.jsonl")
+        fleet.log.save(tmp_path / "fleet.parquet")
         shown = " ".join([repr(fleet), fleet._repr_html_(), repr(fleet.log), fleet.log._repr_html_(),
-                          "".join(traceback.format_exception(info.value)), caplog.text])
-    for _user, password in secrets.values():
-        assert password not in shown
+                          "".join(traceback.format_exception(info.value)), caplog.text,
+                          (tmp_path / "fleet.jsonl").read_text(), str((tmp_path / "fleet.parquet").read_bytes())])
+    for user, password in secrets.values():
+        for secret in (password, f"{user}:{password}", base64.b64encode(f"{user}:{password}".encode()).decode()):
+            assert secret not in shown
     assert "alice-ops" in shown and "bob-ops" in shown  # user names are shown, passwords never
+    assert "reconnected" in caplog.text  # the fault run was logged
