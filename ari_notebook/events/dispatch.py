@@ -312,7 +312,7 @@ class Dispatcher:
         """End every open ``events()`` iterator and fail every pending ``wait_for`` (on close),
         so a linear script stops instead of waiting forever for events that cannot come."""
         for item in list(self._open):
-            item._end(reason)
+            item.end(reason)
 
     # ------------------------------------------------------------------ linear scripts
     # (EventStream and Waiter live in waiting.py, loaded by the first script that asks)
@@ -321,7 +321,9 @@ class Dispatcher:
         """An async iterator of events, registered NOW so nothing after this call is missed."""
         from .waiting import EventStream
 
-        return EventStream(self, types, predicate)
+        stream = EventStream(self, types, predicate)
+        self._open.add(stream)  # ended by close_streams
+        return stream
 
     def wait_for(self, event_type: str | Iterable[str] = "*",
                  predicate: Callable[[dict], bool] | None = None,
@@ -329,7 +331,9 @@ class Dispatcher:
         """An awaitable for the next matching event, registered NOW (subscribe before you act)."""
         from .waiting import Waiter
 
-        return Waiter(self, event_type, predicate, timeout)
+        waiter = Waiter(self, event_type, predicate, timeout)
+        self._open.add(waiter)  # failed by close_streams
+        return waiter
 
 
 __all__ = ["Dispatcher", "Handle", "HandlerFailure", "callback_name", "default_key"]

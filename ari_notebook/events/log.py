@@ -384,7 +384,7 @@ class EventLog:
         """Feed the events back through ``into.dispatch`` (default: this log's client) at
         ``speed`` times real time (``None``: as fast as possible); see ``replay.replay``."""
         from .replay import replay
-        return await replay(self, speed=speed, into=into, **kwargs)
+        return await replay(self, self._store, speed=speed, into=into, **kwargs)
 
     # ------------------------------------------------------------------ storage
     def save(self, path: str | os.PathLike, *, append: bool = False, progress: bool | None = None) -> Path:

@@ -15,8 +15,9 @@ import numpy as np
 
 from .._errors import ConfigurationError
 from ..progress import progress_bar
+from .store import EventStore
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: the log is the module that loads this one
     from .log import EventLog
 
 
@@ -34,9 +35,9 @@ def _dispatcher(target: Any) -> Callable[[dict, float], Any]:
     return fn if takes_two else (lambda event, received_at: fn(event))
 
 
-async def replay(log: "EventLog", *, speed: float | None = 10.0, into: Any = None,
+async def replay(log: "EventLog", store: EventStore, *, speed: float | None = 10.0, into: Any = None,
                  start: int = 0, stop: int | None = None, progress: bool | None = None) -> int:
-    """Dispatch events ``start:stop`` of ``log`` (in arrival order) into ``into``; returns how many.
+    """Dispatch events ``start:stop`` of ``log`` (its ``store``) in arrival order into ``into``; returns how many.
 
     Gaps between events follow their receive times (Asterisk's timestamps when a file had
     none) divided by ``speed``; ``speed=None`` (or ``0``/``inf``) sends them back to back,
@@ -57,11 +58,10 @@ async def replay(log: "EventLog", *, speed: float | None = 10.0, into: Any = Non
         raise ValueError(f"speed must be a positive number or None, got {speed!r}")
     fast = speed is None or speed == 0 or speed == float("inf")
     send = _dispatcher(target)
-    store = log._store
     n = len(store)
     stop = n if stop is None else min(stop, n)
     raws = store.raw[start:stop]
-    offsets = _offsets(log, start, stop)
+    offsets = _offsets(log, store, start, stop)
     loop = asyncio.get_running_loop()
     t0 = loop.time()
     sent = 0
@@ -89,9 +89,9 @@ async def replay(log: "EventLog", *, speed: float | None = 10.0, into: Any = Non
     return sent
 
 
-def _offsets(log: "EventLog", start: int, stop: int) -> np.ndarray:
+def _offsets(log: "EventLog", store: EventStore, start: int, stop: int) -> np.ndarray:
     """Seconds from the first replayed event, by receive time (else Asterisk time), never backwards."""
-    recv = log._store.received_np()[start:stop].copy()
+    recv = store.received_np()[start:stop].copy()
     if len(recv) == 0:
         return recv
     if np.isnan(recv).any():

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from typing import TYPE_CHECKING, Iterable
+from typing import Any, Callable, Iterable, Protocol
 
 from .._errors import AriError, AriTimeout, PlaybackFailed, RecordingFailed
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .dispatch import Dispatcher
+
+class Registry(Protocol):
+    """What streams and waiters register on: the ``Dispatcher`` (which loads this module)."""
+
+    def on(self, event_type: str, callback: Callable[[dict], Any], *, key: Any = None,
+           name: str | None = None) -> Any: ...
+
 
 _END = object()  # queued into an EventStream when it ends
 
@@ -34,7 +39,7 @@ class EventStream:
     stream unregisters it; ``close()`` does it at once.
     """
 
-    def __init__(self, dispatcher: Dispatcher, types, predicate) -> None:
+    def __init__(self, dispatcher: Registry, types, predicate) -> None:
         self._queue: asyncio.Queue = asyncio.Queue()
         wanted = _type_set(types)
         queue = self._queue
@@ -52,12 +57,11 @@ class EventStream:
                                      name=f"events({sorted(wanted) if wanted else '*'})")
         self._finalizer = weakref.finalize(self, self._handle.remove)
         self._ended: str | None = None
-        dispatcher._open.add(self)
 
     def close(self) -> None:
-        self._end("the stream was closed")
+        self.end("the stream was closed")
 
-    def _end(self, reason: str) -> None:
+    def end(self, reason: str) -> None:
         self._finalizer()
         if self._ended is None:
             self._ended = reason
@@ -110,7 +114,7 @@ class Waiter:
     end in a timeout that hides Asterisk's reason.
     """
 
-    def __init__(self, dispatcher: Dispatcher, event_type, predicate, timeout) -> None:
+    def __init__(self, dispatcher: Registry, event_type, predicate, timeout) -> None:
         self._types = _type_set(event_type)
         self._timeout = timeout
         self._label = "/".join(sorted(self._types)) if self._types else "any event"
@@ -143,9 +147,8 @@ class Waiter:
         handle = dispatcher.on("*", check, key=("wait_for", id(self)), name=f"wait_for({self._label})")
         self._handle = handle
         self._finalizer = weakref.finalize(self, handle.remove)
-        dispatcher._open.add(self)
 
-    def _end(self, reason: str) -> None:
+    def end(self, reason: str) -> None:
         self._handle.remove()
         if not self._future.done():
             self._future.set_exception(AriError(f"gave up waiting for {self._label}: {reason}"))

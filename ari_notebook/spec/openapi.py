@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .model import Model, Operation, Parameter, Spec
+if TYPE_CHECKING:  # annotations only: Spec.to_openapi is what loads this module
+    from .model import Model, Operation, Parameter, Spec
 
 _SCALARS = {
     "string": {"type": "string"},

@@ -51,7 +51,7 @@ class Dashboard(w.VBox):
         if cls is Dashboard and isinstance(client, Fleet):
             from .fleetviews import FleetDashboard
 
-            return FleetDashboard(client, *args, **kwargs)
+            return FleetDashboard(client, *args, section=Dashboard, **kwargs)
         return super().__new__(cls, client, *args, **kwargs)
 
     def __init__(self, client: Any, *, rate: float = 4.0, **kwargs: Any) -> None:

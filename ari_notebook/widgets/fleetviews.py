@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import html
-from typing import Any
+from typing import Any, Callable
 
 import ipywidgets as w
 
 from ._style import close_children, close_parts, root, style_widget
-from .dashboard import Dashboard
 
 
 def server_choices(fleet: Any) -> list[tuple[str, str]]:
@@ -34,13 +33,14 @@ def section_title(name: str, asterisk_id: str) -> str:
 class FleetDashboard(w.VBox):
     """Every server's Dashboard in its own section; ``server`` (a dropdown) picks which show."""
 
-    def __init__(self, fleet: Any, *, rate: float = 4.0, **kwargs: Any) -> None:
+    def __init__(self, fleet: Any, *, section: Callable[..., w.Widget], rate: float = 4.0, **kwargs: Any) -> None:
+        """``section``: the one-server view each server gets (``Dashboard``, which builds this)."""
         self.fleet = fleet
-        self.dashboards: dict[str, Dashboard] = {}
+        self.dashboards: dict[str, w.Widget] = {}
         self.sections: dict[str, w.VBox] = {}
         ids = fleet.asterisk_ids
         for name in fleet.names:
-            dash = Dashboard(fleet[name], rate=rate)
+            dash = section(fleet[name], rate=rate)
             box = w.VBox([w.HTML(section_title(name, ids[name])), dash])
             box.add_class("ari-dashboard-section")
             self.dashboards[name] = dash
