@@ -129,6 +129,12 @@ class AriObject:
         return f"<div class='ari-object'><b>{title}</b><table>{rows}</table>{ops}</div>"
 
 
+def watch_outcome(obj: AriObject, outcome: Any) -> None:
+    """Give a playback or recording the outcome watcher registered before its request was sent
+    (``ops`` does, for ``play`` and ``record``)."""
+    obj._watch(outcome)
+
+
 def model_of(cls: type[AriObject]) -> str:
     """The ARI model name of an object class (``Channel``)."""
     return cls._model
@@ -163,7 +169,7 @@ class MediaObject(AriObject):
     __slots__ = ("_outcome",)
     _outcome_kind = ""
 
-    def __init__(self, client: "Client | None", json: dict) -> None:
+    def __init__(self, client: Any, json: dict) -> None:
         super().__init__(client, json)
         object.__setattr__(self, "_outcome", None)
 
@@ -240,4 +246,4 @@ def object_class(model: str) -> type[AriObject]:
 
 __all__ = ["AriObject", "Application", "AsteriskInfo", "Bridge", "Channel", "DeviceState", "Endpoint",
            "KNOWN", "LiveRecording", "Mailbox", "MediaObject", "Playback", "Sound", "StoredRecording",
-           "Variable", "binds", "model_of", "object_class", "resource_of"]
+           "Variable", "binds", "model_of", "object_class", "resource_of", "watch_outcome"]

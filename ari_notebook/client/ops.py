@@ -13,7 +13,7 @@ from typing import Any, Awaitable, Callable
 
 from .._errors import ValidationError
 from ..spec import Operation, PreparedRequest, prepare
-from .objects import AriObject, MediaObject, binds, object_class, resource_of
+from .objects import AriObject, MediaObject, binds, object_class, resource_of, watch_outcome
 
 #: how an operation's request is sent: (prepared, binary) -> decoded body (``Client._call``)
 Send = Callable[[PreparedRequest, bool], Awaitable[Any]]
@@ -104,7 +104,7 @@ class OperationCallable:
             raise
         if outcome is not None:
             if isinstance(result, MediaObject):
-                result._watch(outcome)
+                watch_outcome(result, outcome)
             else:
                 outcome.remove()
         return result

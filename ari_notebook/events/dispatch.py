@@ -308,6 +308,11 @@ class Dispatcher:
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
 
+    def hold(self, item: Any) -> None:
+        """Keep ``item`` (an event stream, a waiter, a media outcome) until it goes away, and call
+        its ``end(reason)`` on ``close_streams``."""
+        self._open.add(item)
+
     def close_streams(self, reason: str) -> None:
         """End every open ``events()`` iterator and fail every pending ``wait_for`` (on close),
         so a linear script stops instead of waiting forever for events that cannot come."""
@@ -321,9 +326,7 @@ class Dispatcher:
         """An async iterator of events, registered NOW so nothing after this call is missed."""
         from .waiting import EventStream
 
-        stream = EventStream(self, types, predicate)
-        self._open.add(stream)  # ended by close_streams
-        return stream
+        return EventStream(self, types, predicate)
 
     def wait_for(self, event_type: str | Iterable[str] = "*",
                  predicate: Callable[[dict], bool] | None = None,
@@ -331,9 +334,7 @@ class Dispatcher:
         """An awaitable for the next matching event, registered NOW (subscribe before you act)."""
         from .waiting import Waiter
 
-        waiter = Waiter(self, event_type, predicate, timeout)
-        self._open.add(waiter)  # failed by close_streams
-        return waiter
+        return Waiter(self, event_type, predicate, timeout)
 
 
 __all__ = ["Dispatcher", "Handle", "HandlerFailure", "callback_name", "default_key"]

@@ -18,7 +18,9 @@ class Registry(Protocol):
     """What streams and waiters register on: the ``Dispatcher`` (which loads this module)."""
 
     def on(self, event_type: str, callback: Callable[[dict], Any], *, key: Any = None,
-           name: str | None = None) -> Any: ...
+           name: str | None = None, unique: bool = False) -> Any: ...
+
+    def hold(self, item: Any) -> None: ...
 
 
 _END = object()  # queued into an EventStream when it ends
@@ -57,6 +59,7 @@ class EventStream:
                                      name=f"events({sorted(wanted) if wanted else '*'})")
         self._finalizer = weakref.finalize(self, self._handle.remove)
         self._ended: str | None = None
+        dispatcher.hold(self)
 
     def close(self) -> None:
         self.end("the stream was closed")
@@ -147,6 +150,7 @@ class Waiter:
         handle = dispatcher.on("*", check, key=("wait_for", id(self)), name=f"wait_for({self._label})")
         self._handle = handle
         self._finalizer = weakref.finalize(self, handle.remove)
+        dispatcher.hold(self)
 
     def end(self, reason: str) -> None:
         self._handle.remove()
@@ -221,14 +225,14 @@ class MediaOutcome:
         "recording": (("RecordingFinished", "RecordingFailed"), "recording", "name"),
     }
 
-    def __init__(self, dispatcher: Dispatcher, kind: str, key: str | None = None) -> None:
+    def __init__(self, dispatcher: Registry, kind: str, key: str | None = None) -> None:
         types, self._field, self._key_field = self._KINDS[kind]
         self._kind = kind
         self._key: str | None = None
         self._early: list[dict] = []  # ending events seen before the key was known
         self._future: asyncio.Future = asyncio.get_running_loop().create_future()
         self._handles = [dispatcher.on(t, self._seen, unique=True, name=f"{kind}.wait") for t in types]
-        dispatcher._open.add(self)
+        dispatcher.hold(self)
         if key is not None:
             self.bind(key)
 
@@ -262,7 +266,7 @@ class MediaOutcome:
             handle.remove()
         self._early = []
 
-    def _end(self, reason: str) -> None:
+    def end(self, reason: str) -> None:
         self.remove()
         if not self._future.done():
             self._future.set_exception(AriError(f"gave up waiting for the {self._kind} {self._key}: {reason}"))
