@@ -77,8 +77,10 @@ def calls(df: pd.DataFrame, *, all_channels: bool = False) -> pd.DataFrame:
     answered           first event showing the channel ``Up`` (NaT: never answered)
     stasis_start/end   first ``StasisStart`` / last ``StasisEnd``: the time the app had it
     hangup_request     first ``ChannelHangupRequest``; ``request_cause`` its cause
-    ended              ``ChannelDestroyed`` (NaT: still up, or the log stopped first; snoop
-                       channels never send one)
+    ended              ``ChannelDestroyed``; for a channel the app only held while it was in
+                       Stasis (a call from the dialplan, a snoop), Asterisk sends none: the
+                       ``StasisEnd`` that follows its hangup request (NaT: still up, or the log
+                       stopped first)
     ring_time          answered - created; for a call never answered, ended - created
     talk_time          ended - answered (CDR ``billsec``); duration = ended - created
     cause, cause_txt   from ``ChannelDestroyed``: the Q.850 cause the call ended with
@@ -134,7 +136,11 @@ def calls(df: pd.DataFrame, *, all_channels: bool = False) -> pd.DataFrame:
     first_req = firsts(etype == "ChannelHangupRequest", ["when", "cause", "soft"])
     out["hangup_request"] = first_req["when"]
     destroyed = firsts(etype == "ChannelDestroyed", ["when", "cause", "cause_txt"])
-    out["ended"] = destroyed["when"]
+    # an app hears ChannelDestroyed only for channels it holds beyond Stasis (it originated or
+    # subscribed to them): for a call that came in through the dialplan, the StasisEnd after the
+    # hangup request is the last word, and the channel is gone within milliseconds of it
+    let_go = out["stasis_end"].where(out["stasis_end"] >= first_req["when"].reindex(out.index))
+    out["ended"] = destroyed["when"].reindex(out.index).fillna(let_go)
     out["cause"] = destroyed["cause"].reindex(out.index).astype("Int64")
     out["cause_txt"] = destroyed["cause_txt"].reindex(out.index).astype(object)
     out["request_cause"] = first_req["cause"].reindex(out.index).astype("Int64")

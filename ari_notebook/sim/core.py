@@ -208,6 +208,7 @@ class App:
     sources: set[str] = field(default_factory=set)
     allowed: list[dict] = field(default_factory=list)
     disallowed: list[dict] = field(default_factory=list)
+    holds: dict[str, int] = field(default_factory=dict)  # source -> how many reasons to stay subscribed
 
     def accepts(self, event_type: str) -> bool:
         if self.allowed and not any(_filter_match(f, event_type) for f in self.allowed):
@@ -349,14 +350,31 @@ class Asterisk:
             self.fire("app_unregistered", app=app)
 
     def subscribe(self, app_name: str, source: str) -> None:
+        """One more reason for ``app_name`` to hear ``source`` (res/stasis/app.c counts them: an
+        originate, entering Stasis and an explicit subscription each hold the channel)."""
         app = self.apps.get(app_name)
         if app is not None:
             app.sources.add(source)
+            app.holds[source] = app.holds.get(source, 0) + 1
+
+    def unsubscribe(self, app_name: str, source: str) -> None:
+        """One reason fewer; the app stops hearing ``source`` when none is left (e.g. StasisEnd
+        lets go of the hold that entering Stasis took)."""
+        app = self.apps.get(app_name)
+        if app is None or source not in app.sources:
+            return
+        left = app.holds.get(source, 1) - 1
+        if left > 0:
+            app.holds[source] = left
+        else:
+            app.holds.pop(source, None)
+            app.sources.discard(source)
 
     def forget_source(self, source: str) -> None:
         """An object is gone: drop it from every app's subscriptions."""
         for app in self.apps.values():
             app.sources.discard(source)
+            app.holds.pop(source, None)
 
     # ---- events
     def _event_dict(self, event_type: str, fields: dict, app_name: str, lead: bool | int = False,

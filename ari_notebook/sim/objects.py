@@ -68,6 +68,10 @@ class Channel:
     dial_leg: "Channel | None" = None     # for a caller in Dial(): the leg it is connected to
     after_hangup: Any = None          # a connected Dial() leg: resume the caller's dialplan
     on_gone: Any = None               # an unanswered Dial() leg: tell the Dial() it failed
+    # a channel without a PBX of its own (originated or created into Stasis) that continued into
+    # the dialplan: Stasis runs that dialplan itself and sets STASISSTATUS only when it ends
+    stasis_status_at_end: str | None = None
+    snoop_of: str | None = None       # a Snoop channel: the id of the channel it listens to
 
     @property
     def in_stasis(self) -> bool:

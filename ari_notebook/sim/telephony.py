@@ -230,25 +230,30 @@ def enter_stasis(ast: Asterisk, chan: Channel, app_name: str, args: list[str], *
                                  f"per-call config for app '{app_name}'")
         ast.write_log("WARNING", f"app_stasis.c: {chan.name}: Stasis app '{app_name}' doesn't exist")
         return False
+    chan.app_name, chan.app_data = "Stasis", ",".join([app_name, *args])
+    # Stasis() sets STASISSTATUS before the app takes its hold on the channel, so only an app
+    # that already held it (it originated the channel) hears this varset (app_stasis.c, res_stasis.c)
+    set_variable(ast, chan, "STASISSTATUS", "")
     ast.subscribe(app_name, f"channel:{chan.id}")
     chan.apps_seen.add(app_name)
-    chan.app_name, chan.app_data = "Stasis", ",".join([app_name, *args])
-    set_variable(ast, chan, "STASISSTATUS", "")
     chan.stasis_app = app_name
     chan.stasis_args = list(args)
     channel_event(ast, chan, "StasisStart", {"args": list(args)}, apps=[app_name])
     return True
 
 
-def leave_stasis(ast: Asterisk, chan: Channel, *, status: str = "SUCCESS") -> None:
-    """StasisEnd to the app, then STASISSTATUS; playbacks stop, the channel leaves its bridge."""
+def leave_stasis(ast: Asterisk, chan: Channel, *, status: str | None = "SUCCESS") -> None:
+    """StasisEnd to the app, then STASISSTATUS (None: not yet); playbacks stop, the channel leaves
+    its bridge, and the app lets go of the hold Stasis had on the channel (res_stasis.c)."""
     app = chan.stasis_app
     if app is None:
         return
     _let_go(ast, chan, by_hangup=chan.hangup_requested)
     channel_event(ast, chan, "StasisEnd", apps=[app])
+    ast.unsubscribe(app, f"channel:{chan.id}")  # the app keeps hearing it only if it originated it
     chan.stasis_app = None
-    set_variable(ast, chan, "STASISSTATUS", status)
+    if status is not None:
+        set_variable(ast, chan, "STASISSTATUS", status)
 
 
 def move(ast: Asterisk, chan: Channel, app_name: str, args: list[str]) -> None:
@@ -260,6 +265,8 @@ def move(ast: Asterisk, chan: Channel, app_name: str, args: list[str]) -> None:
                       apps=[old] if old else None)
         return
     channel_event(ast, chan, "StasisEnd", apps=[old] if old else None)
+    if old:
+        ast.unsubscribe(old, f"channel:{chan.id}")
     ast.subscribe(app_name, f"channel:{chan.id}")
     chan.apps_seen.add(app_name)
     chan.stasis_app = app_name
@@ -314,6 +321,11 @@ def hangup(ast: Asterisk, chan: Channel, cause: int = 16, *, soft: bool = True) 
     else:
         channel_event(ast, chan, "ChannelHangupRequest", {"cause": cause}, lead=1)
     _unwind(ast, chan)
+    if chan.snoop_of is not None and chan.snoop_of in ast.channels:
+        # Asterisk 23.4.1: the hangup only ends the snoop channel's Stasis; the channel stays
+        # (Up, no dialplan app) until the channel it snoops on goes (trace o_snoop_externalmedia)
+        chan.app_name, chan.app_data = "", ""
+        return
     _destroy(ast, chan, cause)
 
 
@@ -331,7 +343,19 @@ def _unwind(ast: Asterisk, chan: Channel) -> None:
     if runner is not None:
         chan.runner = None
         runner.interrupt()
-        channel_event(ast, chan, "ChannelHangupRequest", {"cause": 16, "soft": True}, lead=2)
+        if not _stasis_returns(ast, chan):
+            channel_event(ast, chan, "ChannelHangupRequest", {"cause": 16, "soft": True}, lead=2)
+
+
+def _stasis_returns(ast: Asterisk, chan: Channel) -> bool:
+    """The dialplan a PBX-less channel continued into has ended: Stasis() returns and sets its
+    STASISSTATUS (res_stasis.c runs that dialplan without hanging up; the hangup that follows
+    is the originate's, with no second hangup request). False for an ordinary channel."""
+    status, chan.stasis_status_at_end = chan.stasis_status_at_end, None
+    if status is None:
+        return False
+    set_variable(ast, chan, "STASISSTATUS", status)
+    return True
 
 
 def _destroy(ast: Asterisk, chan: Channel, cause: int) -> None:
@@ -345,13 +369,18 @@ def _destroy(ast: Asterisk, chan: Channel, cause: int) -> None:
     chan.hangup_cause = cause
     was_up = chan.state == "Up"
     chan.app_name, chan.app_data = chan.home_app
-    if chan.tech != "Snoop":  # quirk: a snoop channel's app never sees ChannelDestroyed
-        channel_event(ast, chan, "ChannelDestroyed", {"cause": cause, "cause_txt": cause_text(cause)})
+    channel_event(ast, chan, "ChannelDestroyed", {"cause": cause, "cause_txt": cause_text(cause)})
     ast.channels.pop(chan.id, None)
     ast.forget_source(f"channel:{chan.id}")
     if chan.device and was_up:
         device_state(ast, chan.device, aggregate_device_state(ast, chan.device, chan))
     ast.fire("channel_destroyed", channel=chan)
+    for snoop in [c for c in ast.channels.values() if c.snoop_of == chan.id]:
+        snoop.snoop_of = None  # what it listened to is gone: it goes too (a guess: cause 16)
+        if snoop.hangup_requested:
+            _destroy(ast, snoop, 16)
+        else:
+            hangup(ast, snoop, 16, soft=False)
     if peer is not None and peer.stasis_app is not None:
         # A Local half in Stasis learns of its peer's hang-up through its Stasis control loop,
         # a moment later (STASIS_NOTICE); until then the channel still exists for ARI.
@@ -393,6 +422,7 @@ def end_by_dialplan(ast: Asterisk, chan: Channel, cause: int = 16) -> None:
         timer.cancel()
     chan.timers.clear()
     channel_event(ast, chan, "ChannelHangupRequest", {"cause": cause, "soft": True}, lead=2)
+    _stasis_returns(ast, chan)
     _destroy(ast, chan, cause)
 
 

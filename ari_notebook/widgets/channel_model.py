@@ -82,6 +82,11 @@ class ChannelState:
             self.in_stasis = True
         elif t == "StasisEnd":
             self.in_stasis = False
+            if self.hangup:
+                # hung up: for a channel the app did not originate, Asterisk sends nothing after
+                # this StasisEnd (no ChannelDestroyed), and the channel is gone a moment later
+                self.gone = True
+                self.playbacks.clear()
         elif t == "ChannelDestroyed":
             self.gone = True
             self.in_stasis = False

@@ -25,6 +25,7 @@ class LiveObjects:
         self.version = 0
         self.gaps = 0
         self.needs_resync = False
+        self.hanging_up: set[str] = set()  # channels with a hangup request seen
 
     def apply(self, ev: dict) -> bool:
         t = ev.get("type", "")
@@ -35,7 +36,12 @@ class LiveObjects:
             changed = True
         ch = ev.get("channel")
         if isinstance(ch, dict) and ch.get("id"):
-            if t in CHANNEL_GONE:
+            if t == "ChannelHangupRequest":
+                self.hanging_up.add(ch["id"])
+            # a hung-up channel the app did not originate: its StasisEnd is the last event the
+            # app gets (Asterisk sends that app no ChannelDestroyed)
+            if t in CHANNEL_GONE or (t == "StasisEnd" and ch["id"] in self.hanging_up):
+                self.hanging_up.discard(ch["id"])
                 changed |= self.channels.pop(ch["id"], None) is not None
             elif t not in ("StasisEnd", "ChannelHangupRequest") or ch["id"] in self.channels:
                 self.channels[ch["id"]] = ch

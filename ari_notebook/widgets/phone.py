@@ -44,6 +44,7 @@ class Handset:
         self.hearing: dict[str, str] = {}  # playback id -> media uri
         self.heard: list[str] = []  # finished, newest last
         self.ended = ""
+        self.hangup_cause: Any = None  # the first hangup request's cause, once one was seen
 
     def apply(self, ev: dict) -> bool:
         cid = self.channel_id
@@ -56,8 +57,16 @@ class Handset:
                 self.state = "ended"
                 self.ended = f"{ev.get('cause_txt', '') or 'hung up'} (cause {ev.get('cause', '')})"
                 self.hearing.clear()
+            elif t == "StasisEnd" and self.hangup_cause is not None:
+                # the phone's call came in through the dialplan: after its hangup the app gets
+                # this StasisEnd and no ChannelDestroyed (Asterisk stops telling it about the call)
+                self.state = "ended"
+                self.ended = f"hung up (cause {self.hangup_cause})"
+                self.hearing.clear()
             else:
                 self.state = ch.get("state", self.state)
+            if t == "ChannelHangupRequest" and self.hangup_cause is None:
+                self.hangup_cause = ev.get("cause", "")
             if t == "ChannelEnteredBridge":
                 self.bridge_id = (ev.get("bridge") or {}).get("id")
             elif t == "ChannelLeftBridge":
@@ -82,6 +91,7 @@ class Handset:
         self.hearing.clear()
         self.heard = []
         self.ended = ""
+        self.hangup_cause = None
 
     def html(self) -> str:
         esc = html.escape

@@ -26,6 +26,7 @@ SCENARIOS = {
     "h2_subscribe_all": {},
     "i_load": {},
     "m_event_filter": {},
+    "n_continue_dialplan": {},
 }
 
 

@@ -127,7 +127,7 @@ def unsubscribe(ast, call):
         if source not in app.sources:
             raise AriFailure(422, "Event source was not subscribed to")
     for source in sources:
-        app.sources.discard(source)
+        ast.unsubscribe(app.name, source)
     return app_json(app)
 
 

@@ -186,7 +186,11 @@ def continue_in_dialplan(ast: Asterisk, call: Call) -> Any:
     else:
         priority = 1
     runner = chan.runner
-    tel.leave_stasis(ast, chan)
+    if runner is None:  # no PBX of its own: Stasis() runs the dialplan and returns when it ends
+        tel.leave_stasis(ast, chan, status=None)
+        chan.stasis_status_at_end = "SUCCESS"
+    else:
+        tel.leave_stasis(ast, chan)
 
     def go() -> None:
         if chan.destroyed:
@@ -484,6 +488,7 @@ def _snoop(ast: Asterisk, call: Call, snoop_id: str | None) -> Any:
         raise AriFailure(500, "Snoop channel could not be created")
     snoop = tel.new_channel(ast, "Snoop", f"Snoop/{chan.id}-{ast.channel_seq()}", channel_id=snoop_id,
                             state="Up")
+    snoop.snoop_of = chan.id
     args = call.text("appArgs").split(",") if call.text("appArgs") else []
 
     def enter() -> None:
