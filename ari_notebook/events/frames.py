@@ -222,11 +222,6 @@ def _series(values: Any, dtype: Any, index: pd.Index) -> pd.Series:
     return pd.Series(values, index=index, copy=False)
 
 
-def empty_frame() -> pd.DataFrame:
-    """A frame with every column and no rows (what an empty log shows)."""
-    return build_frame(EventStore())
-
-
 def concat_frames(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     """Stack event frames of one log (spilled parts + memory), keeping every dtype."""
     frames = [f for f in frames if len(f)] or list(frames[:1])

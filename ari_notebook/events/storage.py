@@ -393,6 +393,3 @@ def spill_parts(directory: Path, start_part: int) -> Iterator[Path]:
     parts = sorted(p for p in directory.glob("spill-*.parquet") if int(p.stem.split("-")[1]) >= start_part)
     return iter(parts)
 
-
-def column_names() -> list[str]:
-    return ["seq", *COLUMNS]

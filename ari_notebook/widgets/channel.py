@@ -12,7 +12,8 @@ from typing import Any
 
 import ipywidgets as w
 
-from ._style import close_children, close_parts, root, style_widget
+from ._lifecycle import LiveWidget
+from ._style import root, style_widget
 from ._tasks import TaskRunner, current_loop, describe_error, error_html, ok_html, pending_html
 from .channel_model import ChannelState, enabled, state_html
 
@@ -49,7 +50,7 @@ def _button(desc: str, action: str, *, icon: str = "", style: str = "", tip: str
     return b
 
 
-class ChannelControls(w.VBox):
+class ChannelControls(LiveWidget, w.VBox):
     """Card + action buttons for one channel of ``client``."""
 
     def __init__(self, client: Any, channel: Any, **kwargs: Any) -> None:
@@ -133,7 +134,7 @@ class ChannelControls(w.VBox):
         super().__init__([style_widget(), body, self.status], **kwargs)
         root(self, "channel")
         self._render_pending = False
-        self._handle = client.on_event("*", self._on_event) if hasattr(client, "on_event") else None
+        self._handles = [client.on_event("*", self._on_event)] if hasattr(client, "on_event") else []
         state = getattr(client, "connection_state", "connected")
         if state not in ("connected", "connecting", "reconnecting"):
             # without the events reader this card cannot follow the channel: say so, and do not
@@ -297,15 +298,5 @@ class ChannelControls(w.VBox):
         self.status.value = ok_html(text) if ok else error_html(f"{action}: {text}")
 
     async def idle(self, timeout: float = 5.0) -> None:
-        await self.runner.idle(timeout)
+        await super().idle(timeout)
         await asyncio.sleep(0)
-
-    def close(self) -> None:
-        if not hasattr(self, "runner"):  # failed half-way through __init__
-            return super().close()
-        if self._handle is not None:
-            self._handle.remove()
-        self.runner.cancel_all()
-        close_children(self)
-        super().close()
-        close_parts(self)

@@ -11,10 +11,6 @@ import html
 from dataclasses import dataclass, field
 from typing import Any
 
-ACTIONS = ("answer", "ring", "ringStop", "hold", "unhold", "mute", "unmute", "startMoh", "stopMoh",
-           "startSilence", "stopSilence", "play", "stopPlayback", "record", "stopRecording", "sendDTMF",
-           "setChannelVar", "addToBridge", "removeFromBridge", "snoop", "hangup")
-
 
 @dataclass
 class ChannelState:

@@ -13,7 +13,8 @@ from typing import Any
 
 import ipywidgets as w
 
-from ._style import close_children, close_parts, root, style_widget
+from ._lifecycle import LiveWidget
+from ._style import root, style_widget
 from ._tasks import TaskRunner, Throttle, describe_error
 from .channel import ChannelControls
 from .dashboard_model import (BRIDGE_HEADER, CHANNEL_HEADER, LiveObjects, bridge_html, bridge_label,
@@ -39,7 +40,7 @@ def _scroll_table(header: str, rows: w.Select) -> w.VBox:
     return box
 
 
-class Dashboard(w.VBox):
+class Dashboard(LiveWidget, w.VBox):
     """Channels, bridges, connection and apps of ``client``, live.
 
     Given a ``Fleet``, builds a ``fleetviews.FleetDashboard`` instead: one section per server
@@ -258,18 +259,7 @@ class Dashboard(w.VBox):
         self.detail.children = [self.controls]
         return self.controls
 
-    async def idle(self, timeout: float = 5.0) -> None:
-        await self.runner.idle(timeout)
-
-    def close(self) -> None:
-        if not hasattr(self, "runner"):  # failed half-way through __init__
-            return super().close()
-        for h in self._handles:
-            h.remove()
+    def _release(self) -> None:
         self.throttle.stop()
-        self.runner.cancel_all()
         if self.controls is not None:
             self.controls.close()
-        close_children(self)
-        super().close()
-        close_parts(self)

@@ -15,14 +15,15 @@ from typing import Any
 
 import ipywidgets as w
 
-from ._style import close_children, close_parts, close_tree, root, style_widget
+from ._lifecycle import LiveWidget
+from ._style import close_tree, root, style_widget
 from ._tasks import TaskRunner, Throttle, describe_error, error_html, ok_html, pending_html
 from .eventlog_model import (FLEET_HEADER, HEADER, Filters, counts_html, newest, row_label, server_options,
                              type_options)
 from .jsontree import json_tree
 
 
-class EventLogView(w.VBox):
+class EventLogView(LiveWidget, w.VBox):
     """Live table of ``log``'s newest events: filters, pause, clear, counts, detail, export.
 
     A fleet's log (``fleet.log``) adds a server column and a Server filter."""
@@ -270,16 +271,8 @@ class EventLogView(w.VBox):
                 mask = m if mask is None else mask & m
         return df if mask is None else df[mask]
 
-    async def idle(self, timeout: float = 5.0) -> None:
-        """Wait for running exports (tests, scripts)."""
-        await self.runner.idle(timeout)
-
-    def close(self) -> None:
-        if hasattr(self, "throttle"):
+    def _release(self) -> None:
+        if hasattr(self, "throttle"):  # __init__ may have failed before the throttle was made
             self.throttle.stop()
-            self.runner.cancel_all()
         if getattr(self, "servers", 0) is None:
             close_tree(self.server_filter)  # made, but not shown: not among the children
-        close_children(self)
-        super().close()
-        close_parts(self)

@@ -14,7 +14,8 @@ from typing import Any
 import ipywidgets as w
 
 from .._errors import AriError, HttpError
-from ._style import close_children, close_parts, close_tree, root, style_widget
+from ._lifecycle import LiveWidget
+from ._style import close_tree, root, style_widget
 from ._tasks import TaskRunner, describe_error, pending_html
 from .explorer_model import (LIST_OPERATIONS, Outcome, ids_from_list, operation_html,
                              operation_options, outcome_html, resource_options, snippet_html)
@@ -74,7 +75,7 @@ def _hint(f: Field) -> w.HTML:
     return w.HTML(text, layout=w.Layout(margin="0 0 0 8px", flex="1 1 auto"))
 
 
-class Explorer(w.VBox):
+class Explorer(LiveWidget, w.VBox):
     """Resources -> operations -> form -> Execute -> response, Python call and curl command.
 
     Given a ``Fleet``, a Server dropdown picks the server the operation runs on (``server=``
@@ -289,18 +290,6 @@ class Explorer(w.VBox):
         if self.form is not None and any(f.kind == "live" for f in self.form.fields):
             self._offer_live_ids()
 
-    async def idle(self, timeout: float = 5.0) -> None:
-        """Wait for running requests (tests, scripts)."""
-        await self.runner.idle(timeout)
-
-    def close(self) -> None:
-        if not hasattr(self, "runner"):  # failed half-way through __init__
-            return super().close()
-        for h in self._handles:
-            h.remove()
-        self.runner.cancel_all()
+    def _release(self) -> None:
         if self.fleet is None:
             close_tree(self.server)  # made, but not shown: not among the children
-        close_children(self)
-        super().close()
-        close_parts(self)

@@ -14,7 +14,8 @@ from typing import Any, Iterable
 
 import ipywidgets as w
 
-from ._style import close_children, close_parts, root, style_widget
+from ._lifecycle import LiveWidget
+from ._style import root, style_widget
 from ._tasks import TaskRunner, describe_error, error_html, ok_html, pending_html
 from .channel import DTMF_KEYS
 
@@ -202,7 +203,7 @@ class _PhoneCard(w.VBox):
         return report
 
 
-class Phone(w.VBox):
+class Phone(LiveWidget, w.VBox):
     """Keypads for simulated endpoints: dial, press DTMF, hang up, and see what each caller hears."""
 
     def __init__(self, sim: Any, client: Any = None, *, endpoints: Iterable[str] | None = None,
@@ -219,7 +220,7 @@ class Phone(w.VBox):
         self.cards = [_PhoneCard(self, Handset(e)) for e in names]
         super().__init__([style_widget(), w.HBox(self.cards, layout=w.Layout(flex_flow="row wrap"))], **kwargs)
         root(self, "phone")
-        self._handle = client.on_event("*", self._on_event) if client is not None else None
+        self._handles = [client.on_event("*", self._on_event)] if client is not None else []
 
     def card(self, endpoint: str) -> _PhoneCard:
         for c in self.cards:
@@ -232,15 +233,4 @@ class Phone(w.VBox):
             if c.handset.apply(ev):
                 c.render()
 
-    async def idle(self, timeout: float = 5.0) -> None:
-        await self.runner.idle(timeout)
 
-    def close(self) -> None:
-        if not hasattr(self, "runner"):  # failed half-way through __init__
-            return super().close()
-        if self._handle is not None:
-            self._handle.remove()
-        self.runner.cancel_all()
-        close_children(self)  # the cards and everything in them
-        super().close()
-        close_parts(self)
