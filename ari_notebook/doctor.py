@@ -240,6 +240,212 @@ def _describe_apps(apps: list[dict]) -> tuple[str, str]:
     return "; ".join(parts), detail
 
 
+class _Stop(Exception):
+    """A step whose failure makes the later steps meaningless: they are reported as skipped."""
+
+    def __init__(self, check: Check, reason: str) -> None:
+        super().__init__(reason)
+        self.check = check
+        self.reason = reason
+
+
+@dataclass
+class _Probe:
+    """What the steps share: the target, and what earlier steps found out."""
+
+    root: str
+    host: str
+    port: int
+    tls: bool
+    username: str
+    origin: str | None
+    timeout: float
+    auth: dict[str, str]
+    verify_ctx: _ssl.SSLContext | None
+    session: aiohttp.ClientSession
+    request_ssl: Any = True
+    probe_app: str = field(default_factory=lambda: f"{PROBE_PREFIX}-{secrets.token_hex(4)}")
+    anon_status: int = 0
+    docs_body: Any = None
+    info: Any = None
+
+    async def get(self, path: str, **kwargs: Any) -> tuple[int, Any]:
+        """``GET /ari<path>`` with the credentials: (status, JSON body or text)."""
+        return await self.request("GET", path, **kwargs)
+
+    async def request(self, method: str, path: str, *, headers: dict[str, str] | None = None,
+                      **kwargs: Any) -> tuple[int, Any]:
+        async with self.session.request(method, f"{self.root}/ari{path}", headers={**self.auth, **(headers or {})},
+                                        ssl=self.request_ssl, **kwargs) as resp:
+            return resp.status, await _json_or_text(resp)
+
+
+async def _reachable(p: _Probe) -> Check:
+    err = await _probe_tcp(p.host, p.port, p.timeout)
+    if err:
+        bind = f"tlsbindaddr = {p.host}:{p.port}" if p.tls else f"bindaddr = {p.host} and bindport = {p.port}"
+        raise _Stop(Check("reachable", FAIL, f"no TCP connection to {p.host}:{p.port} ({err})",
+                          fix=(f"http.conf [general]: enabled = yes and {bind} (an address this machine can "
+                               "reach); check firewalls and that Asterisk runs "
+                               "(`asterisk -rx \"http show status\"`)")), "the server is not reachable")
+    return Check("reachable", OK, f"TCP connection to {p.host}:{p.port} works")
+
+
+async def _tls(p: _Probe) -> Check:
+    if not p.tls:
+        loopback = p.host in ("127.0.0.1", "::1", "localhost")
+        return Check("TLS certificate", INFO if loopback else WARN,
+                     "plain HTTP: the password and every call travel unencrypted"
+                     + (" (acceptable on loopback)" if loopback else ""),
+                     fix=("http.conf: tlsenable = yes, tlsbindaddr = 0.0.0.0:8089, tlscertfile = ..., "
+                          "tlsprivatekey = ...; then use https:// and wss://"))
+    status, summary, kind = await _probe_tls(p.host, p.port, p.verify_ctx, p.timeout)
+    fix = ""
+    if status == FAIL and kind == "self-signed":
+        fix = ("pass the certificate as CA (`--cafile cert.pem`, or ssl=ssl.create_default_context"
+               "(cafile=...)), or in http.conf set tlscertfile/tlsprivatekey to a certificate from a "
+               "trusted CA")
+    elif status == FAIL and kind == "unknown-ca":
+        fix = ("pass your CA's certificate (`--cafile ca.pem`, or ssl=ssl.create_default_context"
+               "(cafile=...)); http.conf tlscertfile should hold the server certificate followed by "
+               "any intermediate CA certificates")
+    elif status == FAIL and kind != "connect":
+        fix = ("http.conf: tlscertfile and tlsprivatekey must name a certificate valid for "
+               f"'{p.host}' and its key; reload with `asterisk -rx \"reload http\"`")
+    elif status == FAIL:
+        fix = "http.conf: tlsenable = yes and tlsbindaddr = <address>:<port> matching this URL"
+    found = Check("TLS certificate", status, summary, fix=fix)
+    if status == FAIL and kind == "connect":
+        raise _Stop(found, "no TLS connection")
+    # Keep diagnosing past an untrusted certificate: the remaining findings still help.
+    p.request_ssl = p.verify_ctx if status == OK else False
+    return found
+
+
+async def _http_server(p: _Probe) -> Check:
+    """Without credentials: Asterisk answers /ari/api-docs with 401 (or 404 if ARI is off)."""
+    try:
+        async with p.session.get(f"{p.root}/ari/api-docs/resources.json", ssl=p.request_ssl) as resp:
+            p.anon_status = resp.status
+            server = resp.headers.get("Server", "")
+            await resp.read()
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        raise _Stop(Check("HTTP server", FAIL, f"the port accepts connections but does not speak HTTP"
+                          f"{'S' if p.tls else ''} ({type(exc).__name__}: {exc})",
+                          fix=(f"http.conf: is {p.host}:{p.port} Asterisk's "
+                               f"{'tlsbindaddr' if p.tls else 'bindport'}? "
+                               "use http:// with bindport and https:// with tlsbindaddr")), "no HTTP server")
+    server_note = f"Server: {server}" if server else "no Server header"
+    return Check("HTTP server", OK if server.startswith("Asterisk") else WARN, f"HTTP server answers ({server_note})",
+                 fix="" if server.startswith("Asterisk") else
+                 "this may not be Asterisk (http.conf servername changes the header; a proxy may hide it)")
+
+
+async def _ari_enabled(p: _Probe) -> Check:
+    """With credentials: 200 or 401 both prove res_ari is there."""
+    docs_status, p.docs_body = await p.get("/api-docs/resources.json")
+    if docs_status == 404 or p.anon_status == 404:
+        raise _Stop(Check("ARI enabled", FAIL, "/ari/api-docs/resources.json is 404: ARI is not enabled",
+                          fix=("ari.conf [general]: enabled = yes; make sure res_ari.so and the res_ari_* "
+                               "modules are loaded (modules.conf), then `asterisk -rx \"module reload "
+                               "res_ari.so\"`; if http.conf sets a prefix, put it in the URL "
+                               "(http://host:8088/<prefix>)")), "ARI is not enabled")
+    if docs_status not in (200, 401):
+        return Check("ARI enabled", FAIL, f"/ari/api-docs/resources.json answered {docs_status} "
+                     f"{_message(p.docs_body)}",
+                     fix="ari.conf [general]: enabled = yes; check the Asterisk log for res_ari errors")
+    return Check("ARI enabled", OK, "ARI answers at /ari (api-docs found)")
+
+
+async def _credentials(p: _Probe) -> Check:
+    info_status, p.info = await p.get("/asterisk/info")
+    if info_status == 401:
+        raise _Stop(Check("credentials", FAIL, f"user '{p.username}' was refused (401 {_message(p.info)})",
+                          fix=(f"ari.conf: a section [{p.username}] with type = user, password = <the password>, "
+                               "password_format = plain (or crypt with a hash from `ari mkpasswd`); "
+                               "then `asterisk -rx \"module reload res_ari.so\"`")), "the credentials were refused")
+    if info_status != 200:
+        return Check("credentials", FAIL, f"GET /ari/asterisk/info answered {info_status} {_message(p.info)}")
+    return Check("credentials", OK, f"user '{p.username}' is accepted")
+
+
+async def _read_only(p: _Probe) -> Check:
+    """A user event to an app that cannot exist changes nothing: 403 = read-only, 404
+    "Application not found" (or 400/422) = may write."""
+    status, body = await p.request("POST", f"/events/user/{PROBE_PREFIX}", params={"application": p.probe_app})
+    if status == 403:
+        return Check("read-only", WARN, f"user '{p.username}' is read-only (403 {_message(body)}): "
+                     "it can watch but not originate, answer or hang up",
+                     fix=f"ari.conf [{p.username}]: read_only = no, if this user should control calls")
+    if status in (400, 404, 422):
+        return Check("read-only", OK, f"user '{p.username}' may write (probe answered {status} "
+                     f"{_message(body)}, nothing was changed)")
+    return Check("read-only", WARN, f"write probe answered {status} {_message(body)}")
+
+
+async def _websocket(p: _Probe) -> Check:
+    """The upgrade, on a fresh connector (never a pooled keep-alive connection)."""
+    ws_url = f"{p.root.replace('http', 'ws', 1)}/ari/events"
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=p.timeout),
+                                         connector=aiohttp.TCPConnector(force_close=True)) as wss:
+            async with wss.ws_connect(ws_url, params={"app": p.probe_app}, headers=p.auth, ssl=p.request_ssl,
+                                      heartbeat=None, autoping=True) as ws:
+                await ws.close()
+    except aiohttp.WSServerHandshakeError as exc:
+        fix = ("load res_http_websocket.so (modules.conf: load => res_http_websocket.so) and "
+               "res_ari_events.so, then restart Asterisk")
+        if exc.status == 401:
+            fix = f"ari.conf [{p.username}]: the password is refused for the WebSocket too"
+        return Check("WebSocket", FAIL, f"the upgrade of /ari/events was refused ({exc.status} {exc.message})",
+                     fix=fix)
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        return Check("WebSocket", FAIL, f"the upgrade of /ari/events failed ({type(exc).__name__}: {exc})",
+                     fix="load res_http_websocket.so (modules.conf) and check no proxy strips Upgrade headers")
+    return Check("WebSocket", OK, "the events WebSocket upgrade works (101)")
+
+
+async def _cors(p: _Probe) -> Check:
+    if p.origin is None:
+        return Check("CORS", SKIP, "no Origin given (pass origin=... / --origin to test one)")
+    async with p.session.get(f"{p.root}/ari/asterisk/ping", headers={**p.auth, "Origin": p.origin},
+                             ssl=p.request_ssl) as resp:
+        acao = resp.headers.get("Access-Control-Allow-Origin")
+        await resp.read()
+    if acao in (p.origin, "*"):
+        return Check("CORS", OK, f"Origin {p.origin} is allowed (Access-Control-Allow-Origin: {acao})",
+                     detail="a web page on that origin can call ARI with these credentials: "
+                            "allow only development hosts, never a public site")
+    return Check("CORS", FAIL, f"Origin {p.origin} is not allowed (no Access-Control-Allow-Origin)",
+                 fix=(f"ari.conf [general]: allowed_origins = {p.origin} (comma-separated list), "
+                      "then `asterisk -rx \"module reload res_ari.so\"` — only for development "
+                      "tools; browsers should talk to your application server, not to ARI"))
+
+
+async def _api_version(p: _Probe) -> Check:
+    api_version = p.docs_body.get("apiVersion") if isinstance(p.docs_body, dict) else None
+    system = p.info.get("system", {}) if isinstance(p.info, dict) else {}
+    asterisk_version = system.get("version")
+    if api_version or asterisk_version:
+        return Check("API version", INFO, f"ARI {api_version or '?'} on Asterisk {asterisk_version or '?'}")
+    return Check("API version", WARN, "could not read apiVersion from resources.json")
+
+
+async def _registered_apps(p: _Probe) -> Check:
+    status, apps = await p.get("/applications")
+    if status == 200 and isinstance(apps, list):
+        return Check("registered apps", INFO, *_describe_apps(
+            [a for a in apps if isinstance(a, dict) and not str(a.get("name", "")).startswith(PROBE_PREFIX)]))
+    return Check("registered apps", WARN, f"GET /ari/applications answered {status} {_message(apps)}")
+
+
+#: the checks in the order a newcomer's setup usually breaks (the report's rows)
+STEPS = (("reachable", _reachable), ("TLS certificate", _tls), ("HTTP server", _http_server),
+         ("ARI enabled", _ari_enabled), ("credentials", _credentials), ("read-only", _read_only),
+         ("WebSocket", _websocket), ("CORS", _cors), ("API version", _api_version),
+         ("registered apps", _registered_apps))
+
+
 async def check(url: str, username: str, password: str, *, origin: str | None = None,
                 ssl: Any = None, cafile: str | None = None, timeout: float = 5.0) -> DoctorReport:
     """Run every check against ``url`` (root URL, or ending in ``/ari``) and return the report.
@@ -250,190 +456,16 @@ async def check(url: str, username: str, password: str, *, origin: str | None = 
     """
     root, host, port, tls = _split_url(url)
     report = DoctorReport(url=root, username=username, origin=origin)
-    add = report.checks.append
-    bind = f"tlsbindaddr = {host}:{port}" if tls else f"bindaddr = {host} and bindport = {port}"
-
-    # 1. reachable
-    err = await _probe_tcp(host, port, timeout)
-    if err:
-        add(Check("reachable", FAIL, f"no TCP connection to {host}:{port} ({err})",
-                  fix=(f"http.conf [general]: enabled = yes and {bind} (an address this machine can "
-                       "reach); check firewalls and that Asterisk runs "
-                       "(`asterisk -rx \"http show status\"`)")))
-        for name in ("TLS certificate", "HTTP server", "ARI enabled", "credentials", "read-only",
-                     "WebSocket", "CORS", "API version", "registered apps"):
-            add(Check(name, SKIP, "not checked: the server is not reachable"))
-        return report
-    add(Check("reachable", OK, f"TCP connection to {host}:{port} works"))
-
-    # 2. TLS
-    verify_ctx = _ssl_context(ssl, cafile) if tls else None
-    request_ssl: Any = True
-    if not tls:
-        loopback = host in ("127.0.0.1", "::1", "localhost")
-        add(Check("TLS certificate", INFO if loopback else WARN,
-                  "plain HTTP: the password and every call travel unencrypted"
-                  + (" (acceptable on loopback)" if loopback else ""),
-                  fix=("http.conf: tlsenable = yes, tlsbindaddr = 0.0.0.0:8089, tlscertfile = ..., "
-                       "tlsprivatekey = ...; then use https:// and wss://")))
-    else:
-        status, summary, kind = await _probe_tls(host, port, verify_ctx, timeout)
-        fix = ""
-        if status == FAIL and kind == "self-signed":
-            fix = ("pass the certificate as CA (`--cafile cert.pem`, or ssl=ssl.create_default_context"
-                   "(cafile=...)), or in http.conf set tlscertfile/tlsprivatekey to a certificate from a "
-                   "trusted CA")
-        elif status == FAIL and kind == "unknown-ca":
-            fix = ("pass your CA's certificate (`--cafile ca.pem`, or ssl=ssl.create_default_context"
-                   "(cafile=...)); http.conf tlscertfile should hold the server certificate followed by "
-                   "any intermediate CA certificates")
-        elif status == FAIL and kind != "connect":
-            fix = ("http.conf: tlscertfile and tlsprivatekey must name a certificate valid for "
-                   f"'{host}' and its key; reload with `asterisk -rx \"reload http\"`")
-        elif status == FAIL:
-            fix = "http.conf: tlsenable = yes and tlsbindaddr = <address>:<port> matching this URL"
-        add(Check("TLS certificate", status, summary, fix=fix))
-        if status == FAIL and kind == "connect":
-            for name in ("HTTP server", "ARI enabled", "credentials", "read-only", "WebSocket", "CORS",
-                         "API version", "registered apps"):
-                add(Check(name, SKIP, "not checked: no TLS connection"))
-            return report
-        # Keep diagnosing past an untrusted certificate: the remaining findings still help.
-        request_ssl = verify_ctx if status == OK else False
-
     token = base64.b64encode(f"{username}:{password}".encode()).decode()
-    auth = {"Authorization": f"Basic {token}"}  # in a header only, never in a URL
-    client_timeout = aiohttp.ClientTimeout(total=timeout)
-    async with aiohttp.ClientSession(timeout=client_timeout) as session:
-        # 3. HTTP server, without credentials: Asterisk answers /ari/api-docs with 401 (or 404 if ARI is off)
-        try:
-            async with session.get(f"{root}/ari/api-docs/resources.json", ssl=request_ssl) as resp:
-                anon_status = resp.status
-                server = resp.headers.get("Server", "")
-                await resp.read()
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            add(Check("HTTP server", FAIL, f"the port accepts connections but does not speak HTTP"
-                      f"{'S' if tls else ''} ({type(exc).__name__}: {exc})",
-                      fix=(f"http.conf: is {host}:{port} Asterisk's {'tlsbindaddr' if tls else 'bindport'}? "
-                           "use http:// with bindport and https:// with tlsbindaddr")))
-            for name in ("ARI enabled", "credentials", "read-only", "WebSocket", "CORS", "API version",
-                         "registered apps"):
-                add(Check(name, SKIP, "not checked: no HTTP server"))
-            return report
-        server_note = f"Server: {server}" if server else "no Server header"
-        add(Check("HTTP server", OK if server.startswith("Asterisk") else WARN,
-                  f"HTTP server answers ({server_note})",
-                  fix="" if server.startswith("Asterisk") else
-                  "this may not be Asterisk (http.conf servername changes the header; a proxy may hide it)"))
-
-        # 4. ARI enabled (with credentials: 200 or 401 both prove res_ari is there)
-        async with session.get(f"{root}/ari/api-docs/resources.json", headers=auth, ssl=request_ssl) as resp:
-            docs_status = resp.status
-            docs_body = await _json_or_text(resp)
-        if docs_status == 404 or anon_status == 404:
-            add(Check("ARI enabled", FAIL, "/ari/api-docs/resources.json is 404: ARI is not enabled",
-                      fix=("ari.conf [general]: enabled = yes; make sure res_ari.so and the res_ari_* "
-                           "modules are loaded (modules.conf), then `asterisk -rx \"module reload "
-                           "res_ari.so\"`; if http.conf sets a prefix, put it in the URL "
-                           "(http://host:8088/<prefix>)")))
-            for name in ("credentials", "read-only", "WebSocket", "CORS", "API version", "registered apps"):
-                add(Check(name, SKIP, "not checked: ARI is not enabled"))
-            return report
-        if docs_status not in (200, 401):
-            add(Check("ARI enabled", FAIL, f"/ari/api-docs/resources.json answered {docs_status} "
-                      f"{_message(docs_body)}",
-                      fix="ari.conf [general]: enabled = yes; check the Asterisk log for res_ari errors"))
-        else:
-            add(Check("ARI enabled", OK, "ARI answers at /ari (api-docs found)"))
-
-        # 5. credentials
-        async with session.get(f"{root}/ari/asterisk/info", headers=auth, ssl=request_ssl) as resp:
-            info_status = resp.status
-            info = await _json_or_text(resp)
-        if info_status == 401:
-            add(Check("credentials", FAIL, f"user '{username}' was refused (401 {_message(info)})",
-                      fix=(f"ari.conf: a section [{username}] with type = user, password = <the password>, "
-                           "password_format = plain (or crypt with a hash from `ari mkpasswd`); "
-                           "then `asterisk -rx \"module reload res_ari.so\"`")))
-            for name in ("read-only", "WebSocket", "CORS", "API version", "registered apps"):
-                add(Check(name, SKIP, "not checked: the credentials were refused"))
-            return report
-        if info_status != 200:
-            add(Check("credentials", FAIL, f"GET /ari/asterisk/info answered {info_status} {_message(info)}"))
-        else:
-            add(Check("credentials", OK, f"user '{username}' is accepted"))
-
-        # 6. read-only: a user event to an app that cannot exist changes nothing;
-        #    403 = read-only, 404 "Application not found" (or 400/422) = may write.
-        probe_app = f"{PROBE_PREFIX}-{secrets.token_hex(4)}"
-        async with session.post(f"{root}/ari/events/user/{PROBE_PREFIX}", params={"application": probe_app},
-                                headers=auth, ssl=request_ssl) as resp:
-            write_status = resp.status
-            write_body = await _json_or_text(resp)
-        if write_status == 403:
-            add(Check("read-only", WARN, f"user '{username}' is read-only (403 {_message(write_body)}): "
-                      "it can watch but not originate, answer or hang up",
-                      fix=f"ari.conf [{username}]: read_only = no, if this user should control calls"))
-        elif write_status in (400, 404, 422):
-            add(Check("read-only", OK, f"user '{username}' may write (probe answered {write_status} "
-                      f"{_message(write_body)}, nothing was changed)"))
-        else:
-            add(Check("read-only", WARN, f"write probe answered {write_status} {_message(write_body)}"))
-
-        # 7. WebSocket upgrade, on a fresh connector (never a pooled keep-alive connection)
-        ws_url = f"{root.replace('http', 'ws', 1)}/ari/events"
-        try:
-            async with aiohttp.ClientSession(timeout=client_timeout,
-                                             connector=aiohttp.TCPConnector(force_close=True)) as wss:
-                async with wss.ws_connect(ws_url, params={"app": probe_app}, headers=auth, ssl=request_ssl,
-                                          heartbeat=None, autoping=True) as ws:
-                    await ws.close()
-            add(Check("WebSocket", OK, "the events WebSocket upgrade works (101)"))
-        except aiohttp.WSServerHandshakeError as exc:
-            fix = ("load res_http_websocket.so (modules.conf: load => res_http_websocket.so) and "
-                   "res_ari_events.so, then restart Asterisk")
-            if exc.status == 401:
-                fix = f"ari.conf [{username}]: the password is refused for the WebSocket too"
-            add(Check("WebSocket", FAIL, f"the upgrade of /ari/events was refused ({exc.status} {exc.message})",
-                      fix=fix))
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            add(Check("WebSocket", FAIL, f"the upgrade of /ari/events failed ({type(exc).__name__}: {exc})",
-                      fix="load res_http_websocket.so (modules.conf) and check no proxy strips Upgrade headers"))
-
-        # 8. CORS for an origin
-        if origin is None:
-            add(Check("CORS", SKIP, "no Origin given (pass origin=... / --origin to test one)"))
-        else:
-            async with session.get(f"{root}/ari/asterisk/ping", headers={**auth, "Origin": origin},
-                                   ssl=request_ssl) as resp:
-                acao = resp.headers.get("Access-Control-Allow-Origin")
-                await resp.read()
-            if acao in (origin, "*"):
-                add(Check("CORS", OK, f"Origin {origin} is allowed (Access-Control-Allow-Origin: {acao})",
-                          detail="a web page on that origin can call ARI with these credentials: "
-                                 "allow only development hosts, never a public site"))
-            else:
-                add(Check("CORS", FAIL, f"Origin {origin} is not allowed (no Access-Control-Allow-Origin)",
-                          fix=(f"ari.conf [general]: allowed_origins = {origin} (comma-separated list), "
-                               "then `asterisk -rx \"module reload res_ari.so\"` — only for development "
-                               "tools; browsers should talk to your application server, not to ARI")))
-
-        # 9. API version
-        api_version = docs_body.get("apiVersion") if isinstance(docs_body, dict) else None
-        system = info.get("system", {}) if isinstance(info, dict) else {}
-        asterisk_version = system.get("version")
-        if api_version or asterisk_version:
-            add(Check("API version", INFO, f"ARI {api_version or '?'} on Asterisk {asterisk_version or '?'}"))
-        else:
-            add(Check("API version", WARN, "could not read apiVersion from resources.json"))
-
-        # 10. registered apps
-        async with session.get(f"{root}/ari/applications", headers=auth, ssl=request_ssl) as resp:
-            apps_status = resp.status
-            apps = await _json_or_text(resp)
-        if apps_status == 200 and isinstance(apps, list):
-            add(Check("registered apps", INFO, *_describe_apps(
-                [a for a in apps if isinstance(a, dict) and not str(a.get("name", "")).startswith(PROBE_PREFIX)])))
-        else:
-            add(Check("registered apps", WARN, f"GET /ari/applications answered {apps_status} {_message(apps)}"))
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session:
+        probe = _Probe(root, host, port, tls, username, origin, timeout,
+                       auth={"Authorization": f"Basic {token}"},  # in a header only, never in a URL
+                       verify_ctx=_ssl_context(ssl, cafile) if tls else None, session=session)
+        for i, (_name, step) in enumerate(STEPS):
+            try:
+                report.checks.append(await step(probe))
+            except _Stop as stop:
+                report.checks.append(stop.check)
+                report.checks.extend(Check(name, SKIP, f"not checked: {stop.reason}") for name, _ in STEPS[i + 1:])
+                break
     return report
