@@ -75,11 +75,18 @@ def server(api_docs_dir):
 
 
 @pytest.fixture
-def kernel():
-    from jupyter_client.manager import start_new_kernel
+def kernel(tmp_path):
+    """A python3 kernel on IPC sockets in this test's folder: TCP ports are chosen free and bound
+    later, and on a busy shared machine another process's kernel can take one in between (seen
+    once as jupyter_client failing to parse a message that was not for it)."""
+    from jupyter_client.manager import KernelManager
 
-    km, kc = start_new_kernel(kernel_name="python3", cwd=str(Path(__file__).resolve().parents[2]))
+    km = KernelManager(kernel_name="python3", transport="ipc", ip=str(tmp_path / "kernel"))
+    km.start_kernel(cwd=str(Path(__file__).resolve().parents[2]))
+    kc = km.client()
+    kc.start_channels()
     try:
+        kc.wait_for_ready(timeout=60)
         yield kc
     finally:
         kc.stop_channels()
