@@ -68,10 +68,13 @@ class Channel:
     dial_leg: "Channel | None" = None     # for a caller in Dial(): the leg it is connected to
     after_hangup: Any = None          # a connected Dial() leg: resume the caller's dialplan
     on_gone: Any = None               # an unanswered Dial() leg: tell the Dial() it failed
+    on_abandoned: Any = None          # an originate still ringing: what its hangup tells the app
     # a channel without a PBX of its own (originated or created into Stasis) that continued into
     # the dialplan: Stasis runs that dialplan itself and sets STASISSTATUS only when it ends
     stasis_status_at_end: str | None = None
     snoop_of: str | None = None       # a Snoop channel: the id of the channel it listens to
+    reported: list[str] = field(default_factory=list)  # variables set with report_events (23.4)
+    snapshot_vars: dict[str, str] = field(default_factory=dict)  # channelvars of the cached snapshot
 
     @property
     def in_stasis(self) -> bool:
@@ -90,6 +93,7 @@ class Channel:
                          "app_name": self.app_name, "app_data": self.app_data},
             "creationtime": self.creationtime,
             "language": self.language,
+            **({"channelvars": dict(self.snapshot_vars)} if self.snapshot_vars else {}),
         }
 
 

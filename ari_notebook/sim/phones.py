@@ -101,8 +101,14 @@ def originate(ast: Asterisk, *, endpoint: str, app: str = "", app_args: list[str
         if one.destroyed:
             return
         if two is not None:
-            for name, value in plain_vars.items():  # Local copies the variables to ;2
+            # Local copies ;1's variables to ;2 walking ;1's variable list, which Asterisk keeps
+            # newest first (pbx_variables.c inserts at the head): so in reverse order of setting
+            for name, value in reversed(list(plain_vars.items())):
                 tel.set_variable(ast, two, name, value)
+            if cid is None and any(n.upper().startswith("CALLERID(") for n in (variables or {})):
+                # a CALLERID(...) variable on ;1 is ;2's connected line (no ChannelCallerId)
+                two.connected = CallerId(one.caller.name, one.caller.number)
+                tel.channel_event(ast, two, "ChannelConnectedLine")
             if cid is not None:
                 two.caller = CallerId(cid.name, cid.number)
                 two.connected = CallerId(one.caller.name, one.caller.number)
@@ -111,23 +117,46 @@ def originate(ast: Asterisk, *, endpoint: str, app: str = "", app_args: list[str
                     "caller_presentation_txt": tel.PRESENTATION[1]})
                 tel.channel_event(ast, two, "ChannelConnectedLine")
         _dial_event(ast, one, "", dialstring)
+        one.on_abandoned = lambda cause: _dial_event(ast, one, DIALSTATUS_BY_CAUSE.get(cause, "CANCEL"), dialstring)
         _ring(ast, one, two, resource)
         if timeout and timeout > 0:
-            tel.later(ast, one, timeout, lambda: _no_answer(ast, one, dialstring))
+            tel.later(ast, one, timeout, lambda: _originate_timeout(ast, one))
 
     tel.later(ast, one, 0, dial)
     return one
 
 
+# the Dial event an originate still ringing reports when it is hung up (trace p: busy -> BUSY;
+# the other causes follow app_dial's mapping, a guess for the originate)
+DIALSTATUS_BY_CAUSE = {17: "BUSY", 18: "NOANSWER", 19: "NOANSWER", 34: "CONGESTION", 21: "CHANUNAVAIL"}
+
+
+def _originate_timeout(ast: Asterisk, chan: Channel) -> None:
+    """The originate's dial timed out (main/dial.c): the channel is hung up with cause 19, with
+    no hangup request of its own and no final Dial event; a Local ``;2`` hears of it first."""
+    if chan.destroyed or chan.state == "Up":
+        return
+    chan.on_abandoned = None
+    chan.hangup_requested = True
+    tel.destroy_unanswered(ast, chan, 19)
+
+
 def _apply_variables(ast: Asterisk, chan: Channel, variables: dict[str, Any]) -> dict[str, str]:
+    """Set originate variables on ``chan``; those with ``report_events`` are reported on it (not
+    on a Local ``;2``, which gets the plain values returned here)."""
     plain: dict[str, str] = {}
+    reported = []
     for name, value in variables.items():
         if isinstance(value, dict):
+            if value.get("report_events"):
+                reported.append(name)
             value = value.get("value", "")
         value = "" if value is None else str(value)
         tel.set_variable(ast, chan, name, value)
         if "(" not in name:
             plain[name] = value
+    for name in reported:  # after the variables are set (resource_channels.c), before any snapshot
+        tel.report_variable(chan, name, True)
     return plain
 
 
@@ -335,3 +364,39 @@ def dial_app(run: Runner, data: str) -> None:
 
 
 register_application("dial", dial_app)
+
+
+# ---- external media ------------------------------------------------------------------------
+
+def external_media(ast: Asterisk, host: str, *, app: str, tech: str, channel_id: str | None,
+                   variables: dict[str, Any]) -> dict:
+    """``POST /channels/externalMedia``: Asterisk originates to ``UnicastRTP/<host>`` (an
+    endpoint that answers at once) into ``app``: Dial, Up, Dial ANSWER, then Stasis as for any
+    originate; no ChannelDialplan, no second half. The answer lists the channel's variables as
+    ``channelvars`` (the RTP socket's local address and port); later snapshots do not."""
+    tel.check_new_ids(ast, channel_id)
+    chan = tel.new_channel(ast, tech, f"{tech}/{host}-0x{ast.new_uuid().replace('-', '')[:12]}",
+                           channel_id=channel_id, state="Down")
+    chan.home_app = APPDIAL
+    chan.app_name, chan.app_data = APPDIAL
+    _apply_variables(ast, chan, variables)
+    if tech == "UnicastRTP":
+        chan.variables.update({"UNICASTRTP_LOCAL_ADDRESS": "127.0.0.1", "UNICASTRTP_LOCAL_PORT": "17000"})
+    ast.subscribe(app, f"channel:{chan.id}")
+    chan.dialstring = host
+
+    def connect() -> None:
+        if chan.destroyed:
+            return
+        _dial_event(ast, chan, "", chan.dialstring)
+        tel.state_change(ast, chan, "Up")
+        _dial_event(ast, chan, "ANSWER", chan.dialstring)
+        chan.app_name, chan.app_data = "Stasis", app
+        if not tel.enter_stasis(ast, chan, app, [], from_dialplan=False):
+            tel.end_by_dialplan(ast, chan)
+
+    tel.later(ast, chan, 0, connect)
+    out = chan.json()
+    if chan.variables:
+        out["channelvars"] = dict(chan.variables)
+    return out

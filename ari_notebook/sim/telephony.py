@@ -63,6 +63,7 @@ def state_change(ast: Asterisk, chan: Channel, state: str) -> None:
     if chan.state == state:
         return
     chan.state = state
+    refresh_snapshot(chan)
     channel_event(ast, chan, "ChannelStateChange")
     if state == "Up" and chan.device:
         device_state(ast, chan.device, aggregate_device_state(ast, chan.device))
@@ -88,7 +89,23 @@ def device_state(ast: Asterisk, name: str, state: str) -> None:
                 sources=(f"deviceState:{name}",), lead=False)
 
 
+def refresh_snapshot(chan: Channel) -> None:
+    """A new channel snapshot: its ``channelvars`` are the reported variables' values now.
+    Asterisk (stasis_channels.c) makes one on state and dialplan changes and, while the channel
+    has reported variables, on every varset; other events reuse the last one, stale values and all."""
+    chan.snapshot_vars = {name: chan.variables.get(name, "") for name in chan.reported}
+
+
+def report_variable(chan: Channel, name: str, report: bool) -> None:
+    """``report_events`` (23.4): add ``name`` to the reported variables, or drop it (main/channel.c)."""
+    if report and name not in chan.reported:
+        chan.reported.append(name)
+    elif not report and name in chan.reported:
+        chan.reported.remove(name)
+
+
 def dialplan_event(ast: Asterisk, chan: Channel) -> None:
+    refresh_snapshot(chan)
     channel_event(ast, chan, "ChannelDialplan",
                   {"dialplan_app": chan.app_name, "dialplan_app_data": chan.app_data})
 
@@ -120,6 +137,8 @@ def set_variable(ast: Asterisk, chan: Channel, name: str, value: str, *, event: 
             channel_event(ast, chan, "ChannelConnectedLine")
         return
     chan.variables[name] = value
+    if chan.reported:
+        refresh_snapshot(chan)
     if event:
         channel_event(ast, chan, "ChannelVarset", {"variable": name, "value": value}, lead=2)
 
@@ -316,6 +335,7 @@ def hangup(ast: Asterisk, chan: Channel, cause: int = 16, *, soft: bool = True) 
         chan.pending_teardown = None
         cause = chan.hangup_cause
     chan.hangup_requested = True
+    chan.hangup_cause = cause
     if soft:
         channel_event(ast, chan, "ChannelHangupRequest", {"cause": ARI_SOFT_HANGUP, "soft": True}, lead=2)
     else:
@@ -335,6 +355,9 @@ def _unwind(ast: Asterisk, chan: Channel) -> None:
         timer.cancel()
     chan.timers.clear()
     ast.fire("channel_hangup", channel=chan)  # live recordings end here, before StasisEnd
+    abandoned, chan.on_abandoned = chan.on_abandoned, None
+    if abandoned is not None and chan.state != "Up":
+        abandoned(chan.hangup_cause)
     if chan.stasis_app is not None:
         leave_stasis(ast, chan)
     else:
@@ -358,6 +381,14 @@ def _stasis_returns(ast: Asterisk, chan: Channel) -> bool:
     return True
 
 
+def destroy_unanswered(ast: Asterisk, chan: Channel, cause: int) -> None:
+    """An outgoing channel that never answered goes away without a hangup request of its own."""
+    for timer in chan.timers:
+        timer.cancel()
+    chan.timers.clear()
+    _destroy(ast, chan, cause)
+
+
 def _destroy(ast: Asterisk, chan: Channel, cause: int) -> None:
     peer = chan.peer if chan.tech == "Local" and chan.peer is not None and not chan.peer.destroyed else None
     if peer is not None and not peer.hangup_requested:
@@ -369,6 +400,7 @@ def _destroy(ast: Asterisk, chan: Channel, cause: int) -> None:
     chan.hangup_cause = cause
     was_up = chan.state == "Up"
     chan.app_name, chan.app_data = chan.home_app
+    chan.snapshot_vars = {}  # the final snapshot is made anew: the reported list is gone by then
     channel_event(ast, chan, "ChannelDestroyed", {"cause": cause, "cause_txt": cause_text(cause)})
     ast.channels.pop(chan.id, None)
     ast.forget_source(f"channel:{chan.id}")

@@ -27,6 +27,8 @@ SCENARIOS = {
     "i_load": {},
     "m_event_filter": {},
     "n_continue_dialplan": {},
+    "o_snoop_externalmedia": {},
+    "p_originate_variables": {},
 }
 
 

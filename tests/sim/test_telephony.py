@@ -252,10 +252,11 @@ def test_external_media_creates_a_channel_in_stasis():
     assert reply.body["channelvars"]["UNICASTRTP_LOCAL_ADDRESS"] == "127.0.0.1"
     b.advance(0)
     assert "StasisStart" in types(events, "em1")
+    # Asterisk 23.4.1's texts (trace o_snoop_externalmedia)
     assert b("POST", "/channels/externalMedia", {"app": "hello", "format": "ulaw"}).body == {
-        "message": "external_host cannot be empty"}
+        "message": "external_host is required for all but websocket server connections"}
     assert b("POST", "/channels/externalMedia", {"app": "hello", "format": "ulaw", "external_host": "nohost"}).body == {
-        "message": "external_host must be <host>:<port>"}
+        "message": "external_host must be <host>:<port> for all transports other than websocket"}
 
 
 def test_playback_pause_forward_restart_move_the_end_in_simulated_time():

@@ -64,7 +64,35 @@ def _check_formats(ast: Asterisk, call: Call) -> None:
             raise AriFailure(400, f"Provided format ({name}) was not found")
 
 
+def _originate_variables(call: Call) -> dict[str, dict]:
+    """The body's ``variables`` as ``{name: {"value", "report_events"}}``, checked the way
+    resource_channels.c's json_to_ast_variables (23.4) checks them; a ``variables`` that is not
+    an object is ignored, as there."""
+    raw = call.get("variables")
+    out: dict[str, dict] = {}
+    if not isinstance(raw, dict):
+        return out
+    for name, value in raw.items():
+        if not name:
+            continue
+        report = False
+        if isinstance(value, dict):
+            if not isinstance(value.get("value"), str):
+                raise AriFailure(400, "Each object value in 'variables' must include string field 'value'")
+            if "report_events" in value:
+                if not isinstance(value["report_events"], bool):
+                    raise AriFailure(400, "Field 'report_events' in 'variables' entries must be boolean")
+                report = value["report_events"]
+            value = value["value"]
+        elif not isinstance(value, str):
+            raise AriFailure(400, "Each value in 'variables' must be a string or an object with 'value' and "
+                                  "optional 'report_events'")
+        out[name] = {"value": value, "report_events": report}
+    return out
+
+
 def _originate(ast: Asterisk, call: Call, channel_id: str | None) -> dict:
+    variables = _originate_variables(call)
     if not call.text("endpoint"):
         raise AriFailure(400, "Endpoint must be specified")
     _check_formats(ast, call)
@@ -73,7 +101,7 @@ def _originate(ast: Asterisk, call: Call, channel_id: str | None) -> dict:
         ast, endpoint=call.text("endpoint"), app=app,
         app_args=[a for a in call.text("appArgs").split(",")] if call.text("appArgs") else [],
         context=call.text("context"), extension=call.text("extension"), priority=call.int("priority", 1),
-        caller_id=call.text("callerId"), timeout=call.int("timeout", 30), variables=call.containers("variables"),
+        caller_id=call.text("callerId"), timeout=call.int("timeout", 30), variables=variables,
         channel_id=channel_id, other_id=call.text("otherChannelId") or None)
     return chan.json()
 
@@ -107,11 +135,12 @@ def originate(ast: Asterisk, call: Call) -> Any:
               summary="Create a channel in a Stasis application without dialling it.",
               missing={"endpoint": "Endpoint must be specified"})
 def create(ast: Asterisk, call: Call) -> Any:
+    variables = _originate_variables(call)
     _check_formats(ast, call)
     args = call.text("appArgs").split(",") if call.text("appArgs") else []
     chan = phones.create(ast, endpoint=call.text("endpoint"), app=call.text("app"), app_args=args,
                          channel_id=call.text("channelId") or None, other_id=call.text("otherChannelId") or None,
-                         variables=call.containers("variables"))
+                         variables=variables)
     return chan.json()
 
 
@@ -422,6 +451,7 @@ def get_var(ast: Asterisk, call: Call) -> Any:
               summary="Set the value of a channel variable or function.")
 def set_var(ast: Asterisk, call: Call) -> Any:
     chan = _in_stasis(ast, call)
+    tel.report_variable(chan, call.text("variable"), bool(call.get("report_events", False)))
     try:
         tel.set_variable(ast, chan, call.text("variable"), call.text("value"))
     except AriFailure:
@@ -565,43 +595,47 @@ def rtp_statistics(ast: Asterisk, call: Call) -> Any:
               summary="Start an External Media session (the channel is simulated, its media is not).",
               missing={"app": None, "format": None})
 def external_media(ast: Asterisk, call: Call) -> Any:
+    """The checks in resource_channels.c's order (23.4.1), then an originate to the external
+    endpoint: an RTP one answers at once and enters Stasis like any originated channel."""
+    variables = _originate_variables(call)
     app = call.text("app")
     if not app:
         raise AriFailure(400, "app cannot be empty")
-    encapsulation = (call.text("encapsulation") or "rtp").lower()
-    transport = (call.text("transport") or "udp").lower()
+    transport = call.text("transport") or "udp"
+    encapsulation = call.text("encapsulation") or "rtp"
+    if transport == "websocket" and encapsulation != "none":
+        raise AriFailure(400, "encapsulation must be 'none' for websocket transport")
+    if encapsulation == "rtp" and transport != "udp":
+        raise AriFailure(400, "transport must be 'udp' for rtp encapsulation")
+    if encapsulation == "audiosocket" and transport != "tcp":
+        raise AriFailure(400, "transport must be 'tcp' for audiosocket encapsulation")
+    connection = call.text("connection_type") or "client"
+    if transport != "websocket" and connection == "server":
+        raise AriFailure(400, "'server' connection_type can only be used with the websocket transport")
     host = call.text("external_host")
-    if transport != "websocket":
-        if not host:
-            raise AriFailure(400, "external_host cannot be empty")
+    if not host:
+        if connection == "client":
+            raise AriFailure(400, "external_host is required for all but websocket server connections")
+        host = "INCOMING"
+    if transport == "websocket":
+        if connection == "client":
+            raise AriFailure(400, "external_host must be a valid websocket_client connection id.")
+    else:
         hostname, sep, port = host.rpartition(":")
         if not sep or not hostname or not port.isdigit():
-            raise AriFailure(400, "external_host must be <host>:<port>")
+            raise AriFailure(400, "external_host must be <host>:<port> for all transports other than websocket")
     if not call.text("format"):
         raise AriFailure(400, "format cannot be empty")
+    if call.text("direction") and call.text("direction") not in ("both", "in", "out"):
+        raise AriFailure(400, "Invalid direction specified")
     supported = {("rtp", "udp"), ("audiosocket", "tcp"), ("none", "websocket")}
-    if (encapsulation, transport) not in supported:
+    if (encapsulation.lower(), transport.lower()) not in supported:
         raise AriFailure(501, "The encapsulation and/or transport is not supported")
-    if encapsulation == "audiosocket" and not call.text("data"):
+    if encapsulation.lower() == "audiosocket" and not call.text("data"):
         raise AriFailure(400, "data can not be empty")
-    tel.check_new_ids(ast, call.text("channelId") or None)
-    tech = {"rtp": "UnicastRTP", "audiosocket": "AudioSocket"}.get(encapsulation, "WebSocket")
-    chan = tel.new_channel(ast, tech, f"{tech}/{host or 'websocket'}-{ast.channel_seq()}",
-                           channel_id=call.text("channelId") or None, state="Up")
-    for name, value in call.containers("variables").items():
-        tel.set_variable(ast, chan, name, str(value), event=False)
-    if tech == "UnicastRTP":
-        chan.variables.update({"UNICASTRTP_LOCAL_ADDRESS": "127.0.0.1", "UNICASTRTP_LOCAL_PORT": "17000"})
-
-    def enter() -> None:
-        if not chan.destroyed and not tel.enter_stasis(ast, chan, app, [], from_dialplan=False):
-            tel.end_by_dialplan(ast, chan)
-
-    tel.later(ast, chan, 0, enter)
-    out = chan.json()
-    if tech == "UnicastRTP":
-        out["channelvars"] = {"UNICASTRTP_LOCAL_ADDRESS": "127.0.0.1", "UNICASTRTP_LOCAL_PORT": "17000"}
-    return out
+    return phones.external_media(ast, host, app=app, tech="UnicastRTP" if encapsulation.lower() == "rtp"
+                                 else "AudioSocket", channel_id=call.text("channelId") or None,
+                                 variables=variables)
 
 
 ROUTES.gap(R, "POST", "/channels/{channelId}/transfer_progress", "transfer_progress", "void",
