@@ -6,7 +6,7 @@ through it; it is imported by the client, not re-exported here.
 
 from typing import Any
 
-__all__ = ["COLUMNS", "EventLog"]
+__all__ = ["COLUMNS", "Dataset", "EventLog"]
 
 
 def __getattr__(name: str) -> Any:
@@ -16,6 +16,10 @@ def __getattr__(name: str) -> Any:
         from .log import EventLog
 
         return EventLog
+    if name == "Dataset":  # out-of-core analysis of a partitioned dataset (events.dataset)
+        from .dataset import Dataset
+
+        return Dataset
     if name == "COLUMNS":
         from .frames import COLUMNS
 

@@ -1,4 +1,6 @@
-"""Plots of an event log: a call timeline, a sngrep-style ladder of one call, the event rate.
+"""Plots of an event log: a call timeline, a sngrep-style ladder of one call, the event rate;
+and of a fleet's dataset (``Dataset.rates``/``causes``): calls per hour per server, failure
+causes, a server x hour heatmap.
 
 Why matplotlib ``Figure`` objects (not pyplot): they carry no global state, so a notebook shows
 each once (Jupyter renders a returned Figure), tests save them as PNG, and widgets can embed
@@ -478,4 +480,100 @@ def event_rate(log: "EventLog", *, freq: str = "1s", top: int = 6, width: float 
     ax.set_title(f"Event rate: {int(ok.sum())} events", loc="left", fontsize=11)
     ax.legend(fontsize=7, ncol=min(4, len(order) + 1), loc="upper right", frameon=False)
     ax.grid(axis="y", alpha=0.3)
+    return fig
+
+
+# ---------------------------------------------------------------------------------- fleets
+# Plots of a ``Dataset``'s aggregates (``Dataset.rates()``/``causes()``), one colour per server.
+def _server_label(server: str) -> str:
+    return _short(str(server), 20)
+
+
+def calls_per_hour(rates: pd.DataFrame, *, answered: bool = False, width: float = 11.0) -> "Figure":
+    """Calls per period per server over time, one line each, from ``Dataset.rates("hour")``
+    (any ``freq``); ``answered=True`` also draws each server's answered calls dashed."""
+    fig = _figure(width, 3.8)
+    ax = fig.add_subplot()
+    if rates.empty:
+        ax.text(0.5, 0.5, "no calls", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return fig
+    cmap = __import__("matplotlib").colormaps["tab10"]
+    servers = sorted(rates["asterisk_id"].astype(object).unique())
+    for i, server in enumerate(servers):
+        sub = rates[rates["asterisk_id"] == server].sort_values("period")
+        x = _num(sub["period"])
+        ax.plot(x, sub["calls"], color=cmap(i % 10), lw=1.2, label=_server_label(server))
+        if answered:
+            ax.plot(x, sub["answered"], color=cmap(i % 10), lw=0.8, ls="--")
+    span = (rates["period"].max() - rates["period"].min()).total_seconds()
+    _time_axis(ax, max(span, 3600.0))
+    step = rates["period"].sort_values().diff().dropna()
+    unit = {3600: "hour", 60: "minute", 86400: "day"}.get(int(step.min().total_seconds()) if len(step) else 3600,
+                                                             "period")
+    ax.set_ylabel(f"calls per {unit}")
+    ax.set_title(f"Calls per {unit} per server: {int(rates['calls'].sum())} calls", loc="left", fontsize=11)
+    ax.legend(fontsize=7, ncol=min(5, len(servers)), loc="upper right", frameon=False)
+    ax.grid(axis="y", alpha=0.3)
+    return fig
+
+
+def failure_causes(causes: pd.DataFrame, *, top: int = 8, width: float = 9.0) -> "Figure":
+    """How calls ended, per server: stacked bars of the ``top`` hangup causes (the rest as
+    "other"), from ``Dataset.causes()``; normal clearing (16) is left out so failures show."""
+    fig = _figure(width, 3.8)
+    ax = fig.add_subplot()
+    df = causes[causes["cause"].fillna(-1) != 16].copy()
+    if df.empty:
+        ax.text(0.5, 0.5, "no failed calls", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return fig
+    df["label"] = [f"{int(c)} {t}" if c is not pd.NA and pd.notna(c) else str(t)
+                   for c, t in zip(df["cause"], df["cause_txt"].astype(object).fillna("?"))]
+    keep = df.groupby("label")["calls"].sum().sort_values(ascending=False).index[:top]
+    df["label"] = df["label"].where(df["label"].isin(keep), "other")
+    table = df.pivot_table(index="asterisk_id", columns="label", values="calls", aggfunc="sum", fill_value=0)
+    table = table[[c for c in keep if c in table.columns] + (["other"] if "other" in table.columns else [])]
+    cmap = __import__("matplotlib").colormaps["tab10"]
+    y = np.arange(len(table))
+    left = np.zeros(len(table))
+    for i, col in enumerate(table.columns):
+        vals = table[col].to_numpy(dtype=float)
+        ax.barh(y, vals, left=left, color=cmap(i % 10), label=col)
+        left += vals
+    ax.set_yticks(y, [_server_label(s) for s in table.index], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("call legs")
+    ax.set_title("Failure causes per server (Q.850, normal clearing left out)", loc="left", fontsize=11)
+    ax.legend(fontsize=7, loc="lower right", frameon=False)
+    ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+def rate_heatmap(rates: pd.DataFrame, *, value: str = "answer_rate", width: float = 11.0) -> "Figure":
+    """A server x hour-of-day heatmap of ``value`` (``answer_rate`` or ``calls``) from
+    ``Dataset.rates("hour")``, averaged over days: where and when calls fail."""
+    if value not in ("answer_rate", "calls", "answered"):
+        raise ValueError(f"value must be answer_rate, calls or answered, got {value!r}")
+    fig = _figure(width, 0.9 + 0.45 * max(1, rates["asterisk_id"].nunique()))
+    ax = fig.add_subplot()
+    if rates.empty:
+        ax.text(0.5, 0.5, "no calls", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return fig
+    hour = rates["period"].dt.hour
+    grid = rates.assign(hour=hour).groupby(["asterisk_id", "hour"])[["calls", "answered"]].sum()
+    if value == "answer_rate":
+        cell = grid["answered"] / grid["calls"]
+    else:
+        cell = grid[value] / rates["period"].dt.normalize().nunique()
+    table = cell.unstack("hour").reindex(columns=range(24))
+    im = ax.imshow(table.to_numpy(dtype=float), aspect="auto", cmap="RdYlGn" if value == "answer_rate" else "viridis",
+                   interpolation="nearest")
+    ax.set_yticks(range(len(table)), [_server_label(s) for s in table.index], fontsize=8)
+    ax.set_xticks(range(24), [f"{h:02d}" for h in range(24)], fontsize=7)
+    ax.set_xlabel("hour of day (UTC)")
+    title = {"answer_rate": "Answer rate", "calls": "Calls per day", "answered": "Answered calls per day"}[value]
+    ax.set_title(f"{title} by server and hour", loc="left", fontsize=11)
+    fig.colorbar(im, ax=ax, fraction=0.03, pad=0.01)
     return fig

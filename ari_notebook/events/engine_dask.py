@@ -1,0 +1,298 @@
+"""The Dask engine of ``Dataset``: ``dask.dataframe`` over the files, on a ``distributed`` cluster.
+
+Why shuffles and ``events.analysis``: the analysis is per object (a channel, a playback, a
+bridge), so the events are shuffled until all rows about one object sit in one partition, and
+each partition then runs the very pandas functions of ``events.analysis``. Three facts of a
+call come from other objects' rows and are joined in afterwards: its ``Dial`` status (rows of
+the calling channel), its stays in bridges (closed by the bridge's destruction too), and the
+time it was bridged (an open stay ends when the channel does).
+
+It runs on the current ``distributed.Client`` (a ``LocalCluster`` or a real cluster), else on
+Dask's threads in this process. One file is one input partition; workers read the files
+themselves, so on a real cluster the dataset must be on storage every worker sees.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from . import analysis
+from .dataset import (FREQS, columns_for_reading, finish_calls, finish_dtmf, finish_playbacks,
+                      summary_from)
+from .engine_pandas import typed_frame
+from .frames import STR
+
+if TYPE_CHECKING:
+    import dask.dataframe as dd
+
+    from .dataset import Dataset
+
+KEY = ["asterisk_id"]
+_LEG_COLUMNS = ["seq", "asterisk_id", "type", "time", "received_at", "channel_id", "channel_name",
+                "application", "caller_number", "caller_name", "context", "exten", "channel_created",
+                "channel_state", "cause", "cause_txt", "soft", "args", "peer_id", "dialstatus"]
+_BRIDGE_COLUMNS = ["seq", "asterisk_id", "type", "time", "received_at", "channel_id", "channel_name",
+                   "bridge_id", "bridge_type", "bridge_class"]
+_DTMF_COLUMNS = ["seq", "asterisk_id", "type", "time", "received_at", "channel_id", "channel_name",
+                 "digit", "duration_ms"]
+_PLAYBACK_COLUMNS = ["seq", "asterisk_id", "type", "time", "received_at", "playback_id", "playback_state",
+                     "media_uri", "target_uri"]
+
+
+def _read(item: tuple[str, str], columns: list[str]) -> pd.DataFrame:
+    """One file as a light frame: the columns asked for, text as pyarrow strings."""
+    path, server = item
+    names = set(pq.ParquetFile(path).schema_arrow.names)
+    wanted = [c for c in columns if c != "asterisk_id" and c in names]
+    df = pq.read_table(path, columns=wanted).to_pandas(types_mapper=_light_types)
+    df.insert(0, "asterisk_id", pd.array([server] * len(df), dtype=_STR))
+    for c in columns:
+        if c not in df.columns:
+            df[c] = pd.Series([None] * len(df), dtype=_EMPTY.get(c, _STR))
+    return _light(df[columns])
+
+
+_STR = STR
+
+
+def _light_types(t: Any) -> Any:
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(t) or pa.types.is_string(t):
+        return _STR
+    return None
+
+
+_EMPTY = {"seq": "int64", "time": "datetime64[us, UTC]", "received_at": "datetime64[us, UTC]",
+          "channel_created": "datetime64[us, UTC]", "priority": "Int64", "duration_ms": "Int64",
+          "cause": "Int64", "soft": "boolean", "args": object}
+
+
+def _light(df: pd.DataFrame) -> pd.DataFrame:
+    """The same dtypes for every partition (a file where a column is all null included)."""
+    for c in df.columns:
+        want = _EMPTY.get(c, _STR)
+        if c == "args":
+            df[c] = df[c].astype(object)
+        elif str(df[c].dtype) != str(pd.Series([], dtype=want).dtype):
+            df[c] = df[c].astype(want)
+    return df
+
+
+def _by_server(pdf: pd.DataFrame, fn) -> pd.DataFrame:
+    """``fn(event frame)`` for each server in a partition, tagged with its ``asterisk_id``."""
+    outs = []
+    for server, part in pdf.groupby("asterisk_id", sort=True, observed=True):
+        frame = typed_frame(part.drop(columns="asterisk_id").reset_index(drop=True))
+        out = fn(frame)
+        out.insert(0, "asterisk_id", pd.array([server] * len(out), dtype=_STR))
+        outs.append(out)
+    if not outs:
+        empty = fn(typed_frame(pdf.drop(columns="asterisk_id").iloc[:0]))
+        empty.insert(0, "asterisk_id", pd.array([], dtype=_STR))
+        return empty
+    return pd.concat(outs, ignore_index=True)
+
+
+def _legs(frame: pd.DataFrame) -> pd.DataFrame:
+    """``analysis.calls`` of a channel's own rows (dialstatus and bridges are replaced later)."""
+    out = analysis.calls(frame, all_channels=True)
+    return out.drop(columns=["dialstatus", "bridges", "bridged_time", "ring_time", "talk_time", "duration"])
+
+
+def _dial_status(pdf: pd.DataFrame) -> pd.DataFrame:
+    """The last Dial status per peer, in event order."""
+    when = pdf["time"].fillna(pdf["received_at"])
+    ordered = pdf.assign(_w=when).sort_values(["_w", "seq"], kind="stable", na_position="last")
+    out = ordered.groupby(["asterisk_id", "peer_id"], sort=False, observed=True)["dialstatus"].last()
+    return _keys(out.reset_index().rename(columns={"peer_id": "channel_id"}))
+
+
+def _keys(df: pd.DataFrame) -> pd.DataFrame:
+    """Join keys as one text dtype on both sides of every merge."""
+    return df.astype({"asterisk_id": STR, "channel_id": STR})
+
+
+def _stays(frame: pd.DataFrame) -> pd.DataFrame:
+    return analysis.bridges(frame)[["channel_id", "bridge_id", "entered", "left"]]
+
+
+def _bridge_totals(pdf: pd.DataFrame) -> pd.DataFrame:
+    """Per channel: bridges visited (in order of stays) and the time spent in them."""
+    iv = pdf.assign(left=pdf["left"].fillna(pdf["ended"]))
+    iv = iv.assign(span=iv["left"] - iv["entered"])
+    iv = iv.sort_values(["asterisk_id", "entered", "bridge_id", "channel_id"], kind="stable")
+    g = iv.groupby(["asterisk_id", "channel_id"], sort=False, observed=True)
+    out = pd.DataFrame({
+        "bridges": g["bridge_id"].agg(lambda s: list(dict.fromkeys(s))),
+        "bridged_time": g["span"].sum(min_count=1),
+    })
+    return _keys(out.reset_index())
+
+
+def _lists_kept(method):
+    """Run ``method`` with Dask's text conversion off: it would turn ``args`` (lists) into text;
+    text columns are pyarrow strings already."""
+
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        import dask
+
+        with dask.config.set({"dataframe.convert-string": False}):
+            return method(self, *args, **kwargs)
+
+    return run
+
+
+class DaskEngine:
+    """Each question as a Dask graph over the dataset's files (see the module docstring)."""
+
+    def __init__(self, ds: "Dataset") -> None:
+        self.ds = ds
+        parts = ds.partitions()
+        self.items = list(zip(parts["path"], parts["asterisk_id"]))
+
+    def frame(self, columns: list[str]) -> "dd.DataFrame":
+        import dask.dataframe as dd
+
+        meta = _read(self.items[0], columns).iloc[:0]
+        return dd.from_map(_read, self.items, columns=columns, meta=meta, enforce_metadata=False)
+
+    @property
+    def npartitions(self) -> int:
+        return max(1, len(self.items))
+
+    @property
+    def method(self) -> str | None:
+        """Task-based shuffles for a few partitions (no set-up cost); else Dask's default
+        (peer-to-peer on a distributed cluster, which streams through disk)."""
+        return "tasks" if self.npartitions <= 16 else None
+
+    def _shuffle(self, df: "dd.DataFrame", on: list[str]) -> "dd.DataFrame":
+        return df.shuffle(on=on, npartitions=self.npartitions, shuffle_method=self.method)
+
+    def _merge(self, left: "dd.DataFrame", right: "dd.DataFrame", how: str) -> "dd.DataFrame":
+        return left.merge(right, on=["asterisk_id", "channel_id"], how=how, shuffle_method=self.method)
+
+    def _per_object(self, df: "dd.DataFrame", on: list[str], fn) -> "dd.DataFrame":
+        """Shuffle rows so each object is in one partition, then ``fn`` per server there."""
+        meta = _by_server(df._meta, fn)
+        return self._shuffle(df, on).map_partitions(_by_server, fn, meta=meta)
+
+    def count(self) -> int:
+        return sum(pq.ParquetFile(p).metadata.num_rows for p, _ in self.items)
+
+    # ------------------------------------------------------------------ calls
+    def legs(self) -> "dd.DataFrame":
+        ev = self.frame(_LEG_COLUMNS)
+        return self._per_object(ev[ev["channel_id"].notnull()], ["asterisk_id", "channel_id"], _legs)
+
+    def _full_calls(self, legs: "dd.DataFrame") -> "dd.DataFrame":
+        ev = self.frame(_LEG_COLUMNS)
+        dial = ev[(ev["type"] == "Dial") & ev["channel_id"].notnull() & ev["peer_id"].notnull()
+                  & ev["dialstatus"].notnull() & (ev["dialstatus"] != "")]
+        dial = dial[["asterisk_id", "peer_id", "time", "received_at", "seq", "dialstatus"]]
+        dial_meta = _dial_status(dial._meta)
+        statuses = self._shuffle(dial, ["asterisk_id", "peer_id"]).map_partitions(_dial_status, meta=dial_meta)
+
+        bev = self.frame(_BRIDGE_COLUMNS)
+        members = bev[(bev["type"] == "ChannelEnteredBridge") & bev["channel_id"].notnull()]
+        members = members[["asterisk_id", "channel_id", "bridge_id"]].drop_duplicates()
+        destroyed = self._merge(bev[bev["type"] == "ChannelDestroyed"].drop(columns="bridge_id"), members,
+                                "inner")[_BRIDGE_COLUMNS]
+        others = bev[bev["type"].isin(["ChannelEnteredBridge", "ChannelLeftBridge", "BridgeDestroyed"])]
+        import dask.dataframe as dd
+
+        stays = self._per_object(dd.concat([others, destroyed]), ["asterisk_id", "bridge_id"], _stays)
+        ended = legs[["asterisk_id", "channel_id", "ended"]]
+        spans = self._merge(stays, ended, "left")
+        totals = self._shuffle(spans, ["asterisk_id", "channel_id"]).map_partitions(
+            _bridge_totals, meta=_bridge_totals(spans._meta))
+        return self._merge(self._merge(legs, statuses, "left"), totals, "left")
+
+    @_lists_kept
+    def calls(self, *, all_channels: bool = False) -> pd.DataFrame:
+        legs = self._full_calls(self.legs()).compute()
+        return finish_calls(legs, all_channels=all_channels)
+
+    def _finished_legs(self) -> "dd.DataFrame":
+        """Call legs (no dialstatus or bridges: rates, causes and summary do not need them)."""
+        legs = self.legs()
+        legs = legs.assign(dialstatus=pd.NA, bridges=None, bridged_time=pd.NaT)
+        meta = finish_calls(legs._meta, all_channels=False)
+        return legs.map_partitions(finish_calls, False, meta=meta)
+
+    @_lists_kept
+    def rates(self, freq: str) -> pd.DataFrame:
+        calls = self._finished_legs()
+        frame = calls[["asterisk_id", "created", "answered"]].dropna(subset=["created"])
+        frame = frame.assign(period=frame["created"].dt.floor(FREQS[freq]),
+                             answered=frame["answered"].notnull().astype("int64"), calls=1)
+        out = frame.groupby(["asterisk_id", "period"], observed=True)[["calls", "answered"]].sum().compute()
+        out = out.reset_index()
+        out["answer_rate"] = out["answered"] / out["calls"]
+        return out
+
+    @_lists_kept
+    def causes(self) -> pd.DataFrame:
+        calls = self._finished_legs()
+        ended = calls[calls["ended"].notnull()][["asterisk_id", "cause", "cause_txt"]]
+        ended = ended.assign(cause=ended["cause"].astype("float64"), calls=1)
+        out = ended.groupby(["asterisk_id", "cause", "cause_txt"], dropna=False, observed=True)["calls"].sum()
+        out = out.compute().reset_index()
+        out["cause"] = pd.array(out["cause"].round(), dtype="Int64")
+        return out
+
+    @_lists_kept
+    def summary(self) -> analysis.Summary:
+        import dask
+
+        ev = self.frame(["type", "time", "received_at"])
+        when = ev["time"].fillna(ev["received_at"])
+        calls = self._finished_legs()
+        us = calls[["created", "answered", "hangup_by"]].assign(
+            ring_us=calls["ring_time"].astype("int64[pyarrow]"),
+            talk_us=calls["talk_time"].astype("int64[pyarrow]"))
+        minute = us["created"].dropna().dt.floor("min")
+        (events, first, last, counts, gaps, ncalls, answered, ring_sum, ring_n, talk_sum, talk_n,
+         hangup_by, per_minute) = dask.compute(
+            ev.shape[0], when.min(), when.max(), ev["type"].value_counts(), (ev["type"] == "EventStreamGap").sum(),
+            us.shape[0], us["answered"].count(), us["ring_us"].sum(), us["ring_us"].count(),
+            us["talk_us"].sum(), us["talk_us"].count(), us["hangup_by"].value_counts(), minute.value_counts())
+        per_minute = per_minute.sort_index().astype("int64")
+        per_minute.index = pd.DatetimeIndex(per_minute.index).astype("datetime64[us, UTC]")
+        return summary_from(
+            events, _ts(first), _ts(last), _plain_counts(counts), gaps, per_minute=per_minute,
+            stats={"calls": ncalls, "answered": answered, "ring_sum": ring_sum, "ring_n": ring_n,
+                   "talk_sum": talk_sum, "talk_n": talk_n, "hangup_by": _plain_counts(hangup_by)})
+
+    # ------------------------------------------------------------------ dtmf, playbacks
+    @_lists_kept
+    def dtmf(self) -> pd.DataFrame:
+        ev = self.frame(_DTMF_COLUMNS)
+        ev = ev[(ev["type"] == "ChannelDtmfReceived") & ev["channel_id"].notnull()]
+        return finish_dtmf(self._per_object(ev, ["asterisk_id", "channel_id"], analysis.dtmf).compute())
+
+    @_lists_kept
+    def playbacks(self) -> pd.DataFrame:
+        ev = self.frame(_PLAYBACK_COLUMNS)
+        ev = ev[ev["type"].isin(["PlaybackStarted", "PlaybackContinuing", "PlaybackFinished"])
+                & ev["playback_id"].notnull()]
+        out = self._per_object(ev, ["asterisk_id", "playback_id"], analysis.playbacks).compute()
+        return finish_playbacks(out.drop(columns=["target_type", "target_id", "duration"]))
+
+
+def _plain_counts(s: pd.Series) -> pd.Series:
+    s = s[s > 0] if len(s) else s
+    return pd.Series(s.to_numpy(dtype="int64"), index=pd.Index(s.index.astype(object), dtype=object))
+
+
+def _ts(value: Any) -> pd.Timestamp | None:
+    if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return pd.Timestamp(value).as_unit("us")

@@ -1,0 +1,295 @@
+"""The DuckDB engine of ``Dataset``: the analysis as SQL over the Parquet files.
+
+Why SQL: DuckDB streams the files, runs the aggregations in parallel and spills to a temporary
+directory when a month does not fit in ``memory_limit``, so nothing is loaded into pandas but
+the answer. Each query restates a function of ``events.analysis`` (the reference; the tests
+compare them): "first X of a channel" is ``first(X ORDER BY w, seq)`` over the rows that
+``analysis`` would look at, ``w`` being the event time (receive time when it has none), nulls
+last, ``seq`` breaking ties as the log's index does.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from . import analysis
+from .dataset import finish_calls, finish_dtmf, finish_playbacks, summary_from
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from .dataset import Dataset
+
+#: DuckDB's settings for a query: memory it may use before spilling, and its threads
+MEMORY_LIMIT = os.environ.get("ARI_NOTEBOOK_DUCKDB_MEMORY", "1GB")
+ORDER = "w NULLS LAST, seq"
+
+_EVENTS = """
+CREATE OR REPLACE TEMP VIEW events AS
+SELECT *, coalesce("time", received_at) AS w
+FROM read_parquet({files}, hive_partitioning = false, filename = true, union_by_name = true)
+JOIN partitions USING (filename)
+"""
+
+# one row per (server, channel): the facts of ``analysis.calls`` that come from its own events
+_LEGS = f"""
+CREATE OR REPLACE TEMP TABLE legs AS
+SELECT asterisk_id, channel_id,
+  count(*) AS events,
+  first(channel_name ORDER BY {ORDER}) FILTER (channel_name IS NOT NULL) AS channel_name,
+  coalesce(first(application ORDER BY {ORDER}) FILTER (type = 'StasisStart' AND application IS NOT NULL),
+           first(application ORDER BY {ORDER}) FILTER (application IS NOT NULL)) AS application,
+  coalesce(first(caller_number ORDER BY {ORDER}) FILTER (caller_number IS NOT NULL AND caller_number <> ''),
+           first(caller_number ORDER BY {ORDER}) FILTER (caller_number IS NOT NULL)) AS caller_number,
+  coalesce(first(caller_name ORDER BY {ORDER}) FILTER (caller_name IS NOT NULL AND caller_name <> ''),
+           first(caller_name ORDER BY {ORDER}) FILTER (caller_name IS NOT NULL)) AS caller_name,
+  first(context ORDER BY {ORDER}) FILTER (context IS NOT NULL) AS context,
+  first(exten ORDER BY {ORDER}) FILTER (exten IS NOT NULL) AS exten,
+  coalesce(first(channel_created ORDER BY {ORDER}) FILTER (channel_created IS NOT NULL), min(w)) AS created,
+  first(w ORDER BY {ORDER}) FILTER (channel_state = 'Up') AS answered,
+  first(w ORDER BY {ORDER}) FILTER (type = 'StasisStart') AS stasis_start,
+  max(w) FILTER (type = 'StasisEnd') AS stasis_end,
+  first(w ORDER BY {ORDER}) FILTER (type = 'ChannelHangupRequest') AS hangup_request,
+  first(cause ORDER BY {ORDER}) FILTER (type = 'ChannelHangupRequest') AS request_cause,
+  first(soft ORDER BY {ORDER}) FILTER (type = 'ChannelHangupRequest') AS request_soft,
+  first(w ORDER BY {ORDER}) FILTER (type = 'ChannelDestroyed') AS ended,
+  first(cause ORDER BY {ORDER}) FILTER (type = 'ChannelDestroyed') AS cause,
+  first(cause_txt ORDER BY {ORDER}) FILTER (type = 'ChannelDestroyed') AS cause_txt,
+  first(args ORDER BY {ORDER}) FILTER (type = 'StasisStart' AND args IS NOT NULL) AS args
+FROM events WHERE channel_id IS NOT NULL
+GROUP BY asterisk_id, channel_id
+"""
+
+# last non-empty Dial status with the channel as peer (Dial rows of channels, as analysis reads them)
+_DIAL = f"""
+CREATE OR REPLACE TEMP TABLE dials AS
+SELECT asterisk_id, peer_id AS channel_id, last(dialstatus ORDER BY {ORDER}) AS dialstatus
+FROM events
+WHERE type = 'Dial' AND channel_id IS NOT NULL AND peer_id IS NOT NULL
+  AND dialstatus IS NOT NULL AND dialstatus <> ''
+GROUP BY asterisk_id, peer_id
+"""
+
+# stays in bridges (``analysis.bridges``): per (channel, bridge) the stream of openers (Entered)
+# and closers (its Left, the channel's destruction, the bridge's destruction); an opener counts
+# when the stay is closed, i.e. the previous event of the stream is not an opener, and the
+# stay ends at the next closer.
+_STAYS = f"""
+CREATE OR REPLACE TEMP TABLE stays AS
+WITH members AS (
+  SELECT DISTINCT asterisk_id, channel_id FROM events
+  WHERE type = 'ChannelEnteredBridge' AND channel_id IS NOT NULL
+), bev AS (
+  SELECT asterisk_id, type, w, seq, channel_id, bridge_id FROM events
+  WHERE type IN ('ChannelEnteredBridge', 'ChannelLeftBridge', 'BridgeDestroyed')
+  UNION ALL
+  SELECT e.asterisk_id, e.type, e.w, e.seq, e.channel_id, e.bridge_id FROM events e
+  JOIN members m ON e.asterisk_id = m.asterisk_id AND e.channel_id = m.channel_id
+  WHERE e.type = 'ChannelDestroyed'
+), dedup AS (
+  SELECT * FROM bev
+  QUALIFY row_number() OVER (PARTITION BY asterisk_id, type, w, channel_id, bridge_id ORDER BY {ORDER}) = 1
+), pairs AS (
+  SELECT DISTINCT asterisk_id, channel_id, bridge_id FROM dedup WHERE type = 'ChannelEnteredBridge'
+), stream AS (
+  SELECT p.asterisk_id, p.channel_id, p.bridge_id, d.w, d.seq, d.type = 'ChannelEnteredBridge' AS opener
+  FROM pairs p JOIN dedup d ON d.asterisk_id = p.asterisk_id AND d.channel_id IS NOT DISTINCT FROM p.channel_id
+   AND d.bridge_id = p.bridge_id AND d.type IN ('ChannelEnteredBridge', 'ChannelLeftBridge')
+  UNION ALL
+  SELECT p.asterisk_id, p.channel_id, p.bridge_id, d.w, d.seq, false
+  FROM pairs p JOIN dedup d ON d.asterisk_id = p.asterisk_id AND d.channel_id = p.channel_id
+   AND d.type = 'ChannelDestroyed'
+  UNION ALL
+  SELECT p.asterisk_id, p.channel_id, p.bridge_id, d.w, d.seq, false
+  FROM pairs p JOIN dedup d ON d.asterisk_id = p.asterisk_id AND d.bridge_id = p.bridge_id
+   AND d.type = 'BridgeDestroyed'
+), ranked AS (
+  SELECT *, row_number() OVER pair AS rn, lag(opener) OVER pair AS prev_opener
+  FROM stream WINDOW pair AS (PARTITION BY asterisk_id, channel_id, bridge_id ORDER BY {ORDER})
+), marked AS (
+  SELECT *, min(CASE WHEN NOT opener THEN rn END) OVER (
+      PARTITION BY asterisk_id, channel_id, bridge_id ORDER BY rn
+      ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS closer_rn
+  FROM ranked
+)
+SELECT o.asterisk_id, o.channel_id, o.bridge_id, o.w AS entered, c.w AS "left"
+FROM marked o LEFT JOIN ranked c
+  ON c.asterisk_id = o.asterisk_id AND c.channel_id IS NOT DISTINCT FROM o.channel_id
+ AND c.bridge_id = o.bridge_id AND c.rn = o.closer_rn
+WHERE o.opener AND (o.prev_opener IS NULL OR NOT o.prev_opener)
+"""
+
+# per channel: bridges visited in order of first stay, time in them (an open stay ends when
+# the channel does), as ``analysis.calls`` sums them
+_BRIDGED = """
+CREATE OR REPLACE TEMP TABLE bridged AS
+WITH spans AS (
+  SELECT s.asterisk_id, s.channel_id, s.bridge_id, s.entered,
+         epoch_us(coalesce(s."left", l.ended)) - epoch_us(s.entered) AS span
+  FROM stays s LEFT JOIN legs l USING (asterisk_id, channel_id)
+), per_bridge AS (
+  SELECT asterisk_id, channel_id, bridge_id, min(entered) AS first_entered FROM spans
+  GROUP BY ALL
+)
+SELECT b.asterisk_id, b.channel_id, b.bridges, t.bridged_time FROM (
+  SELECT asterisk_id, channel_id,
+         list(bridge_id ORDER BY first_entered NULLS LAST, bridge_id) AS bridges
+  FROM per_bridge GROUP BY ALL) b
+JOIN (SELECT asterisk_id, channel_id, to_microseconds(CAST(sum(span) AS BIGINT)) AS bridged_time
+      FROM spans GROUP BY ALL) t
+USING (asterisk_id, channel_id)
+"""
+
+_CALLS = """
+CREATE OR REPLACE TEMP VIEW calls AS
+SELECT l.*, d.dialstatus, b.bridges, b.bridged_time
+FROM legs l
+LEFT JOIN dials d USING (asterisk_id, channel_id)
+LEFT JOIN bridged b USING (asterisk_id, channel_id)
+WHERE {keep}
+"""
+_NOT_LOCAL_HALF = ("NOT (coalesce(l.channel_name, '') LIKE 'Local/%' AND coalesce(l.channel_name, '') LIKE '%;2' "
+                   "AND l.stasis_start IS NULL)")
+
+_DTMF = f"""
+WITH presses AS (
+  SELECT asterisk_id, channel_id, channel_name, digit, w, seq FROM events
+  WHERE type = 'ChannelDtmfReceived'
+  QUALIFY row_number() OVER (PARTITION BY asterisk_id, type, w, channel_id, digit ORDER BY {ORDER}) = 1
+)
+SELECT asterisk_id, channel_id,
+  first(channel_name ORDER BY {ORDER}) FILTER (channel_name IS NOT NULL) AS channel_name,
+  coalesce(string_agg(digit, '' ORDER BY {ORDER}), '') AS digits,
+  count(*) AS presses, min(w) AS first, max(w) AS last
+FROM presses WHERE channel_id IS NOT NULL
+GROUP BY asterisk_id, channel_id
+"""
+
+_PLAYBACKS = f"""
+WITH ev AS (
+  SELECT asterisk_id, type, w, seq, playback_id, playback_state, media_uri, target_uri FROM events
+  WHERE type IN ('PlaybackStarted', 'PlaybackContinuing', 'PlaybackFinished') AND playback_id IS NOT NULL
+  QUALIFY row_number() OVER (PARTITION BY asterisk_id, type, w, playback_id, playback_state, media_uri
+                             ORDER BY {ORDER}) = 1
+), ranked AS (
+  SELECT *, row_number() OVER (PARTITION BY asterisk_id, playback_id ORDER BY {ORDER}) AS rn FROM ev
+), media AS (
+  SELECT asterisk_id, playback_id, list(media_uri ORDER BY pos) AS media FROM (
+    SELECT asterisk_id, playback_id, media_uri, min(rn) AS pos FROM ranked
+    WHERE media_uri IS NOT NULL GROUP BY ALL) GROUP BY ALL
+)
+SELECT p.*, m.media FROM (
+  SELECT asterisk_id, playback_id,
+    first(target_uri ORDER BY rn) FILTER (target_uri IS NOT NULL) AS target_uri,
+    first(media_uri ORDER BY rn) FILTER (media_uri IS NOT NULL) AS media_uri,
+    first(w ORDER BY rn) FILTER (type = 'PlaybackStarted' AND w IS NOT NULL) AS started,
+    first(w ORDER BY rn) FILTER (type = 'PlaybackFinished' AND w IS NOT NULL) AS finished,
+    last(playback_state ORDER BY rn) FILTER (playback_state IS NOT NULL) AS state,
+    count(*) FILTER (type = 'PlaybackStarted') AS starts
+  FROM ranked GROUP BY asterisk_id, playback_id) p
+LEFT JOIN media m USING (asterisk_id, playback_id)
+"""
+
+# who hung up, from the first hangup request (``analysis.SOFT_HANGUP_BY``)
+_HANGUP_BY = ("CREATE TEMP MACRO hangup_by_of(soft, cause, req) AS CASE WHEN req IS NULL THEN NULL "
+              "WHEN coalesce(soft, false) THEN CASE cause "
+              + " ".join(f"WHEN {k} THEN '{v}'" for k, v in analysis.SOFT_HANGUP_BY.items())
+              + " ELSE 'system' END ELSE 'channel' END")
+
+_TRUNC = {"minute": "minute", "hour": "hour", "day": "day"}
+
+
+class DuckEngine:
+    """One DuckDB connection per question: the dataset's files as the ``events`` view."""
+
+    def __init__(self, ds: "Dataset") -> None:
+        self.ds = ds
+
+    def connect(self) -> "duckdb.DuckDBPyConnection":
+        import duckdb
+
+        con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT,
+                                     "temp_directory": os.path.join(tempfile.gettempdir(), "ari_notebook_duckdb"),
+                                     "preserve_insertion_order": False})
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute(_HANGUP_BY)
+        parts = self.ds.partitions()
+        con.register("partitions_df", pd.DataFrame({"filename": parts["path"], "asterisk_id": parts["asterisk_id"]}))
+        con.execute("CREATE TEMP TABLE partitions AS SELECT * FROM partitions_df")
+        con.unregister("partitions_df")
+        files = "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in parts["path"]) + "]"
+        con.execute(_EVENTS.format(files=files))
+        return con
+
+    def count(self) -> int:
+        with self.connect() as con:
+            return con.execute("SELECT count(*) FROM events").fetchone()[0]
+
+    def _calls_view(self, con: "duckdb.DuckDBPyConnection", all_channels: bool) -> None:
+        for sql in (_LEGS, _DIAL, _STAYS, _BRIDGED):
+            con.execute(sql)
+        con.execute(_CALLS.format(keep="true" if all_channels else _NOT_LOCAL_HALF))
+
+    def calls(self, *, all_channels: bool = False) -> pd.DataFrame:
+        with self.connect() as con:
+            self._calls_view(con, all_channels)
+            legs = con.execute("SELECT * FROM calls").df()
+        return finish_calls(legs, all_channels=True)  # the filter ran in SQL
+
+    def dtmf(self) -> pd.DataFrame:
+        with self.connect() as con:
+            return finish_dtmf(con.execute(_DTMF).df())
+
+    def playbacks(self) -> pd.DataFrame:
+        with self.connect() as con:
+            return finish_playbacks(con.execute(_PLAYBACKS).df())
+
+    def rates(self, freq: str) -> pd.DataFrame:
+        with self.connect() as con:
+            self._calls_view(con, False)
+            return con.execute(f"""
+                SELECT asterisk_id, date_trunc('{_TRUNC[freq]}', created) AS period, count(*) AS calls,
+                       count(answered) AS answered, count(answered) / count(*) AS answer_rate
+                FROM calls WHERE created IS NOT NULL GROUP BY ALL""").df()
+
+    def causes(self) -> pd.DataFrame:
+        with self.connect() as con:
+            self._calls_view(con, False)
+            return con.execute("""SELECT asterisk_id, cause, cause_txt, count(*) AS calls
+                                  FROM calls WHERE ended IS NOT NULL GROUP BY ALL""").df()
+
+    def summary(self) -> analysis.Summary:
+        with self.connect() as con:
+            events, first, last, gaps = con.execute(
+                "SELECT count(*), min(w), max(w), count(*) FILTER (type = 'EventStreamGap') FROM events").fetchone()
+            counts = con.execute("SELECT type, count(*) AS n FROM events WHERE type IS NOT NULL GROUP BY ALL").df()
+            self._calls_view(con, False)
+            con.execute("""CREATE TEMP TABLE durations AS SELECT hangup_by_of(request_soft, request_cause,
+                           hangup_request) AS hangup_by, created, answered,
+                           epoch_us(coalesce(answered, ended)) - epoch_us(created) AS ring_us,
+                           epoch_us(ended) - epoch_us(answered) AS talk_us FROM calls""")
+            stats = con.execute("""SELECT count(*), count(answered), sum(ring_us), count(ring_us),
+                                          sum(talk_us), count(talk_us) FROM durations""").fetchone()
+            per_minute = con.execute("""SELECT date_trunc('minute', created) AS minute, count(*) AS n
+                                        FROM durations WHERE created IS NOT NULL GROUP BY ALL ORDER BY 1""").df()
+            hangup = con.execute("""SELECT hangup_by, count(*) AS n FROM durations
+                                    WHERE hangup_by IS NOT NULL GROUP BY ALL""").df()
+        pm = pd.Series(per_minute["n"].to_numpy(dtype="int64"),
+                       index=pd.DatetimeIndex(pd.to_datetime(per_minute["minute"], utc=True)).astype("datetime64[us, UTC]"))
+        return summary_from(
+            events, _ts(first), _ts(last),
+            pd.Series(counts["n"].to_numpy(dtype="int64"), index=pd.Index(counts["type"].to_numpy(), dtype=object)),
+            gaps, per_minute=pm,
+            stats={"calls": stats[0], "answered": stats[1], "ring_sum": stats[2], "ring_n": stats[3],
+                   "talk_sum": stats[4], "talk_n": stats[5],
+                   "hangup_by": pd.Series(hangup["n"].to_numpy(dtype="int64"),
+                                          index=pd.Index(hangup["hangup_by"].to_numpy(), dtype=object),
+                                          name="count")})
+
+
+def _ts(value) -> pd.Timestamp | None:
+    return None if value is None else pd.Timestamp(value).tz_convert("UTC").as_unit("us")

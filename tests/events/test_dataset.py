@@ -1,0 +1,210 @@
+"""Dataset: DuckDB and Dask give the pandas analysis' frames on the same partitioned data.
+
+The pandas engine runs ``events.analysis`` itself, server by server, so it is the reference.
+Two datasets: a synthetic month in miniature (3 servers, 3 days, every kind of call) and the
+recorded real-Asterisk traffic saved with ``EventLog.save_dataset`` (duplicate deliveries from
+a subscribeAll watcher, playlists, re-added bridge members, Local halves, snoops).
+
+Frames are compared with ``assert_frame_equal`` and nothing loosened: the engines already
+return the same dtypes and row order (``Dataset`` sorts every frame by time, server, id). The
+only normalisation is of list cells (``bridges``, ``args``, ``media``), compared as tuples,
+because ``assert_frame_equal`` compares object cells holding lists element-wise with numpy
+and some engines hand back numpy arrays where others hand back lists: same values, different
+containers.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+
+pytest.importorskip("duckdb")
+
+from ari_notebook.events import EventLog, synthetic  # noqa: E402
+from ari_notebook.events.dataset import Dataset  # noqa: E402
+
+LIST_COLUMNS = ("bridges", "args", "media")
+_REFERENCE: dict = {}
+
+
+def reference(ds: Dataset, question: str, *args, **kwargs):
+    """The pandas engine's answer, computed once per dataset (it is the slow one)."""
+    key = (str(ds.root), question, args, tuple(sorted(kwargs.items())))
+    if key not in _REFERENCE:
+        _REFERENCE[key] = getattr(ds, question)(*args, engine="pandas", **kwargs)
+    return _REFERENCE[key]
+
+
+def canonical(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for col in LIST_COLUMNS:
+        if col in out.columns:
+            out[col] = [None if v is None else tuple(v) for v in out[col]]
+    return out
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    """A two-worker in-process Dask cluster, the current Client while the module's tests run."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None, memory_limit="1GiB") as cluster:
+        with distributed.Client(cluster) as client:
+            yield client
+
+
+@pytest.fixture
+def use_engine(request, engine):
+    """Start the Dask cluster only for the tests that use it."""
+    if engine == "dask":
+        request.getfixturevalue("dask_client")
+    return engine
+
+
+@pytest.fixture(scope="module")
+def month(tmp_path_factory) -> Dataset:
+    root = tmp_path_factory.mktemp("month")
+    synthetic.write_month(root / "ds", events=12_000, days=3, servers=3, seed=7, progress=False)
+    return Dataset(root / "ds")
+
+
+@pytest.fixture(scope="module")
+def twins(tmp_path_factory) -> Dataset:
+    """Two servers whose Asterisks number channels alike: the same ids on both."""
+    base = tmp_path_factory.mktemp("twins")
+    for sid in ("aa:00", "bb:00"):
+        synthetic.write_month(base / sid, events=1500, days=1, servers=(sid,), seed=3, progress=False)
+    root = base / "both"
+    for sid in ("aa:00", "bb:00"):
+        shutil.copytree(base / sid, root, dirs_exist_ok=True)
+    return Dataset(root)
+
+
+@pytest.fixture(scope="module")
+def traces(traces_dir, tmp_path_factory) -> Dataset:
+    log = EventLog()
+    for path in sorted((traces_dir / "scenarios").glob("*.jsonl")):
+        log.load_into(path)
+    root = tmp_path_factory.mktemp("traces") / "ds"
+    log.save_dataset(root)
+    return Dataset(root)
+
+
+def test_the_synthetic_month_has_every_kind_of_call(month):
+    calls = reference(month, "calls")
+    assert month.servers() == list(synthetic.SERVERS[:3])
+    assert len(month.dates()) >= 3
+    assert calls["answered"].notna().any() and calls["answered"].isna().any()
+    assert {"app", "channel"} <= set(calls["hangup_by"].dropna())
+    assert {"ANSWER", "BUSY", "NOANSWER"} <= set(calls["dialstatus"].dropna())
+    assert calls["bridges"].map(len).max() == 1
+    assert {16, 17, 19} <= set(calls["cause"].dropna().astype(int))
+    assert len(reference(month, "dtmf")) > 0
+    assert {"done", "failed"} <= set(reference(month, "playbacks")["state"])
+    # the ;2 half of an originated Local channel is no call of its own
+    assert not calls["channel_name"].str.endswith(";2").any()
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "dask"])
+@pytest.mark.parametrize("name", ["month", "twins", "traces"])
+def test_engines_give_the_pandas_calls(request, engine, name, use_engine):
+    ds = request.getfixturevalue(name)
+    expected = reference(ds, "calls")
+    assert len(expected) > 0
+    pd.testing.assert_frame_equal(canonical(ds.calls(engine=engine)), canonical(expected))
+    pd.testing.assert_frame_equal(canonical(ds.calls(engine=engine, all_channels=True)),
+                                  canonical(reference(ds, "calls", all_channels=True)))
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "dask"])
+@pytest.mark.parametrize("name", ["month", "traces"])
+def test_engines_give_the_pandas_dtmf_and_playbacks(request, engine, name, use_engine):
+    ds = request.getfixturevalue(name)
+    pd.testing.assert_frame_equal(ds.dtmf(engine=engine), reference(ds, "dtmf"))
+    pd.testing.assert_frame_equal(canonical(ds.playbacks(engine=engine)), canonical(reference(ds, "playbacks")))
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "dask"])
+@pytest.mark.parametrize("freq", ["hour", "day"])
+def test_engines_give_the_pandas_rates_and_causes(month, engine, freq, use_engine):
+    expected = reference(month, "rates", freq)
+    assert expected["calls"].sum() == len(reference(month, "calls"))
+    pd.testing.assert_frame_equal(month.rates(freq, engine=engine), expected)
+    pd.testing.assert_frame_equal(month.causes(engine=engine), reference(month, "causes"))
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "dask"])
+@pytest.mark.parametrize("name", ["month", "traces"])
+def test_engines_give_the_pandas_summary(request, engine, name, use_engine):
+    ds = request.getfixturevalue(name)
+    got, expected = ds.summary(engine=engine), reference(ds, "summary")
+    pd.testing.assert_series_equal(got.to_series(), expected.to_series())
+    pd.testing.assert_series_equal(got.counts, expected.counts)
+    pd.testing.assert_series_equal(got.hangup_by, expected.hangup_by)
+    pd.testing.assert_series_equal(got.calls_per_minute, expected.calls_per_minute)
+    assert got.events == ds.count(engine=engine) == ds.count(engine="pandas")
+
+
+def test_the_pandas_engine_is_events_analysis_on_each_server(traces):
+    """On one server the reference is exactly ``EventLog.calls()`` of the same events."""
+    server = traces.servers()[0]
+    log_calls = EventLog.load(traces.root).calls()
+    got = traces.calls(engine="pandas").drop(columns="asterisk_id")
+    assert (traces.calls(engine="pandas")["asterisk_id"] == server).all()
+    pd.testing.assert_frame_equal(canonical(got), canonical(log_calls))
+
+
+def test_same_channel_ids_on_two_servers_are_two_calls(twins):
+    calls = twins.calls(engine="duckdb")
+    per_server = calls.groupby("asterisk_id")["channel_id"].apply(set)
+    assert per_server["aa:00"] == per_server["bb:00"]  # the same ids...
+    assert len(calls) == 2 * len(per_server["aa:00"])  # ...are different calls
+
+
+def test_where_selects_partitions(month):
+    first_day = month.dates()[0]
+    part = month.where(servers=[month.servers()[0]], dates=(first_day, first_day))
+    assert part.servers() == [month.servers()[0]] and part.dates() == [first_day]
+    assert part.count() < month.count()
+
+
+def test_bad_requests_say_what_is_wrong(month, tmp_path):
+    with pytest.raises(ValueError, match="engine must be one of"):
+        month.calls(engine="spark")
+    with pytest.raises(ValueError, match="freq must be one of"):
+        month.rates("fortnight")
+    with pytest.raises(FileNotFoundError, match="no dataset"):
+        Dataset(tmp_path / "missing")
+    with pytest.raises(ValueError, match="holds no Parquet files"):
+        Dataset(tmp_path)
+    with pytest.raises(ValueError, match="needs server="):
+        month.events()
+
+
+def test_the_generator_is_repeatable_and_refuses_to_overwrite(tmp_path):
+    a = synthetic.write_month(tmp_path / "a", events=2000, days=2, servers=2, seed=1, progress=False)
+    b = synthetic.write_month(tmp_path / "b", events=2000, days=2, servers=2, seed=1, progress=False)
+    assert a.events == b.events and 1500 < a.events < 2500
+    pd.testing.assert_frame_equal(Dataset(a.root).calls(), Dataset(b.root).calls())
+    with pytest.raises(FileExistsError, match="not empty"):
+        synthetic.write_month(tmp_path / "a", events=10, days=1, progress=False)
+    assert not list((tmp_path / "a").rglob("*.tmp"))
+
+
+def test_fleet_plots_draw_every_server(month):
+    from ari_notebook.events import plots
+
+    rates = month.rates("hour")
+    fig = plots.calls_per_hour(rates, answered=True)
+    assert len(fig.axes[0].get_lines()) == 2 * len(month.servers())
+    fig = plots.failure_causes(month.causes())
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert any(label.startswith("34 ") or label.startswith("38 ") for label in labels)  # the failing trunk
+    fig = plots.rate_heatmap(rates)
+    assert fig.axes[0].images[0].get_array().shape == (len(month.servers()), 24)
+    for f in (fig,):
+        f.savefig(__import__("io").BytesIO(), format="png")
+    with pytest.raises(ValueError, match="value must be"):
+        plots.rate_heatmap(rates, value="nonsense")
