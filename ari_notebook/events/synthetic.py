@@ -634,3 +634,60 @@ class _NoBar:
 
     def update(self, n: int = 1) -> None:
         return None
+
+
+# ---------------------------------------------------------------------------------- as ARI JSON
+def _ari_time(ts: Any) -> str | None:
+    if ts is None:
+        return None
+    return ts.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts.microsecond // 1000:03d}+0000"
+
+
+def ari_event(row: dict, server: str) -> dict:
+    """The ARI event a dataset row stands for (a row of ``pyarrow.Table.to_pylist()``), shaped
+    as Asterisk 23 sends it: what the ``raw`` column would hold. Used to measure the size of a
+    month as JSON, and to replay a sample of a month in an ``EventLog``."""
+    event: dict[str, Any] = {"type": row["type"], "timestamp": _ari_time(row["time"])}
+    if row.get("channel_id") is not None:
+        snapshot = {
+            "id": row["channel_id"], "name": row["channel_name"], "state": row["channel_state"],
+            "protocol_id": "", "caller": {"name": row["caller_name"] or "", "number": row["caller_number"] or ""},
+            "connected": {"name": "", "number": row["connected_number"] or ""}, "accountcode": "",
+            "dialplan": {"context": row["context"], "exten": row["exten"], "priority": row["priority"],
+                         "app_name": "Stasis", "app_data": APP},
+            "creationtime": _ari_time(row["channel_created"]), "language": "en"}
+        if row["type"] == "Dial":
+            event["peer"] = snapshot
+            event["dialstatus"] = row["dialstatus"]
+            event["dialstring"] = row["exten"]
+            event["forwarded"] = ""
+        else:
+            event["channel"] = snapshot
+    for key in ("cause", "cause_txt", "soft", "variable", "value", "digit", "duration_ms", "args"):
+        if row.get(key) is not None:
+            event[key] = row[key]
+    if row.get("playback_id") is not None:
+        event["playback"] = {"id": row["playback_id"], "media_uri": row["media_uri"],
+                             "target_uri": row["target_uri"], "language": "en", "state": row["playback_state"]}
+    if row.get("bridge_id") is not None:
+        event["bridge"] = {"id": row["bridge_id"], "technology": "simple_bridge", "bridge_type": row["bridge_type"],
+                           "bridge_class": row["bridge_class"], "creator": "Stasis", "name": "",
+                           "channels": [row["channel_id"]] if row.get("channel_id") else [],
+                           "creationtime": _ari_time(row["time"]), "video_mode": "talker"}
+    event["asterisk_id"] = server
+    event["application"] = row["application"]
+    return event
+
+
+def json_bytes_per_event(root: str | os.PathLike, *, sample: int = 20_000) -> float:
+    """Mean size of an event of the dataset at ``root`` as ARI JSON (one line of a JSONL log),
+    measured on up to ``sample`` events of its first file."""
+    import orjson
+
+    from .dataset import Dataset
+
+    first = Dataset(root).partitions().iloc[0]
+    table = pq.read_table(first["path"]).slice(0, sample)
+    rows = table.to_pylist()
+    size = sum(len(orjson.dumps(ari_event(r, first["asterisk_id"]))) + 1 for r in rows)
+    return size / max(1, len(rows))
