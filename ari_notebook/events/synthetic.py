@@ -218,11 +218,17 @@ _COLUMN_TYPES: dict[str, pa.DataType] = {
 
 
 def file_schema() -> pa.Schema:
-    """The columns of each written file (``storage.arrow_schema`` without the partition keys)."""
+    """The columns of each written file: ``storage.arrow_schema`` without the partition key,
+    text as plain strings (Parquet dictionary-encodes them on disk all the same, and encoding
+    them in memory first would cost a third of the generator's time)."""
     from .storage import arrow_schema
 
     schema = arrow_schema()
-    return schema.remove(schema.get_field_index("asterisk_id"))
+    schema = schema.remove(schema.get_field_index("asterisk_id"))
+    for i, f in enumerate(schema):
+        if pa.types.is_dictionary(f.type):
+            schema = schema.set(i, pa.field(f.name, pa.string()))
+    return schema
 
 
 class _Day:
@@ -530,8 +536,9 @@ def write_month(root: str | os.PathLike, *, events: int = 1_000_000, days: int =
     ``servers`` is a count (ids from ``SERVERS``, then ``02:fc:00:00:01:NN``) or the ids.
     The same arguments always write the same events (``seed``). ``root`` must not hold a
     dataset already unless ``overwrite=True`` (it is then replaced). Each file is written under
-    a temporary name and renamed, so an interrupted run leaves only whole files.
-    ``progress`` is passed to ``progress_bar`` (``False`` hides it).
+    a temporary name and renamed, and an interrupted run (Ctrl-C, Interrupt Kernel) removes
+    what it wrote, so a month is whole or absent. ``progress`` goes to ``progress_bar``
+    (``True``/``False`` force it on/off; default: a bar when it takes more than a second).
     """
     if events < 0 or days < 1:
         raise ValueError(f"write_month needs events >= 0 and days >= 1, got events={events}, days={days}")
@@ -550,42 +557,54 @@ def write_month(root: str | os.PathLike, *, events: int = 1_000_000, days: int =
     share = np.outer(day_weight / day_weight.sum(), weights / weights.sum())  # [day, server]
     schema = file_schema()
     t_start = time.perf_counter()
+    try:
+        with _progress(events, progress) as bar:
+            written_events, written_calls, files, size = _write_days(
+                root, ids, first, days, seed, total_calls, share, schema, bar)
+    except BaseException:  # interrupted (or failed): no half month left behind
+        shutil.rmtree(root, ignore_errors=True)
+        raise
+    return MonthInfo(root, written_events, written_calls, files, size, time.perf_counter() - t_start)
+
+
+def _write_days(root: Path, ids: tuple[str, ...], first: date, days: int, seed: int, total_calls: float,
+                share: np.ndarray, schema: pa.Schema, bar: Any) -> tuple[int, int, int, int]:
+    """Generate and write every server-day; calls still up at midnight go to the next day."""
     written_events = written_calls = files = size = 0
     counters = {sid: [1] for sid in ids}
     carry: dict[str, pa.Table | None] = {sid: None for sid in ids}
     seqs = {sid: 0 for sid in ids}
-    bar = _progress(events, progress)
-    with bar:
-        for k in range(days + 1):
-            day = first + timedelta(k)
-            for j, sid in enumerate(ids):
-                system = f"pbx{j + 1}"
-                if k < days:
-                    rng = np.random.default_rng([seed, j, k])
-                    ncalls = int(round(total_calls * share[k, j]))
-                    table, made = _server_day(rng, day, sid, system, ncalls, counters[sid], j == BAD_SERVER)
-                    written_calls += made
-                    parts = [t for t in (carry[sid], _conform(table, schema)) if t is not None and t.num_rows]
-                else:  # the day after the month: events of calls still up at midnight
-                    parts = [t for t in (carry[sid],) if t is not None and t.num_rows]
-                if not parts:
-                    continue
-                table = pa.concat_tables(parts).sort_by([("received_at", "ascending")])
-                next_midnight = datetime(day.year, day.month, day.day, tzinfo=timezone.utc) + timedelta(1)
-                late = pc.greater_equal(table.column("received_at"), pa.scalar(next_midnight, _TS))
-                carry[sid] = table.filter(late) if k < days else None
-                today = table.filter(pc.invert(late)) if k < days else table
-                if not today.num_rows:
-                    continue
-                n = today.num_rows
-                seq = pa.array(np.arange(seqs[sid], seqs[sid] + n, dtype=np.int64))
-                seqs[sid] += n
-                today = today.set_column(schema.get_field_index("seq"), "seq", seq)
-                size += _write_file(root, day.isoformat(), sid, today)
-                files += 1
-                written_events += n
-                bar.update(n)
-    return MonthInfo(root, written_events, written_calls, files, size, time.perf_counter() - t_start)
+    for k in range(days + 1):
+        day = first + timedelta(k)
+        for j, sid in enumerate(ids):
+            system = f"pbx{j + 1}"
+            if k < days:
+                rng = np.random.default_rng([seed, j, k])
+                ncalls = int(round(total_calls * share[k, j]))
+                table, made = _server_day(rng, day, sid, system, ncalls, counters[sid], j == BAD_SERVER)
+                written_calls += made
+                parts = [t for t in (carry[sid], _conform(table, schema)) if t is not None and t.num_rows]
+            else:  # the day after the month: events of calls still up at midnight
+                parts = [t for t in (carry[sid],) if t is not None and t.num_rows]
+            if not parts:
+                continue
+            table = pa.concat_tables(parts).sort_by([("received_at", "ascending")])
+            next_midnight = datetime(day.year, day.month, day.day, tzinfo=timezone.utc) + timedelta(1)
+            # the day of an event is that of its time, as ``storage.write_dataset`` files it
+            late = pc.greater_equal(table.column("time"), pa.scalar(next_midnight, _TS))
+            carry[sid] = table.filter(late) if k < days else None
+            today = table.filter(pc.invert(late)) if k < days else table
+            if not today.num_rows:
+                continue
+            n = today.num_rows
+            seq = pa.array(np.arange(seqs[sid], seqs[sid] + n, dtype=np.int64))
+            seqs[sid] += n
+            today = today.set_column(schema.get_field_index("seq"), "seq", seq)
+            size += _write_file(root, day.isoformat(), sid, today)
+            files += 1
+            written_events += n
+            bar.update(n)
+    return written_events, written_calls, files, size
 
 
 def _server_ids(servers: int | tuple[str, ...]) -> tuple[str, ...]:
@@ -618,22 +637,9 @@ def _write_file(root: Path, day: str, server: str, table: pa.Table) -> int:
 
 
 def _progress(total: int, progress: Any):
-    try:
-        from ..progress import progress_bar
-    except ImportError:  # the progress module is not there yet: no bar
-        return _NoBar()
-    return progress_bar(total, desc="writing events", unit="events", progress=progress)
+    from ..progress import progress_bar
 
-
-class _NoBar:
-    def __enter__(self) -> "_NoBar":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        return None
-
-    def update(self, n: int = 1) -> None:
-        return None
+    return progress_bar(total, desc="Writing a synthetic month", unit="events", progress=progress)
 
 
 # ---------------------------------------------------------------------------------- as ARI JSON
