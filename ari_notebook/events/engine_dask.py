@@ -223,7 +223,7 @@ class DaskEngine:
     def _finished_legs(self) -> "dd.DataFrame":
         """Call legs (no dialstatus or bridges: rates, causes and summary do not need them)."""
         legs = self.legs()
-        legs = legs.assign(dialstatus=pd.NA, bridges=None, bridged_time=pd.NaT)
+        legs = legs.assign(dialstatus=None, bridges=None, bridged_time=np.timedelta64("NaT", "us"))
         meta = finish_calls(legs._meta, all_channels=False)
         return legs.map_partitions(finish_calls, False, meta=meta)
 
