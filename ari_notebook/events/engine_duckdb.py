@@ -37,7 +37,7 @@ JOIN partitions USING (filename)
 
 # one row per (server, channel): the facts of ``analysis.calls`` that come from its own events
 _LEGS = f"""
-CREATE OR REPLACE TEMP TABLE legs AS
+CREATE OR REPLACE TEMP TABLE legs_raw AS
 SELECT asterisk_id, channel_id,
   count(*) AS events,
   first(channel_name ORDER BY {ORDER}) FILTER (channel_name IS NOT NULL) AS channel_name,
@@ -56,12 +56,20 @@ SELECT asterisk_id, channel_id,
   first(w ORDER BY {ORDER}) FILTER (type = 'ChannelHangupRequest') AS hangup_request,
   first(cause ORDER BY {ORDER}) FILTER (type = 'ChannelHangupRequest') AS request_cause,
   first(soft ORDER BY {ORDER}) FILTER (type = 'ChannelHangupRequest') AS request_soft,
-  first(w ORDER BY {ORDER}) FILTER (type = 'ChannelDestroyed') AS ended,
+  first(w ORDER BY {ORDER}) FILTER (type = 'ChannelDestroyed') AS destroyed,
   first(cause ORDER BY {ORDER}) FILTER (type = 'ChannelDestroyed') AS cause,
   first(cause_txt ORDER BY {ORDER}) FILTER (type = 'ChannelDestroyed') AS cause_txt,
   first(args ORDER BY {ORDER}) FILTER (type = 'StasisStart' AND args IS NOT NULL) AS args
 FROM events WHERE channel_id IS NOT NULL
 GROUP BY asterisk_id, channel_id
+"""
+# a channel the app held only while in Stasis (from the dialplan, a snoop) gets no
+# ChannelDestroyed: it ends at the StasisEnd that follows its hangup request
+_ENDED = """
+CREATE OR REPLACE TEMP TABLE legs AS
+SELECT * EXCLUDE (destroyed),
+  coalesce(destroyed, CASE WHEN stasis_end >= hangup_request THEN stasis_end END) AS ended
+FROM legs_raw
 """
 
 # last non-empty Dial status with the channel as peer (Dial rows of channels, as analysis reads them)
@@ -230,7 +238,7 @@ class DuckEngine:
             return con.execute("SELECT count(*) FROM events").fetchone()[0]
 
     def _calls_view(self, con: "duckdb.DuckDBPyConnection", all_channels: bool) -> None:
-        for sql in (_LEGS, _DIAL, _STAYS, _BRIDGED):
+        for sql in (_LEGS, _ENDED, _DIAL, _STAYS, _BRIDGED):
             con.execute(sql)
         con.execute(_CALLS.format(keep="true" if all_channels else _NOT_LOCAL_HALF))
 
