@@ -17,22 +17,16 @@ import asyncio
 import logging
 import random
 import time
-from datetime import datetime, timezone
 from typing import Any, Callable
 
 import aiohttp
 
 from .._errors import EventStreamError
+from ..spec.dates import ari_timestamp
 
 log = logging.getLogger("ari_notebook.client")
 
 STATES = ("disconnected", "connecting", "connected", "reconnecting", "closed")
-
-
-def ari_timestamp(when: float | None = None) -> str:
-    """An ISO time in ARI's own spelling: ``2026-11-25T10:00:00.123+0000``."""
-    dt = datetime.fromtimestamp(time.time() if when is None else when, tz=timezone.utc)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}+0000"
 
 
 def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random | None = None) -> float:

@@ -43,7 +43,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .store import CHANNEL_FIELDS, EXTRA_FIELDS, GROUP_FIELDS, GROUPS, HEAD_FIELDS, EventStore
+from .columnar import CHANNEL_FIELDS, EXTRA_FIELDS, GROUP_FIELDS, GROUPS, HEAD_FIELDS, EventStore
 
 STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default ``str`` dtype
 TIME = pd.DatetimeTZDtype("us", "UTC")

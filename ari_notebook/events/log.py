@@ -36,7 +36,7 @@ from .._errors import ConfigurationError
 from . import analysis, storage
 from .frames import build_frame, concat_frames
 from .spill import SpillWriter
-from .store import EXTRA_FIELDS, EventStore
+from .columnar import EXTRA_FIELDS, EventStore
 
 _REQUEST_KEYS = ("time", "operation", "method", "path", "status", "elapsed_ms", "error", "object_id")
 

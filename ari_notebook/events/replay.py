@@ -15,7 +15,7 @@ import numpy as np
 
 from .._errors import ConfigurationError
 from ..progress import progress_bar
-from .store import EventStore
+from .columnar import EventStore
 
 if TYPE_CHECKING:  # annotations only: the log is the module that loads this one
     from .log import EventLog

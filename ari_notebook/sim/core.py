@@ -36,12 +36,13 @@ import itertools
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
+
+from ..spec.dates import ari_timestamp
 
 ASTERISK_ID = "02:fc:00:00:00:01"
 
-Sink = Callable[[dict], None]
+AppSink = Callable[[dict], None]  # where an app's events go (its WebSocket, or list.append in tests)
 
 
 class AriFailure(Exception):
@@ -168,26 +169,6 @@ class Clock:
         return ran + self.run_due()
 
 
-# (millisecond, text, second, "YYYY-MM-DDTHH:MM:SS."): many events share one millisecond, and
-# most of the rest one second, so strftime runs about once a second instead of once per event
-_stamp_cache: list = [None, "", None, ""]
-
-
-def ari_timestamp(epoch: float) -> str:
-    """ARI's timestamp format: ``2026-11-25T10:00:00.123+0000``."""
-    ms = int(epoch * 1000)
-    cache = _stamp_cache
-    if cache[0] == ms:
-        return cache[1]
-    sec, milli = divmod(ms, 1000)
-    if cache[2] != sec:
-        cache[2] = sec
-        cache[3] = datetime.fromtimestamp(sec, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.")
-    text = f"{cache[3]}{milli:03d}+0000"
-    cache[0], cache[1] = ms, text
-    return text
-
-
 # --------------------------------------------------------------------------------------------
 # applications
 
@@ -203,7 +184,7 @@ class App:
     """
 
     name: str
-    sink: Sink | None = None
+    sink: AppSink | None = None
     subscribe_all: bool = False
     sources: set[str] = field(default_factory=set)
     allowed: list[dict] = field(default_factory=list)
@@ -318,7 +299,7 @@ class Asterisk:
         app = self.apps.get(name)
         return app if app is not None and app.sink is not None else None
 
-    def register_app(self, name: str, sink: Sink, *, subscribe_all: bool = False) -> App:
+    def register_app(self, name: str, sink: AppSink, *, subscribe_all: bool = False) -> App:
         """A WebSocket takes ``name``; a previous socket for it gets ``ApplicationReplaced``.
 
         An app whose socket went away keeps its subscriptions while it has any (as Asterisk keeps
@@ -339,7 +320,7 @@ class Asterisk:
         self.fire("app_registered", app=app)
         return app
 
-    def unregister_app(self, name: str, sink: Sink) -> None:
+    def unregister_app(self, name: str, sink: AppSink) -> None:
         """The socket holding ``name`` closed: the app is gone from /applications at once; its
         subscriptions wait (inactive) for a reconnect unless it had none."""
         app = self.apps.get(name)

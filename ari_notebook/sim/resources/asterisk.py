@@ -109,7 +109,7 @@ class AsteriskSystem:
 
 
 def _ts(epoch: float) -> str:
-    from ..core import ari_timestamp
+    from ...spec.dates import ari_timestamp
 
     return ari_timestamp(epoch)
 
