@@ -107,6 +107,7 @@ def add_channel(ast: Asterisk, bridge: Bridge, chan: Channel, *, role: str = "")
     if chan.stasis_app:
         ast.subscribe(chan.stasis_app, f"bridge:{bridge.id}")
         bridge.subscriptions[chan.stasis_app] = bridge.subscriptions.get(chan.stasis_app, 0) + 1
+    chan.in_dial_bridge = False  # it departs the invisible dial bridge first (control.c)
     bridge.channels.append(chan.id)
     chan.bridge_id = bridge.id
     bridge_event(ast, bridge, "ChannelEnteredBridge", chan=chan)
@@ -119,6 +120,8 @@ def leave_bridge(ast: Asterisk, chan: Channel, *, by_hangup: bool, unsubscribe: 
     if bridge is None or chan.id not in bridge.channels:
         return
     bridge.channels.remove(chan.id)
+    if not by_hangup and chan.dialed and chan.state != "Up" and chan.runner is None and not chan.hangup_requested:
+        chan.in_dial_bridge = True  # still being dialled: back into the dial bridge (control.c)
     if chan.variables.get("BRIDGEPEER"):
         tel.set_variable(ast, chan, "BRIDGEPEER", "")
     bridge_event(ast, bridge, "ChannelLeftBridge", chan=chan)

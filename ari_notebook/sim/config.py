@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from .._errors import ConfigurationError
+from .versions import parse as parse_version
 
 # One dialplan step: (application, data).
 Step = tuple[str, str]
@@ -71,6 +72,8 @@ class SimConfig:
     # asterisk.conf entityid: the asterisk_id every event and ping carries (None: the reference
     # machine's). Give each simulator of a fleet its own, as each real server has its own.
     entity_id: str | None = None
+    # the Asterisk 23 release to act as (sim/versions.py lists what changes with it)
+    asterisk_version: str = "23.4.1"
 
     def user(self, name: str) -> User | None:
         for u in self.users:
@@ -134,6 +137,7 @@ def load_config_file(path: Any) -> dict[str, Any]:
         prefix = ""                 # http.conf prefix: ARI served under /<prefix>/ari
         [ari]
         entity_id = "02:fc:00:00:00:02"   # asterisk.conf entityid: the events' asterisk_id
+        asterisk_version = "23.4.1" # act as this Asterisk 23 release (23.6.0: record in the dial bridge)
         allowed_origins = ["http://localhost:8888"]   # ari.conf allowed_origins
         strict_origin = false       # refuse foreign Origins on the WebSocket (Asterisk: never)
         clock_speed = 1.0
@@ -287,6 +291,12 @@ def make_config(config: Any = None, **keywords: Any) -> SimConfig:
             out[key] = bool(value)
         elif key == "entity_id":
             out[key] = parse_entity_id(value)
+        elif key == "asterisk_version":
+            try:
+                parse_version(value)
+            except ValueError as exc:
+                raise ConfigurationError(str(exc)) from None
+            out[key] = str(value).strip()
         elif key in known:
             out[key] = value
         else:

@@ -73,6 +73,9 @@ class Channel:
     # the dialplan: Stasis runs that dialplan itself and sets STASISSTATUS only when it ends
     stasis_status_at_end: str | None = None
     snoop_of: str | None = None       # a Snoop channel: the id of the channel it listens to
+    # ARI dialled it while it was in no bridge: Stasis keeps it in its invisible "dial_bridge"
+    # (res/stasis/control.c) until it joins a real bridge, continues or hangs up
+    in_dial_bridge: bool = False
     reported: list[str] = field(default_factory=list)  # variables set with report_events (23.4)
     snapshot_vars: dict[str, str] = field(default_factory=dict)  # channelvars of the cached snapshot
 

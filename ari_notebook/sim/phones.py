@@ -245,6 +245,8 @@ def dial(ast: Asterisk, chan: Channel, *, caller: Channel | None = None, timeout
     if chan.dialed:
         raise AriFailure(409, "Channel is already dialed")
     chan.dialed = True
+    if chan.bridge_id is None:
+        chan.in_dial_bridge = True  # invisible: no events, not listed; record() notices (versions.py)
     _dial_event(ast, chan, "", chan.dialstring, caller)
 
     def after_answer() -> None:

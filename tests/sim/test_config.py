@@ -90,3 +90,14 @@ def test_errors_name_the_problem(tmp_path):
     bad.write_text("[http\n")
     with pytest.raises(ConfigurationError, match="not valid TOML"):
         make_config(str(bad))
+
+
+def test_asterisk_version_is_a_23_release_from_23_4_1_on():
+    from ari_notebook._errors import ConfigurationError
+    from ari_notebook.sim.config import make_config
+
+    assert make_config().asterisk_version == "23.4.1"
+    assert make_config({"ari": {"asterisk_version": "23.6.0"}}).asterisk_version == "23.6.0"
+    for bad in ("22.10.0", "23.3.0", "twenty-three", "23.6"):
+        with pytest.raises(ConfigurationError, match="asterisk_version"):
+            make_config(asterisk_version=bad)

@@ -180,3 +180,56 @@ def test_beep_plays_before_the_recorded_time(sim):
     sim.advance(0.4)
     assert kinds(sim.events["hello"])[-1] == ("RecordingFinished", "done", 2)
     assert sim.ast.provider("recording_duration")("b") == pytest.approx(2.0)
+
+
+def _created_and_dialled(b: Backend) -> None:
+    """channels.create + dial, as notebook 03 does: the channel answers inside Stasis' dial bridge."""
+    assert b("POST", "/channels/create", {"endpoint": "Local/3000@ARI-test", "app": "hello",
+                                          "channelId": "cd1"}).status == 200
+    b.advance(0)
+    assert b("POST", "/channels/cd1/dial", {"timeout": "30"}).status == 204
+    b.advance(1)
+    assert b("GET", "/channels/cd1").body["state"] == "Up"
+
+
+def test_a_created_and_dialled_channel_cannot_be_recorded_in_23_4_1():
+    """Asterisk 23.4.1 keeps a created+dialled channel in the invisible dial bridge (res/stasis/
+    control.c) and res_stasis_recording refuses any bridged channel: 201 queued, then at once
+    RecordingFailed with Asterisk's reason, no RecordingStarted, nothing stored (seen live too)."""
+    b = Backend()
+    events = b.app()
+    _created_and_dialled(b)
+    reply = b("POST", "/channels/cd1/record", {"name": "nb03", "format": "wav"})
+    assert reply.status == 201 and reply.body["state"] == "queued"
+    b.advance(0)
+    failed = [e for e in events if e["type"].startswith("Recording")]
+    assert [e["type"] for e in failed] == ["RecordingFailed"]
+    assert failed[0]["recording"]["state"] == "failed"
+    assert failed[0]["recording"]["cause"] == "Cannot record channel while in bridge"
+    assert b("GET", "/recordings/live/nb03").status == 404
+    assert b("GET", "/recordings/stored/nb03").status == 404
+    assert b("GET", "/bridges").body == []  # the dial bridge is invisible
+
+
+def test_the_dial_bridge_no_longer_stops_a_recording_from_23_6_0():
+    b = Backend(asterisk_version="23.6.0")
+    events = b.app()
+    _created_and_dialled(b)
+    assert b("GET", "/asterisk/info").body["system"]["version"] == "23.6.0"
+    assert b("POST", "/channels/cd1/record", {"name": "nb03", "format": "wav"}).status == 201
+    b.advance(0)
+    assert [e["type"] for e in events if e["type"].startswith("Recording")] == ["RecordingStarted"]
+
+
+def test_after_a_real_bridge_the_channel_records_even_in_23_4_1():
+    """Leaving a real bridge once it is Up does not put it back in the dial bridge (control.c)."""
+    b = Backend()
+    events = b.app()
+    _created_and_dialled(b)
+    assert b("POST", "/bridges/br1").status == 200
+    assert b("POST", "/bridges/br1/addChannel", {"channel": "cd1"}).status == 204
+    assert b("POST", "/bridges/br1/removeChannel", {"channel": "cd1"}).status == 204
+    b.advance(0)
+    assert b("POST", "/channels/cd1/record", {"name": "r2", "format": "wav"}).status == 201
+    b.advance(0)
+    assert [e["type"] for e in events if e["type"].startswith("Recording")] == ["RecordingStarted"]

@@ -98,7 +98,7 @@ class AsteriskSystem:
         startup = ast.startup_time
         return {
             "build": dict(BUILD),
-            "system": {"version": VERSION, "entity_id": ast.asterisk_id},
+            "system": {"version": getattr(ast.config, "asterisk_version", VERSION), "entity_id": ast.asterisk_id},
             "config": {**CONFIG, "setid": dict(CONFIG["setid"])},
             "status": {"startup_time": _ts(startup), "last_reload_time": _ts(self.last_reload_time)},
         }

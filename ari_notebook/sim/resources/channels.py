@@ -215,6 +215,7 @@ def continue_in_dialplan(ast: Asterisk, call: Call) -> Any:
     else:
         priority = 1
     runner = chan.runner
+    chan.in_dial_bridge = False  # continue departs any Stasis bridge first (control.c)
     if runner is None:  # no PBX of its own: Stasis() runs the dialplan and returns when it ends
         tel.leave_stasis(ast, chan, status=None)
         chan.stasis_status_at_end = "SUCCESS"

@@ -17,6 +17,7 @@ from ..core import AriFailure, component
 from ..recordings import FORMATS, IF_EXISTS, MIME, TERMINATE_ON, LiveRecording, RecordingStore, terminates
 from ..routing import ROUTES, Reply, path, query
 from ..telephony import device_state
+from ..versions import RECORD_IN_DIAL_BRIDGE, at_least
 
 
 @component
@@ -103,9 +104,11 @@ class Recordings:
             return
         scheme, _, target = rec.target_uri.partition(":")
         chan = self.ast.channels.get(target) if scheme == "channel" else None
-        if chan is not None and chan.bridge_id:
+        dial_bridge = chan is not None and chan.in_dial_bridge and not at_least(self.ast, RECORD_IN_DIAL_BRIDGE)
+        if chan is not None and (chan.bridge_id or dial_bridge):
             # res_stasis_recording refuses a bridged channel once the command runs: the 201 was
             # already sent, so the app learns it from RecordingFailed (record the bridge instead).
+            # Before 23.6.0 that includes the invisible dial bridge a created+dialled channel is in.
             self.ast.write_log("ERROR", "res_stasis_recording.c: Cannot record channel while in bridge")
             self.fail(rec, "Cannot record channel while in bridge")
             return
