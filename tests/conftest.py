@@ -106,8 +106,9 @@ def api_spec(api_docs):
 
 
 @pytest.fixture(scope="session")
-def sim_calls() -> dict[str, list[dict]]:
-    """The events of the calls in ``tests/_simcalls.py``, made once on a simulator."""
+def sim_calls():
+    """The calls in ``tests/_simcalls.py``, made once on a simulator: {name: its ``events``,
+    ``received`` (arrival times) and ``requests``}."""
     from _simcalls import record_simulator_calls
 
     return record_simulator_calls()
@@ -118,7 +119,7 @@ def call_events(request) -> dict[str, list[dict]]:
     """{"originate"|"playback"|"bridge": the app socket's events}: made on the simulator, then
     (with traces) those a real Asterisk sent in the matching recorded scenario."""
     if request.param == "simulator":
-        return request.getfixturevalue("sim_calls")
+        return {name: call.events for name, call in request.getfixturevalue("sim_calls").items()}
     return {name: [r["event"] for r in load_scenario(TRACES, scenario) if r["kind"] == "event" and r.get("ws") == "ws"]
             for name, scenario in RECORDED_CALLS.items()}
 

@@ -24,7 +24,7 @@ def _recorded_texts(traces_dir) -> list[str]:
 
 def _simulator_texts(api_docs_dir, calls) -> list[str]:
     texts = [p.read_text() for p in api_docs_dir.glob("*.json")]
-    return texts + [json.dumps(event) for events in calls.values() for event in events]
+    return texts + [json.dumps(event) for call in calls.values() for event in call.events]
 
 
 @pytest.mark.parametrize("source", ["simulator", "recorded"] if HAVE_TRACES else ["simulator"])

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import REPO, load_scenario
+from conftest import CALL_SOURCES, RECORDED_CALLS, REPO, TRACES, load_scenario
 
 T0 = pd.Timestamp("2026-11-25T10:00:00", tz="UTC")
 EPOCH0 = T0.timestamp()
@@ -148,6 +148,32 @@ def scenario_log(traces_dir):
                 log.add_request(rec)
         return log
 
+    return make
+
+
+@pytest.fixture(params=CALL_SOURCES)
+def call_log(request):
+    """``call_log(name, ws="ws", requests=True)``: an EventLog of one call of ``tests/_simcalls.py``
+    ("originate", "playback", "bridge") with its requests: made on the simulator ([sim-calls]),
+    or (with the traces) the matching recorded scenario ([ast23-calls]; ``ws=None``: every
+    socket of the recording). ``call_log.source`` says which."""
+    from ari_notebook.events import EventLog
+
+    def make(name: str, ws: str | None = "ws", requests: bool = True) -> EventLog:
+        if request.param == "simulator":
+            call = request.getfixturevalue("sim_calls")[name]
+            events, reqs = list(zip(call.events, call.received)), call.requests
+        else:
+            events, reqs = scenario_records(TRACES, RECORDED_CALLS[name], ws)
+        log = EventLog()
+        for ev, recv in events:
+            log.append(ev, recv)
+        if requests:
+            for rec in reqs:
+                log.add_request(rec)
+        return log
+
+    make.source = "sim-calls" if request.param == "simulator" else "ast23-calls"
     return make
 
 

@@ -36,10 +36,10 @@ def test_call_timeline_of_a_drawn_call(output_dir):
     _png(fig, output_dir / "timeline_drawn.png")
 
 
-def test_call_timeline_of_the_real_bridge_scenario(output_dir, scenario_log):
-    fig = scenario_log("c_bridge").plot_timeline()
-    assert len(fig.axes[0].get_yticklabels()) == 2
-    _png(fig, output_dir / "timeline_c_bridge.png")
+def test_call_timeline_of_a_bridged_call(output_dir, call_log):
+    fig = call_log("bridge").plot_timeline()
+    assert len(fig.axes[0].get_yticklabels()) == 2  # the two channels in Stasis
+    _png(fig, output_dir / f"timeline_bridge_{call_log.source}.png")
 
 
 def test_ladder_of_one_real_call(output_dir, scenario_log):
@@ -72,6 +72,6 @@ def test_event_rate(output_dir, scenario_log):
     _png(fig, output_dir / "rate_i_load.png")
 
 
-@pytest.mark.parametrize("name", ["a_originate", "b_playback"])
-def test_timelines_of_other_real_scenarios(output_dir, scenario_log, name):
-    _png(scenario_log(name).plot_timeline(), output_dir / f"timeline_{name}.png")
+@pytest.mark.parametrize("name", ["originate", "playback"])
+def test_timelines_of_other_calls(output_dir, call_log, name):
+    _png(call_log(name).plot_timeline(), output_dir / f"timeline_{name}_{call_log.source}.png")
