@@ -149,7 +149,6 @@ def remove_channel(ast: Asterisk, bridge: Bridge, chan: Channel) -> None:
 
 
 def destroy_bridge(ast: Asterisk, bridge: Bridge) -> None:
-    stop_target_playbacks(ast, f"bridge:{bridge.id}", state="done")
     stop_moh(ast, bridge, quiet=True)
     for cid in list(bridge.channels):
         chan = ast.channels.get(cid)
@@ -157,6 +156,9 @@ def destroy_bridge(ast: Asterisk, bridge: Bridge) -> None:
             leave_bridge(ast, chan, by_hangup=False)
     ast.bridges.pop(bridge.id, None)
     bridge_event(ast, bridge, "BridgeDestroyed")
+    # a playback still running loses its Announcer channel with the bridge: it fails, after
+    # BridgeDestroyed (trace l_bridge_peer_hangup; whether the app hears it is racy there)
+    stop_target_playbacks(ast, f"bridge:{bridge.id}", state="failed")
     ast.forget_source(f"bridge:{bridge.id}")
     ast.fire("bridge_destroyed", bridge=bridge)
 

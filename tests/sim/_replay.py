@@ -44,7 +44,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, Iterable
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -521,10 +521,60 @@ def shape(value: Any) -> Any:
     return type(value).__name__
 
 
+# ---- tolerated differences -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Tolerance:
+    """A difference a scenario may show without failing, named with the reason it is allowed.
+
+    ``body`` rewrites a recorded answer body before it is compared (``path`` is the request's,
+    or the RESTResponse's ``uri``); ``events`` rewrites one socket's event list, recorded and
+    simulated alike, before the per-object comparison."""
+
+    name: str
+    reason: str
+    body: Callable[[str, Any], Any] | None = None
+    events: Callable[[list[dict]], list[dict]] | None = None
+
+
+def _without_authorship(path: str, body: Any) -> Any:
+    if "api-docs/" in path and isinstance(body, dict):
+        return {k: v for k, v in body.items() if k not in ("_copyright", "_author", "_svn_revision")}
+    return body
+
+
+API_DOCS_AUTHORSHIP = Tolerance(
+    "api-docs authorship notes",
+    "Asterisk's api-docs carry its authors' _copyright, _author and _svn_revision notes; the simulator "
+    "generates its own api-docs from its route table and does not claim them",
+    body=_without_authorship)
+
+
+def _without_late_bridge_playback_end(events: list[dict]) -> list[dict]:
+    gone: set[str] = set()
+    out = []
+    for e in events:
+        if e.get("type") == "BridgeDestroyed":
+            gone.add(f"bridge:{(e.get('bridge') or {}).get('id')}")
+        if e.get("type") == "PlaybackFinished" and (e.get("playback") or {}).get("target_uri") in gone:
+            continue
+        out.append(e)
+    return out
+
+
+RACY_BRIDGE_PLAYBACK_END = Tolerance(
+    "PlaybackFinished after its bridge was destroyed",
+    "racy in Asterisk 23.4.1: destroying a bridge during its own playback gave the app PlaybackFinished "
+    "(failed) in 7 of 11 recorded runs and nothing in the others (traces README, scenario l); that the "
+    "playback is gone (404) is still compared",
+    events=_without_late_bridge_playback_end)
+
+
 # ---- comparing ------------------------------------------------------------------------------
 
-def compare_responses(run: Replay) -> list[str]:
+def compare_responses(run: Replay, tolerate: Iterable[Tolerance] = ()) -> list[str]:
     """Every answer, raw probe and WebSocket upgrade against the recording's (see module doc)."""
+    tolerate = tuple(tolerate)
     problems = []
     for label, (got, want) in run.upgrades.items():
         if got != want:
@@ -534,13 +584,21 @@ def compare_responses(run: Replay) -> list[str]:
             problems.append(f"raw {rec.get('label')}: status {got}, Asterisk {want}")
     for ex in run.exchanges:
         if ex.trace is not None:
-            problems += _compare_response(ex)
+            problems += _compare_response(ex, tolerate)
     for trace_answer, sim_answer in rest_pairs(run):
-        problems += _compare_rest_response(trace_answer, sim_answer, run.ids)
+        problems += _compare_rest_response(trace_answer, sim_answer, run.ids, tolerate)
     return problems
 
 
-def _compare_rest_response(t: dict, got: dict | None, ids: IdMap | None) -> list[str]:
+def _tolerated_body(path: str, body: Any, tolerate: tuple[Tolerance, ...]) -> Any:
+    for tol in tolerate:
+        if tol.body is not None:
+            body = tol.body(path, body)
+    return body
+
+
+def _compare_rest_response(t: dict, got: dict | None, ids: IdMap | None,
+                           tolerate: tuple[Tolerance, ...] = ()) -> list[str]:
     """A RESTResponse event: status, reason, echoed uri and ids, body like an HTTP body."""
     where = f"RESTResponse {t.get('request_id')!r}"
     if got is None:
@@ -552,7 +610,7 @@ def _compare_rest_response(t: dict, got: dict | None, ids: IdMap | None) -> list
                        ("application", t.get("application"))):
         if got.get(name) != want:
             problems.append(f"{where}: {name} {got.get(name)!r}, Asterisk {want!r}")
-    want_body, got_body = _body_json(t), _body_json(got)
+    want_body, got_body = _tolerated_body(t.get("uri", ""), _body_json(t), tolerate), _body_json(got)
     if t.get("status_code", 0) >= 400:
         if want_body != got_body:
             problems.append(f"{where}: error body {got_body!r}, Asterisk {want_body!r}")
@@ -564,13 +622,13 @@ def _compare_rest_response(t: dict, got: dict | None, ids: IdMap | None) -> list
     return problems
 
 
-def _compare_response(ex: Exchange) -> list[str]:
+def _compare_response(ex: Exchange, tolerate: tuple[Tolerance, ...] = ()) -> list[str]:
     t, req = ex.trace, ex.request
     where = f"request {ex.index} {req['method']} {req['path']} {req.get('label') or ''}"
     if t["status"] != ex.status:
         return [f"{where}: status {ex.status}, Asterisk {t['status']} ({t.get('body')!r} vs {ex.body!r})"]
     problems = []
-    body = t.get("body")
+    body = _tolerated_body(req["path"], t.get("body"), tolerate)
     if "body" in t and t["status"] >= 400:
         if body != ex.body:
             problems.append(f"{where}: error body {ex.body!r}, Asterisk {body!r}")
@@ -607,12 +665,20 @@ def _compare_response(ex: Exchange) -> list[str]:
     return problems
 
 
-def compare_events(run: Replay) -> list[str]:
+def _tolerated_events(events: list[dict], tolerate: tuple[Tolerance, ...]) -> list[dict]:
+    for tol in tolerate:
+        if tol.events is not None:
+            events = tol.events(events)
+    return events
+
+
+def compare_events(run: Replay, tolerate: Iterable[Tolerance] = ()) -> list[str]:
+    tolerate = tuple(tolerate)
     problems = []
     tl, sl = labels_for(run, "trace"), labels_for(run, "sim")
     for socket in sorted(set(run.trace_events) | set(run.sim_events)):
-        trace = run.trace_events.get(socket, [])
-        sim = run.sim_events.get(socket, [])
+        trace = _tolerated_events(run.trace_events.get(socket, []), tolerate)
+        sim = _tolerated_events(run.sim_events.get(socket, []), tolerate)
         tc = Counter(e["type"] for e in trace)
         sc = Counter(e["type"] for e in sim)
         for etype in sorted(set(tc) | set(sc)):
@@ -667,9 +733,10 @@ def _match(socket: str, obj: str, trace: list, sim: list) -> list[str]:
 
 # ---- scoring (how far off a scenario is, for reports; the tests assert on the problem lists) ----
 
-def score(run: Replay) -> tuple[int, int]:
+def score(run: Replay, tolerate: Iterable[Tolerance] = ()) -> tuple[int, int]:
     """(checks passed, checks made): one check per answer, upgrade, raw probe and RESTResponse,
     per socket one per event type count and one per object's event sequence."""
+    tolerate = tuple(tolerate)
     passed = total = 0
 
     def tally(problems: list[str]) -> None:
@@ -683,12 +750,13 @@ def score(run: Replay) -> tuple[int, int]:
         tally([] if got == want else ["x"])
     for ex in run.exchanges:
         if ex.trace is not None:
-            tally(_compare_response(ex))
+            tally(_compare_response(ex, tolerate))
     for trace_answer, sim_answer in rest_pairs(run):
-        tally(_compare_rest_response(trace_answer, sim_answer, run.ids))
+        tally(_compare_rest_response(trace_answer, sim_answer, run.ids, tolerate))
     tl, sl = labels_for(run, "trace"), labels_for(run, "sim")
     for socket in set(run.trace_events) | set(run.sim_events):
-        trace, sim = run.trace_events.get(socket, []), run.sim_events.get(socket, [])
+        trace = _tolerated_events(run.trace_events.get(socket, []), tolerate)
+        sim = _tolerated_events(run.sim_events.get(socket, []), tolerate)
         tc, sc = Counter(e["type"] for e in trace), Counter(e["type"] for e in sim)
         for etype in set(tc) | set(sc):
             ok = sc[etype] >= tc[etype] if etype == "ChannelDialplan" else sc[etype] == tc[etype]
