@@ -215,9 +215,11 @@ async def _probe_tls(host: str, port: int, ctx: _ssl.SSLContext, timeout: float)
 def _describe_apps(apps: list[dict]) -> tuple[str, str]:
     """(summary, detail) of GET /applications, saying only what the listing proves.
 
-    Asterisk removes an application when its last WebSocket closes *and* it holds no channel,
-    bridge or endpoint; until then it stays listed. So an app listed with nothing is connected,
-    but one holding channels may be a program that went away and left its calls up.
+    Asterisk keeps an application listed after its last WebSocket closed while it still holds
+    channels, bridges or endpoints, and drops it only at its next registry clean-up (run when any
+    app registers, as the WebSocket check's probe app just did). So after that probe an app listed
+    with nothing is connected, but one holding channels may be a program that went away and left
+    its calls up: no listing tells which.
     """
     detail = ("Asterisk lists an app while a WebSocket for it is open, and after that closed for "
               "as long as the app still holds channels or bridges")

@@ -3,8 +3,13 @@
 Two kinds: a simulator in a process of its own (``ari-notebook sim``: a server the test does
 not own, like a real one), and a real Asterisk named by ARI_TEST_URL / ARI_TEST_USER /
 ARI_TEST_PASSWORD (tests marked ``asterisk``; ARI_TEST_RO_USER / ARI_TEST_RO_PASSWORD name
-its read-only user). Leftovers are what a test added to the server's channels, bridges and
-stored recordings: they are removed, and reported so the test that left them fails.
+its read-only user). Leftovers are what a test added to the server's channels, bridges, stored
+recordings and applications: they are removed, and reported so the test that left them fails.
+
+Asterisk drops an application whose WebSocket closed only when it next cleans up its app
+registry (on any app registering or unregistering, or a channel leaving Stasis); one that still
+held a bridge subscription when its socket closed stays listed until then. ``inventory`` first
+registers and closes a probe app, so such an app is not counted against the test.
 """
 
 from __future__ import annotations
@@ -70,12 +75,17 @@ class SimulatorProcess:
         self.proc.stdout.close()
 
 
+PROBE_APP = "test-inventory-probe"
+
+
 async def inventory(server: Server) -> dict[str, set[str]]:
-    """Ids of every channel, bridge and stored recording on the server now."""
-    async with await Client.connect(server.url, server.user, server.password) as c:
+    """Ids of every channel, bridge, stored recording and application on the server now."""
+    async with await Client.connect(server.url, server.user, server.password, apps=PROBE_APP) as c:
+        await c.stop()  # registering and unregistering makes Asterisk drop finished apps
         return {"channels": {x.id for x in await c.channels.list()},
                 "bridges": {x.id for x in await c.bridges.list()},
-                "recordings": {x.name for x in await c.recordings.listStored()}}
+                "recordings": {x.name for x in await c.recordings.listStored()},
+                "applications": {x.name for x in await c.applications.list()} - {PROBE_APP}}
 
 
 async def leftovers(server: Server, before: dict[str, set[str]], settle: float = 10.0) -> dict[str, list[str]]:
@@ -96,6 +106,7 @@ async def leftovers(server: Server, before: dict[str, set[str]], settle: float =
 
 async def _remove(server: Server, extra: dict[str, list[str]]) -> None:
     async with await Client.connect(server.url, server.user, server.password) as c:
+        # an application cannot be removed over ARI: it goes with its socket and its channels
         for kind, remove in (("channels", lambda i: c.channels.hangup(channelId=i)),
                              ("bridges", lambda i: c.bridges.destroy(bridgeId=i)),
                              ("recordings", lambda i: c.recordings.deleteStored(recordingName=i))):

@@ -6,6 +6,7 @@ Shared by the notebook tests, the fresh-venv (Binder) test and the screenshot sc
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -16,8 +17,9 @@ REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = REPO / "notebooks"
 NOTEBOOKS = sorted(p.name for p in NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
 
-# Per notebook: cell id -> substrings its outputs must contain (what a reader would check).
-CHECKS: dict[str, dict[str, list[str]]] = {
+# Per notebook: cell id -> substrings (or compiled patterns) its outputs must contain (what a
+# reader would check).
+CHECKS: dict[str, dict[str, list[str | re.Pattern]]] = {
     "01_getting_started.ipynb": {
         "nb01-info": ["Asterisk 23", "entity"],
         "nb01-version": ["ARI version: ", "'channels'", "'bridges'", "'recordings'"],
@@ -41,7 +43,9 @@ CHECKS: dict[str, dict[str, list[str]]] = {
         "nb03-create-dial": ["after create: Down", "after dial:   Up"],
         "nb03-play": ["finished: done"],
         "nb03-play-missing": ["PlaybackFailed: playback ", " of sound:no-such-prompt on channel:nb03-call failed"],
-        "nb03-record": ["recorded 2 s", "b'RIFF'"],
+        # maxDurationSeconds=2: Asterisk compares whole seconds of time() as frames arrive, so a
+        # recording with sound all along ends after 2 to 3 s (seen live on 23.4.1: 2 and 3)
+        "nb03-record": [re.compile(r"recorded [23] s"), "b'RIFF'"],
         "nb03-dtmf": ["the agent heard: 42#"],
         "nb03-variables": ["CUSTOMER_ID = 4711"],
         "nb03-hangup": ["destroyed: 16 Normal Clearing", "channels left: 0"],
@@ -57,7 +61,8 @@ CHECKS: dict[str, dict[str, list[str]]] = {
     },
     "05_analysing_calls_with_pandas.ipynb": {
         "nb05-load": ["events from 12 calls"],
-        "nb05-df": ["StasisStart"],
+        # the first rows of 12 concurrent calls: which events come first differs on a real server
+        "nb05-df": ["time", "type", "channel_id", "nb05-caller-"],
         "nb05-types": ["ChannelDtmfReceived", "StasisStart"],
         "nb05-calls": ["caller-000", "agent-000"],
         "nb05-dtmf": ["agent-0"],
@@ -177,6 +182,8 @@ def failed_checks(name: str, nb, checks: dict[str, list[str]] | None = None) -> 
             continue
         text = cell_text(by_id[cell_id])
         for needle in needles:
-            if needle not in text:
-                missing.append(f"{cell_id}: {needle!r} not in output {text[:800]!r}")
+            found = needle.search(text) if isinstance(needle, re.Pattern) else needle in text
+            if not found:
+                shown = needle.pattern if isinstance(needle, re.Pattern) else needle
+                missing.append(f"{cell_id}: {shown!r} not in output {text[:800]!r}")
     return missing
