@@ -96,9 +96,23 @@ CHECKS: dict[str, dict[str, list[str | re.Pattern]]] = {
 EMBEDDED_ONLY = {"nb02-asterisk-log", "nb06-doctor-readonly"}
 
 
-def server_checks(name: str) -> dict[str, list[str]]:
-    """CHECKS for a run against a server given by ARI_URL (a real Asterisk, a simulator process)."""
-    return {cell: needles for cell, needles in CHECKS[name].items() if cell not in EMBEDDED_ONLY}
+# What a real Asterisk 23.4.1 shows and the simulator does not model yet (move each into CHECKS
+# once it does): it keeps a created+dialled channel in its internal dial bridge (fixed in 23.6.0).
+REAL_23_4_1: dict[str, dict[str, list[str]]] = {
+    "03_controlling_a_channel.ipynb": {
+        "nb03-record-dialled": ["RecordingFailed: Cannot record channel while in bridge"],
+    },
+}
+
+
+def server_checks(name: str, real: bool = False) -> dict[str, list[str]]:
+    """CHECKS for a run against a server given by ARI_URL (a simulator process, or with ``real``
+    a real Asterisk 23.4.1)."""
+    checks = {cell: needles for cell, needles in CHECKS[name].items() if cell not in EMBEDDED_ONLY}
+    if real:
+        for cell, needles in REAL_23_4_1.get(name, {}).items():
+            checks[cell] = checks.get(cell, []) + needles
+    return checks
 
 
 def kernel_env(server: dict[str, str] | None = None) -> dict[str, str]:
