@@ -9,6 +9,7 @@ request's host, the events WebSocket (400/426/500 HTML answers, ``ApplicationRep
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp import web
@@ -152,6 +153,14 @@ class AriHttp:
             self.sockets.discard(sock)
             sock.unregister()
         return ws
+
+    async def drain_sockets(self, limit: float = 1.0) -> None:
+        """Let every socket send what is queued (up to ``limit`` seconds), e.g. before a restart."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit
+        while any(not sock.queue.empty() for sock in self.sockets) and loop.time() < deadline:
+            await asyncio.sleep(0.005)
+        await asyncio.sleep(0)
 
     async def close_sockets(self) -> None:
         for sock in list(self.sockets):

@@ -32,7 +32,7 @@ from .misconfig import middleware as misconfig_middleware
 from .phones import inbound_call
 from .resources.endpoints import Endpoints
 from .routing import ROUTES
-from .telephony import hangup, receive_dtmf
+from .telephony import hangup, receive_dtmf, shutdown_all
 
 
 def _is_loopback(host: str) -> bool:
@@ -157,6 +157,9 @@ class Simulator:
         gone (new channel ids, no bridges, the clock starts again). Counted in ``faults.history``.
         """
         self.faults.resume()
+        if not keep_state:
+            shutdown_all(self.asterisk)  # Asterisk hangs every channel up before its sockets go
+            await self.http.drain_sockets()
         await self.http.close_sockets()
         if self._runner is not None:
             await self._runner.cleanup()

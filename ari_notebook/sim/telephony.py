@@ -434,6 +434,43 @@ def _destroy(ast: Asterisk, chan: Channel, cause: int) -> None:
             gone(chan)
 
 
+SHUTDOWN = 4  # the soft-hangup flag Asterisk's shutdown sets on every channel
+
+
+def shutdown_all(ast: Asterisk) -> None:
+    """``core restart now``/``core stop now``: every channel is hung up before the sockets close.
+    Trace j_reconnect (a Local pair, ;1 in Stasis, ;2 in Wait): the dialplan half gets the
+    shutdown request (cause 4 soft) and its PBX ends (16 soft); the Stasis half gets the shutdown
+    request, then its partner's hangup (cause 0); the dialplan half is destroyed with cause 0,
+    then the Stasis half leaves Stasis and is destroyed with cause 0. A lone channel is
+    handled like the Stasis half, a channel in a bridge leaves it on the way (a guess)."""
+    for chan in list(ast.channels.values()):
+        if chan.destroyed or chan.hangup_requested:
+            continue
+        peer = chan.peer if chan.tech == "Local" and chan.peer is not None and not chan.peer.destroyed else None
+        first, second = (chan, peer) if peer is None or chan.runner is not None or peer.runner is None else (peer, chan)
+        for c in filter(None, (first, second)):
+            c.hangup_requested = True
+            c.hangup_cause = 0
+        channel_event(ast, first, "ChannelHangupRequest", {"cause": SHUTDOWN, "soft": True}, lead=2)
+        if second is None:
+            _unwind(ast, first)
+            _destroy(ast, first, 0)
+            continue
+        runner, first.runner = first.runner, None
+        for timer in first.timers:
+            timer.cancel()
+        first.timers.clear()
+        if runner is not None:
+            runner.interrupt()
+            channel_event(ast, first, "ChannelHangupRequest", {"cause": 16, "soft": True}, lead=2)
+        channel_event(ast, second, "ChannelHangupRequest", {"cause": SHUTDOWN, "soft": True}, lead=2)
+        channel_event(ast, second, "ChannelHangupRequest", {"cause": 0}, lead=1)
+        _destroy(ast, first, 0)
+        _unwind(ast, second)
+        _destroy(ast, second, 0)
+
+
 STASIS_NOTICE = 0.001  # seconds a Stasis channel takes to notice its Local peer hung up
 
 

@@ -60,6 +60,7 @@ BEHAVIOUR_HEADERS = ("WWW-Authenticate", "Allow", "Access-Control-Allow-Origin",
 UNCOUNTED_LISTS = ("/ari/sounds",)  # the catalogue's size depends on the installed sound packs
 SEQ = re.compile(r"-[0-9a-f]{8}(?=;|$)")
 SYNC_ID = "replay-sync"
+RESTART_NOTE = "issuing: asterisk -rx 'core restart now'"  # j_reconnect restarts the recorded Asterisk
 SYNC_TIMEOUT = 30.0  # seconds; only a broken simulator gets near it
 
 
@@ -283,6 +284,15 @@ async def replay(records: list[dict], **sim_options: Any) -> Replay:
         # the server lets go (unregisters the socket's apps) once it has read the close frame
         await _until(lambda: len(sim.http.sockets) < held, f"the server releasing socket {label}")
 
+    async def restart() -> None:
+        """``core restart now``: the simulator restarts (every channel hung up, sockets dropped)."""
+        await sim.restart(keep_state=False)
+        for label, sock in list(sockets.items()):
+            if sock.reader is not None:
+                await sock.reader  # the server closed it
+            await sock.session.close()
+            del sockets[label]
+
     async def send(ex: Exchange) -> None:
         req = ex.request
         url = sim.url + ids.rewrite(_rel(req["url"]))
@@ -323,6 +333,9 @@ async def replay(records: list[dict], **sim_options: Any) -> Replay:
             elif kind == "ws" and rec.get("action") == "client_close":
                 await advance_to(rec["t"])
                 await close(rec["ws"])
+            elif kind == "note" and str(rec.get("text", "")).startswith(RESTART_NOTE):
+                await advance_to(rec["t"])
+                await restart()
             elif kind == "ws_send":
                 await advance_to(rec["t"])
                 if rec["ws"] in sockets:

@@ -6,7 +6,7 @@ object with details, field sets) must match. See ``_replay.py`` for exactly what
 One parametrised test instead of a file per scenario: a new recording is one more line in
 ``SCENARIOS``. A scenario's options configure the simulator like the recorded machine; its
 tolerances (defined in ``_replay.py``, each with its reason) are the only differences allowed.
-``j_reconnect`` is not here: it restarts the recorded Asterisk mid-scenario (see docs/simulator.md).
+``j_reconnect`` restarts the recorded Asterisk mid-scenario: the replayer restarts the simulator there.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ SCENARIOS = {
     "h_resources": (NO_PHONES, ()),
     "h2_subscribe_all": ({}, ()),
     "i_load": ({}, ()),
+    "j_reconnect": ({}, ()),
     "k_rest_over_ws": ({}, (API_DOCS_AUTHORSHIP,)),
     "l_bridge_peer_hangup": ({}, (RACY_BRIDGE_PLAYBACK_END,)),
     "m_event_filter": ({}, ()),
