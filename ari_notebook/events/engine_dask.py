@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from . import analysis
-from .dataset import (FREQS, columns_for_reading, finish_calls, finish_dtmf, finish_playbacks,
+from .engine_common import (FREQS, columns_for_reading, finish_calls, finish_dtmf, finish_playbacks,
                       summary_from)
 from .engine_pandas import typed_frame
 from .frames import STR
@@ -149,6 +149,14 @@ def _lists_kept(method):
     return run
 
 
+
+def meta_of(frame: Any) -> pd.DataFrame:
+    """The empty pandas frame a dask collection stands for (its ``meta``), through dask's
+    public ``make_meta`` rather than the private ``_meta`` attribute."""
+    from dask.dataframe.utils import make_meta
+
+    return make_meta(frame)
+
 class DaskEngine:
     """Each question as a Dask graph over the dataset's files (see the module docstring)."""
 
@@ -181,7 +189,7 @@ class DaskEngine:
 
     def _per_object(self, df: "dd.DataFrame", on: list[str], fn) -> "dd.DataFrame":
         """Shuffle rows so each object is in one partition, then ``fn`` per server there."""
-        meta = _by_server(df._meta, fn)
+        meta = _by_server(meta_of(df), fn)
         return self._shuffle(df, on).map_partitions(_by_server, fn, meta=meta)
 
     def count(self) -> int:
@@ -197,7 +205,7 @@ class DaskEngine:
         dial = ev[(ev["type"] == "Dial") & ev["channel_id"].notnull() & ev["peer_id"].notnull()
                   & ev["dialstatus"].notnull() & (ev["dialstatus"] != "")]
         dial = dial[["asterisk_id", "peer_id", "time", "received_at", "seq", "dialstatus"]]
-        dial_meta = _dial_status(dial._meta)
+        dial_meta = _dial_status(meta_of(dial))
         statuses = self._shuffle(dial, ["asterisk_id", "peer_id"]).map_partitions(_dial_status, meta=dial_meta)
 
         bev = self.frame(_BRIDGE_COLUMNS)
@@ -212,7 +220,7 @@ class DaskEngine:
         ended = legs[["asterisk_id", "channel_id", "ended"]]
         spans = self._merge(stays, ended, "left")
         totals = self._shuffle(spans, ["asterisk_id", "channel_id"]).map_partitions(
-            _bridge_totals, meta=_bridge_totals(spans._meta))
+            _bridge_totals, meta=_bridge_totals(meta_of(spans)))
         return self._merge(self._merge(legs, statuses, "left"), totals, "left")
 
     @_lists_kept
@@ -224,7 +232,7 @@ class DaskEngine:
         """Call legs (no dialstatus or bridges: rates, causes and summary do not need them)."""
         legs = self.legs()
         legs = legs.assign(dialstatus=None, bridges=None, bridged_time=np.timedelta64("NaT", "us"))
-        meta = finish_calls(legs._meta, all_channels=False)
+        meta = finish_calls(meta_of(legs), all_channels=False)
         return legs.map_partitions(finish_calls, False, meta=meta)
 
     @_lists_kept

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from . import analysis
-from .dataset import finish_calls, finish_dtmf, finish_playbacks, summary_from
+from .engine_common import finish_calls, finish_dtmf, finish_playbacks, summary_from
 
 if TYPE_CHECKING:
     import duckdb

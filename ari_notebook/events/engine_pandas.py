@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import analysis
-from .dataset import (causes_from_calls, columns_for_reading, rates_from_calls, summary_from)
+from .engine_common import (causes_from_calls, columns_for_reading, rates_from_calls, summary_from)
 from .frames import COLUMNS, STR, TIME
 
 if TYPE_CHECKING:
