@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core import AriFailure, Asterisk
+from ._variables import read_variables
 from ..routing import ROUTES, Call, body, path, query
 from .. import bridging
 from .channels import play_media
@@ -115,16 +116,9 @@ def get_vars(ast: Asterisk, call: Call) -> Any:
     bridge = ast.bridges.get(call.path["bridgeId"])
     if bridge is None:
         raise AriFailure(404, "Provided bridge was not found")
-    out = {}
-    for name in (n.strip() for n in call.list("variables")):
-        if not name:
-            raise AriFailure(400, "Variable names are required")
-        if name.endswith(")"):
-            raise AriFailure(500, "Unable to read provided function")
-        if name not in bridge.variables:
-            raise AriFailure(404, "Provided variable was not found")
-        out[name] = bridge.variables[name]
-    return {"variables": out}
+    # a bridge has no dialplan functions: NAME(...) cannot be read
+    return read_variables(call.list("variables"),
+                          lambda name: None if name.endswith(")") else bridge.variables.get(name))
 
 
 @ROUTES.route(R, "POST", "/bridges/{bridgeId}/variables", "setBridgeVars", "void",

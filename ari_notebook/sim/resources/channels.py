@@ -11,6 +11,7 @@ from typing import Any
 from ..core import AriFailure, Asterisk
 from ..dialplan import Runner
 from ..objects import Channel
+from ._variables import read_variables
 from ..routing import ROUTES, Call, Reply, body, path, query
 from .. import phones, playback
 from .. import telephony as tel
@@ -468,17 +469,7 @@ def get_vars(ast: Asterisk, call: Call) -> Any:
     chan = ast.channels.get(call.path["channelId"])
     if chan is None:
         raise AriFailure(404, "Provided channel was not found")
-    out = {}
-    for name in (n.strip() for n in call.list("variables")):
-        if not name:
-            raise AriFailure(400, "Variable names are required")
-        value = tel.get_variable(chan, name)
-        if value is None:
-            if name.endswith(")"):
-                raise AriFailure(500, "Unable to read provided function")
-            raise AriFailure(404, "Provided variable was not found")
-        out[name] = value
-    return {"variables": out}
+    return read_variables(call.list("variables"), lambda name: tel.get_variable(chan, name))
 
 
 @ROUTES.route(R, "POST", "/channels/{channelId}/variables", "setChannelVars", "void",
