@@ -31,6 +31,10 @@ local_originate        the app originates a Local channel (both halves, 15 event
 congestion             a trunk failure: the dialled leg fails with cause 34 or 38
 =====================  ===================================================================
 
+A call that enters Stasis from the dialplan is held by the app only while in Stasis, so (as on
+Asterisk 23) it has no ``STASISSTATUS`` and nothing after its ``StasisEnd``: no
+``ChannelDestroyed`` and no Q.850 cause; the legs the app dials or originates have both.
+
 Traffic follows a working-day profile (busy 9-17 UTC, quiet at night, lighter at weekends);
 servers differ in load, and one server (the third) has a bad hour each afternoon when trunk
 failures spike: something for an analyst to find. Times are Asterisk's millisecond timestamps;
@@ -271,29 +275,37 @@ def _varset(s: _Script, when: np.ndarray, leg: dict, value: str) -> None:
 
 
 def _stasis_in(s: _Script, t: np.ndarray, leg: dict) -> None:
-    _varset(s, t, leg, "")
+    if leg.get("held"):  # STASISSTATUS only for channels the app holds beyond Stasis
+        _varset(s, t, leg, "")
     s.add("StasisStart", t, leg, args=[])
 
 
 def _stasis_out(s: _Script, t: np.ndarray, leg: dict) -> None:
     s.add("StasisEnd", t, leg)
-    _varset(s, t, leg, "SUCCESS")
+    if leg.get("held"):
+        _varset(s, t, leg, "SUCCESS")
+
+
+def _destroyed(s: _Script, t: np.ndarray, leg: dict, cause: int) -> np.ndarray:
+    """``ChannelDestroyed``: heard only for a channel the app holds beyond Stasis (one it
+    originated); a call from the dialplan says nothing after its ``StasisEnd``."""
+    if leg.get("held"):
+        s.add("ChannelDestroyed", t + 1000, leg, cause=cause, cause_txt=_CAUSE_TXT[cause])
+    return t + 1000
 
 
 def _hangup_by_phone(s: _Script, t: np.ndarray, leg: dict, cause: int = 16) -> np.ndarray:
     """The phone hangs up: a non-soft request, the app sees StasisEnd, then the channel dies."""
     s.add("ChannelHangupRequest", t, leg, cause=cause, soft=None)
     _stasis_out(s, t, leg)
-    s.add("ChannelDestroyed", t + 1000, leg, cause=cause, cause_txt=_CAUSE_TXT[cause])
-    return t + 1000
+    return _destroyed(s, t, leg, cause)
 
 
 def _hangup_by_app(s: _Script, t: np.ndarray, leg: dict, cause: int = 16) -> np.ndarray:
     """``DELETE /channels/{id}``: soft request with flag 32, then StasisEnd and destroy."""
     s.add("ChannelHangupRequest", t, leg, cause=32, soft=True)
     _stasis_out(s, t, leg)
-    s.add("ChannelDestroyed", t + 1000, leg, cause=cause, cause_txt=_CAUSE_TXT[cause])
-    return t + 1000
+    return _destroyed(s, t, leg, cause)
 
 
 def _inbound(d: _Day, s: _Script, t0: np.ndarray) -> tuple[dict, np.ndarray]:
@@ -343,6 +355,7 @@ def _dial(d: _Day, s: _Script, t: np.ndarray, status: str, ring: np.ndarray,
     callee = d.phone(t, "PJSIP", [f"ext{e}" for e in range(100, 160)], state="Down",
                      number=_join(pa.repeat(pa.scalar("1"), n), _str(d.rng.integers(100, 160, n))),
                      context="from-internal")
+    callee["held"] = True  # the app originated it
     s.add("Dial", t, callee, peer_id=callee["channel_id"], dialstatus="")
     ringing = dict(callee, state="Ringing")
     s.add("ChannelStateChange", t + 30_000, ringing)
@@ -355,8 +368,7 @@ def _dial(d: _Day, s: _Script, t: np.ndarray, status: str, ring: np.ndarray,
         return up, t
     s.add("Dial", t, ringing, peer_id=callee["channel_id"], dialstatus=status)
     s.add("ChannelHangupRequest", t, ringing, cause=cause, soft=None)
-    s.add("ChannelDestroyed", t + 1000, ringing, cause=cause, cause_txt=_CAUSE_TXT[cause])
-    return ringing, t + 1000
+    return ringing, _destroyed(s, t, ringing, cause)
 
 
 def _ivr(d: _Day, s: _Script, t0: np.ndarray, presses: int) -> None:
@@ -381,7 +393,7 @@ def _bridged(d: _Day, s: _Script, t0: np.ndarray, caller_hangs_up: bool) -> None
     s.add("ChannelHangupRequest", t, first, cause=16, soft=None)
     s.add("ChannelLeftBridge", t, first, **bridge)
     _stasis_out(s, t, first)
-    s.add("ChannelDestroyed", t + 1000, first, cause=16, cause_txt=_CAUSE_TXT[16])
+    _destroyed(s, t, first, 16)
     t = t + 3000
     s.add("ChannelLeftBridge", t, second, **bridge)
     s.add("BridgeDestroyed", t, **bridge)
@@ -422,10 +434,10 @@ def _local_originate(d: _Day, s: _Script, t0: np.ndarray) -> None:
     common = {"caller_number": "", "caller_name": "", "connected_number": "", "exten": "3000",
               "priority": 1, "channel_created": t0}
     one = {"channel_id": base, "channel_name": _join(name, pa.repeat(pa.scalar(";1"), n)),
-           "context": "outbound", "state": "Down", **common}
+           "context": "outbound", "state": "Down", "held": True, **common}
     two = {"channel_id": _join(base, pa.repeat(pa.scalar(";2"), n)),
            "channel_name": _join(name, pa.repeat(pa.scalar(";2"), n)), "context": "outbound",
-           "state": "Ring", **common}
+           "state": "Ring", "held": True, **common}
     s.add("Dial", t0, one, peer_id=one["channel_id"], dialstatus="")
     s.add("ChannelDialplan", t0, two)
     two_up, one_up = dict(two, state="Up"), dict(one, state="Up")
