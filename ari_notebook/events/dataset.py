@@ -49,6 +49,9 @@ class Dataset:
         self._servers = None if servers is None else tuple(servers)
         self._dates = dates
         if not self.files():
+            if servers is not None or dates is not None:
+                raise ValueError(f"{self.root} has no files for servers={servers!r}, dates={dates!r} "
+                                 f"(it has servers {Dataset(self.root).servers()})")
             raise ValueError(f"{self.root} holds no Parquet files under date=.../asterisk_id=... "
                              "(write one with EventLog.save_dataset or synthetic.write_month)")
 

@@ -11,8 +11,10 @@ last, ``seq`` breaking ties as the log's index does.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
-from typing import TYPE_CHECKING
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Iterator
 
 import pandas as pd
 
@@ -217,21 +219,29 @@ class DuckEngine:
     def __init__(self, ds: "Dataset") -> None:
         self.ds = ds
 
-    def connect(self) -> "duckdb.DuckDBPyConnection":
+    @contextmanager
+    def connect(self) -> Iterator["duckdb.DuckDBPyConnection"]:
+        """A connection with the ``events`` view, spilling to a temporary folder of its own
+        (removed afterwards: two queries at once must not share spill files)."""
         import duckdb
 
-        con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT,
-                                     "temp_directory": os.path.join(tempfile.gettempdir(), "ari_notebook_duckdb"),
+        spill = tempfile.mkdtemp(prefix="ari_notebook_duckdb-")
+        con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": spill,
                                      "preserve_insertion_order": False})
-        con.execute("SET TimeZone = 'UTC'")
-        con.execute(_HANGUP_BY)
-        parts = self.ds.partitions()
-        con.register("partitions_df", pd.DataFrame({"filename": parts["path"], "asterisk_id": parts["asterisk_id"]}))
-        con.execute("CREATE TEMP TABLE partitions AS SELECT * FROM partitions_df")
-        con.unregister("partitions_df")
-        files = "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in parts["path"]) + "]"
-        con.execute(_EVENTS.format(files=files))
-        return con
+        try:
+            con.execute("SET TimeZone = 'UTC'")
+            con.execute(_HANGUP_BY)
+            parts = self.ds.partitions()
+            con.register("partitions_df", pd.DataFrame({"filename": parts["path"],
+                                                        "asterisk_id": parts["asterisk_id"]}))
+            con.execute("CREATE TEMP TABLE partitions AS SELECT * FROM partitions_df")
+            con.unregister("partitions_df")
+            files = "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in parts["path"]) + "]"
+            con.execute(_EVENTS.format(files=files))
+            yield con
+        finally:
+            con.close()
+            shutil.rmtree(spill, ignore_errors=True)
 
     def count(self) -> int:
         with self.connect() as con:

@@ -24,14 +24,18 @@ if TYPE_CHECKING:
 
 def event_frame(ds: "Dataset") -> pd.DataFrame:
     """Every event of ``ds`` as one event frame (``EventLog.df`` dtypes), index ``seq``, in seq order."""
+    from ..progress import progress_bar
+
     parts = ds.partitions()
     tables = []
-    for row in parts.itertuples():
-        pf = pq.ParquetFile(row.path)
-        names = set(pf.schema_arrow.names)
-        table = pf.read(columns=[c for c in columns_for_reading() if c in names and c != "asterisk_id"])
-        table = table.append_column("asterisk_id", pa.array([row.asterisk_id] * table.num_rows, pa.string()))
-        tables.append(table)
+    with progress_bar(int(parts["bytes"].sum()), desc="Reading dataset", unit="B", progress=None) as bar:
+        for row in parts.itertuples():
+            pf = pq.ParquetFile(row.path)
+            names = set(pf.schema_arrow.names)
+            table = pf.read(columns=[c for c in columns_for_reading() if c in names and c != "asterisk_id"])
+            table = table.append_column("asterisk_id", pa.array([row.asterisk_id] * table.num_rows, pa.string()))
+            tables.append(table)
+            bar.update(row.bytes)
     return _frame(tables)
 
 

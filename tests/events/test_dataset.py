@@ -185,6 +185,8 @@ def test_bad_requests_say_what_is_wrong(month, tmp_path):
         Dataset(tmp_path)
     with pytest.raises(ValueError, match="needs server="):
         month.events()
+    with pytest.raises(ValueError, match="has no files for servers=\\['nope'\\]"):
+        month.where(servers=["nope"])
 
 
 def test_the_generator_is_repeatable_and_refuses_to_overwrite(tmp_path):
