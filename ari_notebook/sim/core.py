@@ -305,6 +305,7 @@ class Asterisk:
         An app whose socket went away keeps its subscriptions while it has any (as Asterisk keeps
         an inactive app), so a client that reconnects still hears about its channels.
         """
+        self.cleanup_apps()
         app = self.apps.get(name)
         if app is not None and app.sink is not None:
             old = app.sink
@@ -326,9 +327,15 @@ class Asterisk:
         app = self.apps.get(name)
         if app is not None and app.sink is sink:
             app.sink = None
-            if not app.sources:
-                del self.apps[name]
+            self.cleanup_apps()
             self.fire("app_unregistered", app=app)
+
+    def cleanup_apps(self) -> None:
+        """Forget apps with no socket that hold nothing. Asterisk does this only at certain moments
+        (res_stasis.c cleanup(): an app registers or unregisters, a channel leaves Stasis), so
+        until then a finished app stays listed, with nothing in it."""
+        for name in [n for n, a in self.apps.items() if a.sink is None and not a.sources]:
+            del self.apps[name]
 
     def subscribe(self, app_name: str, source: str) -> None:
         """One more reason for ``app_name`` to hear ``source`` (res/stasis/app.c counts them: an

@@ -271,6 +271,7 @@ def leave_stasis(ast: Asterisk, chan: Channel, *, status: str | None = "SUCCESS"
     channel_event(ast, chan, "StasisEnd", apps=[app])
     ast.unsubscribe(app, f"channel:{chan.id}")  # the app keeps hearing it only if it originated it
     chan.stasis_app = None
+    ast.cleanup_apps()  # a channel leaving Stasis is one of the moments Asterisk tidies up apps
     if status is not None:
         set_variable(ast, chan, "STASISSTATUS", status)
 

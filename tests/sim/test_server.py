@@ -111,8 +111,12 @@ async def test_second_socket_replaces_the_first_and_app_lists_register_each_app(
             start = await _next(ws2, "StasisStart")
             assert start["application"] == "hello"
         await asyncio.sleep(0.05)
-        async with aiohttp.ClientSession(headers=AUTH) as http, http.get(sim.url + "/ari/applications/hello") as r:
-            assert r.status == 404  # the app disappears with its last socket
+        async with aiohttp.ClientSession(headers=AUTH) as http:
+            # its last socket closed while it held the call: Asterisk keeps listing it (seen live)
+            async with http.get(sim.url + "/ari/applications/hello") as r:
+                assert r.status == 200 and len((await r.json())["channel_ids"]) == 2
+            async with http.get(sim.url + "/ari/applications/other") as r:
+                assert r.status == 404  # held nothing: gone with the socket
 
 
 async def test_events_upgrade_refusals_look_like_asterisk():
@@ -189,7 +193,8 @@ async def test_a_reconnecting_app_still_hears_about_its_channels():
                 await _next(ws, "StasisStart")
             await asyncio.sleep(0.05)
             async with http.get(sim.url + "/ari/applications/hello") as r:
-                assert r.status == 404  # gone from the list while nobody holds it
+                # no socket, but it holds the call: Asterisk lists it with its channels (seen live)
+                assert r.status == 200 and sorted((await r.json())["channel_ids"]) == ["keep", "keep;2"]
             async with _socket(sim.url, "app=hello") as ws:
                 async with http.delete(sim.url + "/ari/channels/keep") as r:
                     assert r.status == 204

@@ -270,3 +270,23 @@ async def test_teaching_hooks_for_endpoints():
         assert (first["type"], first["endpoint"]["state"]) == ("EndpointStateChange", "offline")
         assert (second["type"], second["message"]["body"]) == ("TextMessageReceived", "ping")
         await ws.close()
+
+
+def test_an_app_without_socket_is_listed_while_it_holds_channels_then_until_the_next_tidy_up():
+    """res_stasis.c: an app is dropped only in cleanup() (an app registers or unregisters, a
+    channel leaves Stasis) once it has no socket and holds nothing (seen live on 23.4.1)."""
+    from ._backend import Backend
+
+    b = Backend()
+    b.app("holder")
+    assert b("POST", "/channels", {"endpoint": "Local/3000@ARI-test", "app": "holder", "channelId": "h1"}).status == 200
+    b.advance(1)
+    b.ast.unregister_app("holder", b.ast.apps["holder"].sink)  # its socket closes
+    listed = {a["name"]: a for a in b("GET", "/applications").body}
+    assert sorted(listed["holder"]["channel_ids"]) == ["h1", "h1;2"]
+    b("DELETE", "/channels/h1")
+    b.advance(1)
+    listed = {a["name"]: a for a in b("GET", "/applications").body}
+    assert listed["holder"]["channel_ids"] == []  # finished, not yet tidied up
+    b.app("someone-else")  # an app registers: Asterisk tidies up
+    assert [a["name"] for a in b("GET", "/applications").body] == ["someone-else"]

@@ -41,7 +41,7 @@ def app_json(app: Any) -> dict[str, Any]:
 
 
 def _app(ast: Any, call: Any) -> Any:
-    app = ast.app(call.path["applicationName"])
+    app = ast.apps.get(call.path["applicationName"])  # with or without a socket, as Asterisk lists it
     if app is None:
         raise AriFailure(404, "Application not found")
     return app
@@ -77,7 +77,9 @@ def _check_scheme(source: str) -> None:
 @ROUTES.route("applications", "GET", "/applications", "list", "List[Application]",
               summary="List the connected Stasis applications.", since=("13.0.0",))
 def list_apps(ast, call):
-    return [app_json(app) for app in ast.apps.values() if app.sink is not None]
+    # Asterisk lists an app whose socket closed while it still holds channels or bridges (and,
+    # once they are gone, until its next tidy-up: see Asterisk.cleanup_apps)
+    return [app_json(app) for app in ast.apps.values()]
 
 
 _NAME = path("applicationName", "The application's name")
