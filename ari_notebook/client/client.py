@@ -16,7 +16,6 @@ from .._record import Record
 from ..events.dispatch import Dispatcher, Handle
 from ..spec import Operation, PreparedRequest, Spec, prepare
 from .events_hub import APP_STATE_OPS, EventsHub, Run, Started
-from .listeners import ListenerHandle, RequestListeners
 from .objects import Bridge, Channel, Endpoint, LiveRecording, Playback
 from .ops import Binder, EventsNamespace, OperationCallable, ResourceNamespace
 from .specload import load_spec
@@ -67,7 +66,7 @@ class Client:
         self.reconnect_max = reconnect_max
         self.transport = http.name
         self.hub = EventsHub(self, self._events_socket)
-        self._listeners = RequestListeners()
+        self._listeners: Any = None  # a listeners.RequestListeners once someone listens
         self._cleanups: list[Callable[[], Awaitable[Any]]] = []
         self._closed = False
         self._log = None
@@ -273,7 +272,10 @@ class Client:
     async def _exchange(self, prepared: PreparedRequest, binary: bool) -> tuple[RawResponse, Any]:
         """Send; an error status raises its HttpError; else (raw, body) with the body decoded
         (bytes for a binary operation, JSON otherwise, None when empty)."""
-        raw = await self._listeners.send(self._transmit, prepared)
+        if self._listeners is None and not log.isEnabledFor(logging.DEBUG):
+            raw = await self._transmit(prepared)
+        else:
+            raw = await self._request_listeners().send(self._transmit, prepared)
         if raw.status >= 400:
             raise error_from(raw, prepared.operation, prepared.method, "/ari" + prepared.path)
         if prepared.operation in APP_STATE_OPS:
@@ -287,10 +289,20 @@ class Client:
         return self.sender.send(prepared.method, prepared.path, prepared.query, prepared.body,
                                 operation=prepared.operation)
 
-    def add_request_listener(self, fn: Callable[[dict], Any]) -> ListenerHandle:
+    def add_request_listener(self, fn: Callable[[dict], Any]):
         """``fn(record)`` after every request: time, operation, method, path, status, elapsed_ms,
-        error, object_id (the id of the object answered, e.g. the channel an originate made)."""
-        return self._listeners.add(fn)
+        error, object_id (the id of the object answered, e.g. the channel an originate made).
+        Returns a handle with ``remove()`` and ``active``."""
+        return self._request_listeners().add(fn)
+
+    def _request_listeners(self):
+        """The request recorder, loaded on first use: a script that never listens (nor logs at
+        DEBUG) keeps the send path and its memory as small as aioari's."""
+        if self._listeners is None:
+            from .listeners import RequestListeners
+
+            self._listeners = RequestListeners()
+        return self._listeners
 
     def operation(self, name: str) -> OperationCallable:
         """The callable for a qualified name (``"channels.originate"``)."""

@@ -22,7 +22,6 @@ from typing import Any, Callable
 import aiohttp
 
 from .._errors import EventStreamError
-from ..spec.dates import ari_timestamp
 
 log = logging.getLogger("ari_notebook.client")
 
@@ -167,6 +166,8 @@ class EventSocket:
                 log.info("events WebSocket reconnected: %s (app %s) after %.1f s away", self.url, apps,
                          now - (disconnected_at or now))
                 if self._on_gap is not None:
+                    from ..spec.dates import ari_timestamp  # only after a reconnect: no memory before
+
                     self._on_gap({
                         "type": "EventStreamGap", "application": ",".join(self.apps),
                         "timestamp": ari_timestamp(now), "disconnected_at": ari_timestamp(disconnected_at),
@@ -236,4 +237,4 @@ def _refused(status: int, apps: list[str]) -> EventStreamError:
     return err
 
 
-__all__ = ["EventSocket", "STATES", "ari_timestamp", "backoff_delay"]
+__all__ = ["EventSocket", "STATES", "backoff_delay"]
