@@ -140,13 +140,7 @@ def scenario_log(traces_dir):
 
     def make(name: str, ws: str | None = "ws", requests: bool = True) -> EventLog:
         events, reqs = scenario_records(traces_dir, name, ws)
-        log = EventLog()
-        for ev, recv in events:
-            log.append(ev, recv)
-        if requests:
-            for rec in reqs:
-                log.add_request(rec)
-        return log
+        return _log_of(events, reqs if requests else ())
 
     return make
 
@@ -165,13 +159,7 @@ def call_log(request):
             events, reqs = list(zip(call.events, call.received)), call.requests
         else:
             events, reqs = scenario_records(TRACES, RECORDED_CALLS[name], ws)
-        log = EventLog()
-        for ev, recv in events:
-            log.append(ev, recv)
-        if requests:
-            for rec in reqs:
-                log.add_request(rec)
-        return log
+        return _log_of(events, reqs if requests else ())
 
     make.source = "sim-calls" if request.param == "simulator" else "ast23-calls"
     return make
@@ -182,3 +170,15 @@ def output_dir() -> Path:
     """Where tests leave pictures for a person to look at (``test-output/events``, git-ignored)."""
     OUTPUT.mkdir(parents=True, exist_ok=True)
     return OUTPUT
+
+
+def _log_of(events, requests):
+    """An EventLog holding ``events`` ((event, received_at) pairs) and request records."""
+    from ari_notebook.events import EventLog
+
+    log = EventLog()
+    for ev, recv in events:
+        log.append(ev, recv)
+    for rec in requests:
+        log.add_request(rec)
+    return log

@@ -234,15 +234,22 @@ def test_an_interrupt_while_moving_dataset_files_takes_the_moved_ones_out(tmp_pa
     assert sorted(root.rglob("*")) == files
 
 
-def test_progress_counts_every_event_of_a_load_and_a_save(tmp_path, small_chunks, monkeypatch):
-    seen = []
+@pytest.fixture
+def bars(monkeypatch) -> list:
+    """Every progress bar made during the test, in order (desc, n and total read after)."""
+    made = []
     real_init = progress.Progress.__init__
 
     def init(self, *args, **kwargs):
         real_init(self, *args, **kwargs)
-        seen.append(self)
+        made.append(self)
 
     monkeypatch.setattr(progress.Progress, "__init__", init)
+    return made
+
+
+def test_progress_counts_every_event_of_a_load_and_a_save(tmp_path, small_chunks, bars):
+    seen = bars
     log = busy_log()
     log.save(tmp_path / "a.jsonl", progress=False)
     log.save(tmp_path / "a.parquet", progress=False)
@@ -401,15 +408,8 @@ async def test_cancelling_a_replay_leaves_the_client_running(live):
     await _client_still_works(sim, client)
 
 
-async def test_replay_reports_every_event(monkeypatch):
-    seen = []
-    real_init = progress.Progress.__init__
-
-    def init(self, *args, **kwargs):
-        real_init(self, *args, **kwargs)
-        seen.append(self)
-
-    monkeypatch.setattr(progress.Progress, "__init__", init)
+async def test_replay_reports_every_event(bars):
+    seen = bars
 
     class Sink:
         def dispatch(self, event, received_at):
