@@ -208,7 +208,8 @@ def test_a_created_and_dialled_channel_cannot_be_recorded_in_23_4_1():
     assert failed[0]["recording"]["cause"] == "Cannot record channel while in bridge"
     assert b("GET", "/recordings/live/nb03").status == 404
     assert b("GET", "/recordings/stored/nb03").status == 404
-    assert b("GET", "/bridges").body == []  # the dial bridge is invisible
+    assert b("GET", "/bridges").body == []  # the dial bridge is invisible...
+    assert b("GET", "/applications/hello").body["bridge_ids"] == []  # ...to the app as well (seen live)
 
 
 def test_the_dial_bridge_no_longer_stops_a_recording_from_23_6_0():
