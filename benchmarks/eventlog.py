@@ -11,6 +11,13 @@ Prints one table:
   built offline from the real api-docs (no socket), so only the loop itself is timed.
 * load: ``EventLog.load`` of a plain JSONL file of raw ARI events (one per line, as other
   tools write them) vs ``json.loads`` over the same lines. Target >= 0.5x.
+* progress: ``save`` and ``EventLog.load`` (JSONL, Parquet, a partitioned dataset) with a
+  progress bar forced on (a tqdm text bar on stderr, redrawn as the work goes) vs
+  ``progress=False``, the same log and files; the median of per-round on/off ratios (each
+  round times both back to back). Target: on/off <= 1.02. On a busy shared machine that
+  ratio carries a few percent of noise either way, so the CPU time spent inside progress
+  reporting itself (every ``update`` and the closing redraw, tqdm's drawing included; one
+  update per 1 MiB read, 8192 lines or 65536 rows) is also measured, as a share of the operation.
 * ``to_dataframe()`` time and peak memory for N realistic events (target <= 3 s for 1,000,000),
   the memory a stored event costs next to its JSON size, and ``calls()`` time.
 
@@ -27,6 +34,8 @@ import gc
 import json
 import os
 import re
+import shutil
+import statistics
 import sys
 import tempfile
 import threading
@@ -237,6 +246,98 @@ def bench_load(msgs: list[str], rounds: int) -> dict:
             "load_rate": n / t_load, "ratio": t_floor / t_load}
 
 
+def bench_progress(events: list[tuple[str, float]], rounds: int) -> dict:
+    """CPU seconds of each save and load with progress on and off, and their ratios."""
+    from ari_notebook.events import EventLog
+
+    log = EventLog()
+    append, loads = log.append, orjson.loads
+    for text, recv in events:
+        append(loads(text), recv)
+    out: dict = {"n": len(events)}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        for kind, name in (("jsonl", "log.jsonl"), ("parquet", "log.parquet"), ("dataset", "ds")):
+            def save(on: bool, kind=kind, name=name) -> None:
+                target = tmp / f"{'on' if on else 'off'}-{name}"
+                if kind == "dataset":
+                    shutil.rmtree(target, ignore_errors=True)
+                    log.save_dataset(target, progress=on)
+                else:
+                    log.save(target, progress=on)
+
+            def load(on: bool, name=name) -> None:
+                back = EventLog.load(tmp / f"{'on' if on else 'off'}-{name}", progress=on)
+                assert len(back) == len(log)
+
+            save_off, save_on, save_ratio = paired(rounds, lambda: save(False), lambda: save(True))
+            load_off, load_on, load_ratio = paired(rounds, lambda: load(False), lambda: load(True))
+            out[kind] = {"save_off_s": save_off, "save_on_s": save_on, "save_ratio": save_ratio,
+                         "load_off_s": load_off, "load_on_s": load_on, "load_ratio": load_ratio}
+            for op, fn in (("save", save), ("load", load)):
+                with InBar() as inside:
+                    t = time.process_time()
+                    fn(True)
+                    whole = time.process_time() - t
+                out[kind][op + "_in_bar_s"] = inside.spent
+                out[kind][op + "_updates"] = inside.updates
+                out[kind][op + "_share"] = inside.spent / whole
+    return out
+
+
+def paired(rounds: int, off, on) -> tuple[float, float, float]:
+    """(best off, best on, median of the per-round on/off ratios): each round times both,
+    back to back, in alternating order, so the machine's drift (other processes, page cache)
+    hits both sides of a ratio alike."""
+    offs, ons, ratios = [], [], []
+    for i in range(rounds):
+        pair = (off, on) if i % 2 == 0 else (on, off)
+        t = best(1, *pair)
+        t_off, t_on = (t[0], t[1]) if i % 2 == 0 else (t[1], t[0])
+        offs.append(t_off)
+        ons.append(t_on)
+        ratios.append(t_on / t_off)
+    return min(offs), min(ons), statistics.median(ratios)
+
+
+class InBar:
+    """CPU seconds spent inside progress reporting (``Progress.update`` and ``close``, tqdm's
+    drawing included) while installed: the cost of progress measured directly, free of the
+    run-to-run noise that a shared machine puts on a whole save or load."""
+
+    def __init__(self) -> None:
+        from ari_notebook import progress
+
+        self.cls = progress.Progress
+        self.spent = 0.0
+        self.updates = 0
+
+    def __enter__(self) -> "InBar":
+        self.real = self.cls.update, self.cls.close
+        real_update, real_close = self.real
+
+        def update(bar, n=1):
+            t = time.process_time()
+            try:
+                real_update(bar, n)
+            finally:
+                self.spent += time.process_time() - t
+                self.updates += 1
+
+        def close(bar, **kw):
+            t = time.process_time()
+            try:
+                real_close(bar, **kw)
+            finally:
+                self.spent += time.process_time() - t
+
+        self.cls.update, self.cls.close = update, close
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.cls.update, self.cls.close = self.real
+
+
 def bench_frames(events: list[tuple[str, float]]) -> dict:
     from ari_notebook.events import EventLog
 
@@ -311,6 +412,8 @@ def main() -> None:
     print("ingest measured", flush=True)
     ld = bench_load(msgs, args.rounds)
     print("load measured", flush=True)
+    pg = bench_progress(events[: args.ingest], args.rounds)
+    print("progress measured", flush=True)
     fr = bench_frames(events[: args.events])
     del events
 
@@ -323,6 +426,12 @@ def main() -> None:
         ("load: json.loads over the lines", f"{ld['floor_rate']:,.0f} ev/s", "baseline", ""),
         ("load: EventLog.load(plain .jsonl)", f"{ld['load_rate']:,.0f} ev/s", f"{ld['ratio']:.2f}x floor",
          "target >= 0.5x " + ("OK" if ld["ratio"] >= 0.5 else "MISSED")),
+        *[(f"{op} {kind}, {pg['n']:,} events: progress on/off",
+           f"{pg[kind][op + '_on_s']:.2f}/{pg[kind][op + '_off_s']:.2f} s",
+           f"{pg[kind][op + '_ratio']:.3f}x", "target <= 1.02 " + ("OK" if pg[kind][op + "_ratio"] <= 1.02 else "MISSED")
+           + f"; in the bar {pg[kind][op + '_in_bar_s'] * 1000:.1f} ms, {pg[kind][op + '_updates']} updates"
+           + f" = {pg[kind][op + '_share'] * 100:.3f}%")
+          for kind in ("jsonl", "parquet", "dataset") for op in ("save", "load")],
         (f"to_dataframe(), {fr['n']:,} events", f"{fr['to_dataframe_s']:.2f} s",
          f"peak +{mb(fr['peak_extra'])}",
          ("target <= 3 s " + ("OK" if fr["to_dataframe_s"] <= 3 else "MISSED")) if fr["n"] >= 1_000_000 else ""),
@@ -345,7 +454,7 @@ def main() -> None:
         print(f"{r[0]:<{w[0]}}  {r[1]:>{w[1]}}  {r[2]:<{w[2]}}  {r[3]}")
     out = REPO / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "eventlog.json").write_text(json.dumps({"ingest": ing, "load": ld, "frames": fr}, indent=1))
+    (out / "eventlog.json").write_text(json.dumps({"ingest": ing, "load": ld, "progress": pg, "frames": fr}, indent=1))
 
 
 if __name__ == "__main__":
