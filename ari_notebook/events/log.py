@@ -441,6 +441,9 @@ class EventLog:
         """``load`` on a worker thread: the event loop (a client's event reader, widgets) keeps
         running meanwhile. Cancelling the awaiting task stops the worker at its next chunk
         and waits for it, so no half-loaded log is left behind."""
+        if options.get("client") is not None:
+            raise ConfigurationError("EventLog.aload makes a free-standing log (its worker thread must not "
+                                     "race a client's events): attach it afterwards with log.attach(client)")
         stop = threading.Event()
 
         def work() -> "EventLog":

@@ -26,7 +26,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -302,6 +302,7 @@ def write_dataset(root: str | os.PathLike, df: pd.DataFrame,
     staging = root / f".staging-{save_id}"
     staged: list[str] = []
     moved: list[Path] = []
+    made: list[Path] = [] if root.exists() else [root]  # folders this save creates
     # a slice per write_dataset call: pyarrow's writer cannot be stopped inside one call
     rows = max(ROWS_CHUNK * 4, -(-table.num_rows // 8))
     try:
@@ -318,15 +319,19 @@ def write_dataset(root: str | os.PathLike, df: pd.DataFrame,
                 bar.update(piece.num_rows)
         for name in staged:
             final = root / Path(name).relative_to(staging)
+            made.extend(reversed([d for d in final.relative_to(root).parents if not (root / d).exists()]))
             final.parent.mkdir(parents=True, exist_ok=True)
             os.replace(name, final)
             moved.append(final)
     except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
         for path in moved:
             path.unlink(missing_ok=True)
+        for folder in reversed(made):  # deepest first; only the ones this save made, if empty
+            with suppress(OSError):
+                (root / folder).rmdir()
         raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    shutil.rmtree(staging, ignore_errors=True)
     return [str(p) for p in moved]
 
 

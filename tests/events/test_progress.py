@@ -172,7 +172,7 @@ def test_interrupted_save_leaves_no_partial_file(tmp_path, small_chunks, interru
     with pytest.raises(KeyboardInterrupt):
         _save(log, out / name, kind)
     assert calls[0] == 3
-    assert list(out.iterdir()) == [] if kind != "dataset" else [p for p in out.rglob("*") if p.is_file()] == []
+    assert list(out.iterdir()) == []  # no file, no temporary, no empty dataset folder
     interrupt_at(10**9)
     _save(log, out / name, kind)
     pdt.assert_frame_equal(EventLog.load(out / name).calls(), log.calls())
@@ -232,6 +232,11 @@ def test_an_interrupt_while_moving_dataset_files_takes_the_moved_ones_out(tmp_pa
         log.save_dataset(root, partition_by=("date", "channel_id"))
     assert moved[0] == 5
     assert sorted(root.rglob("*")) == files
+    moved[0] = 0
+    with pytest.raises(KeyboardInterrupt):  # a new dataset: not even its folders stay
+        log.save_dataset(tmp_path / "new", partition_by=("date", "channel_id"))
+    assert moved[0] == 5
+    assert not (tmp_path / "new").exists()
 
 
 @pytest.fixture
@@ -385,6 +390,15 @@ async def test_cancelling_aload_stops_the_worker_and_the_client_runs_on(tmp_path
     monkeypatch.undo()
     done = await EventLog.aload(path)
     assert len(done) == len(busy_log())
+
+
+async def test_aload_will_not_attach_a_client_from_its_worker_thread(tmp_path, live):
+    from ari_notebook import ConfigurationError
+
+    _, client = live
+    path = busy_log(2).save(tmp_path / "log.jsonl")
+    with pytest.raises(ConfigurationError, match=r"attach it afterwards with log.attach\(client\)"):
+        await EventLog.aload(path, client=client)
 
 
 async def test_cancelling_a_replay_leaves_the_client_running(live):
