@@ -380,9 +380,10 @@ except ari_notebook.PlaybackFailed as exc:
 ''', id="play-missing"),
     md('''
 Recording is the same. Asterisk 23 before 23.6.0 keeps a channel that ARI *dialled* in an
-internal holding bridge, and refuses to record a channel in a bridge: `record` answers with
-state `failed` and a `RecordingFailed` event whose `cause` is Asterisk's reason. (From 23.6.0
-on, the recording works.)
+internal holding bridge, and refuses to record a channel in a bridge: `record` answers `201`
+(state `queued`) and, in the same millisecond, a `RecordingFailed` event whose `cause` is
+Asterisk's reason. (From 23.6.0 on, the recording works; the simulator acts as 23.4.1 unless
+started with `asterisk_version="23.6.0"`.)
 '''),
     code('''
 try:

@@ -36,7 +36,7 @@ def ari_server(request):
 def _run_clean(name, server, workdir):
     nb = execute(name, workdir, server=server.kernel_env, timeout=300)
     assert errors(nb) == []
-    assert failed_checks(name, nb, server_checks(name, real=server.real)) == []
+    assert failed_checks(name, nb, server_checks(name)) == []
 
 
 @pytest.mark.timeout(1500)
