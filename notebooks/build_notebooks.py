@@ -1039,6 +1039,106 @@ workbench(fleet)
     code('''
 await fleet.close()      # every client, and the simulators they started
 ''', id="close"),
+    md('''
+## Part 2: a month of calls
+
+The analyst's question — *which server dropped calls last month, at what hour?* — is about a
+month of five servers' traffic. The real month is **100 million events**, tens of GiB as ARI
+JSON: more than a notebook's memory. So the month is kept as a partitioned Parquet dataset
+(`date=…/asterisk_id=…/`, what `fleet.log.save_dataset(root)` writes too) and analysed where
+it lies:
+
+* **DuckDB** runs the analysis as SQL over the files, spilling to disk when memory runs short;
+* **Dask** runs the same analysis on a cluster: here two worker processes on this machine,
+  and unchanged on a real cluster (`Client("tcp://scheduler:8786")`, files on shared storage).
+
+`synthetic.write_month` writes a realistic month: calls shaped after the event sequences a
+real Asterisk sent (answered, unanswered, DTMF menus, bridges, playbacks, hangups from either
+side), busy office hours, quiet nights and weekends. This notebook writes `MONTH_EVENTS` events
+over `DAYS` days (3 million over 30 by default, a minute or two; the tests set
+`NB07_MONTH_EVENTS` and `NB07_MONTH_DAYS` lower). The code is the same at 100 million; the
+README's benchmark gives the times and memory at that size.
+'''),
+    code('''
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from ari_notebook.events import Dataset, plots, synthetic
+
+MONTH_EVENTS = int(os.environ.get("NB07_MONTH_EVENTS", 3_000_000))   # the real month: 100_000_000
+DAYS = int(os.environ.get("NB07_MONTH_DAYS", 30))
+root = Path(tempfile.mkdtemp(prefix="ari-month-")) / "month"
+info = synthetic.write_month(root, events=MONTH_EVENTS, days=DAYS, servers=5)
+month = Dataset(root)
+as_json = info.events * synthetic.json_bytes_per_event(root)
+print(f"{info.events:,} events, {info.calls:,} calls, {len(month.servers())} servers, {len(month.dates())} days")
+print(f"{info.bytes / 2**20:,.0f} MiB of Parquet in {info.files} files; about {as_json / 2**30:,.1f} GiB as ARI JSON")
+''', id="month"),
+    md('''
+### On DuckDB
+
+`month.calls()` is one row per call leg, as `log.calls()` gives for a live log, plus the
+server of each row. DuckDB is the default engine.
+'''),
+    code('''
+calls = month.calls()
+answered = calls["answered"].notna()
+print(f"{len(calls):,} call legs, {answered.mean():.0%} answered")
+calls[["asterisk_id", "caller_name", "exten", "created", "answered", "talk_time", "cause_txt", "hangup_by"]].head()
+''', id="duckdb"),
+    code('''
+rates = month.rates("hour")       # calls and answered calls per hour per server
+plots.calls_per_hour(rates)
+''', id="per-hour"),
+    code('''
+causes = month.causes()           # how calls ended, per server
+plots.failure_causes(causes)
+''', id="causes"),
+    md('''
+The heatmap averages each server's answer rate per hour of the day over the month. One row
+has a bad stripe in the afternoon:
+'''),
+    code('''
+plots.rate_heatmap(rates)
+''', id="heatmap"),
+    code('''
+failed = calls.assign(hour=calls["created"].dt.hour, trunk=calls["cause"].isin([34, 38]))
+stats = failed.groupby(["asterisk_id", "hour"], observed=True)["trunk"].agg(["mean", "size"])
+busy = stats[stats["size"] >= 30]["mean"]       # hours with enough calls to mean something
+server, hour = busy.idxmax()
+print(f"trunk failures peak on {server} at {hour:02d}:00 UTC: {busy.max():.0%} of its call legs")
+''', id="finding"),
+    md('''
+### The same on a Dask cluster
+
+`engine="dask"` computes on the current Dask client. The results are the same frames, row for
+row, as DuckDB's (and as pandas', which the test suite checks on smaller data).
+'''),
+    code('''
+import pandas as pd
+from dask.distributed import Client, LocalCluster
+
+# two worker processes here; on a real cluster: Client("tcp://scheduler:8786")
+DASK_DAYS = int(os.environ.get("NB07_DASK_DAYS", DAYS))          # the tests compare one day
+days = month.dates()[:DASK_DAYS]
+part = month.where(dates=(days[0], days[-1]))
+with (LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0", silence_logs=40) as cluster,
+      Client(cluster) as dask_client):
+    workers = len(dask_client.scheduler_info()["workers"])
+    calls_dask = part.calls(engine="dask")
+    rates_dask = part.rates("hour", engine="dask")
+pd.testing.assert_frame_equal(calls_dask, part.calls())
+pd.testing.assert_frame_equal(rates_dask, part.rates("hour"))
+print(f"Dask on {workers} workers, {len(days)} days: the same {len(calls_dask):,} call legs and hourly rates as DuckDB")
+''', id="dask"),
+    code('''
+month.summary()
+''', id="summary"),
+    code('''
+shutil.rmtree(root.parent)        # the month was written to a temporary folder
+''', id="cleanup"),
 ]
 
 NOTEBOOKS = {

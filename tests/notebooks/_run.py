@@ -89,6 +89,14 @@ CHECKS: dict[str, dict[str, list[str | re.Pattern]]] = {
                          "'sim-3': 'connected'}", "sim-2 was away from",
                          "now: {'sim-1': 'connected', 'sim-2': 'connected', 'sim-3': 'connected'}"],
         "nb07-gaps": ["gap markers: {'sim-2': 1}", "{'sim-1': 3, 'sim-2': 2, 'sim-3': 3}"],
+        "nb07-month": [" events, ", "5 servers, 7 days", "GiB as ARI JSON"],
+        "nb07-duckdb": ["call legs", "answered", "02:fc:00:00:00:0"],
+        "nb07-per-hour": ["Figure"],
+        "nb07-causes": ["Figure"],
+        "nb07-heatmap": ["Figure"],
+        "nb07-finding": ["trunk failures peak on 02:fc:00:00:00:03 at 1"],
+        "nb07-dask": ["Dask on 2 workers, 1 days: the same", "call legs and hourly rates as DuckDB"],
+        "nb07-summary": ["calls", "answered"],
     },
 }
 
@@ -108,6 +116,11 @@ def kernel_env(server: dict[str, str] | None = None) -> dict[str, str]:
     """The kernel's environment: the simulator unless ``server`` gives ARI_URL and credentials."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARI_")}
     env.update(server or {})
+    # notebook 07's synthetic month, small in tests (the generator's cost is mostly per
+    # server-day, Dask's per partition): 60k events over a week, Dask on one day of it
+    env.setdefault("NB07_MONTH_EVENTS", "60000")
+    env.setdefault("NB07_MONTH_DAYS", "7")
+    env.setdefault("NB07_DASK_DAYS", "1")
     return env
 
 
