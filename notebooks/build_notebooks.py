@@ -943,6 +943,8 @@ Each server keeps its own client and credentials; none of them is ever shown or 
 browser.
 '''),
     code('''
+import asyncio
+
 import ari_notebook
 
 fleet = await ari_notebook.connect_fleet(3, simulator={"clock_speed": 20})   # three simulators
@@ -1007,6 +1009,8 @@ sim2 = fleet["sim-2"].simulator
 starting_up = sim2.faults.fail(503, times=None, match=r"^GET /events")
 gap = fleet.wait_for("EventStreamGap", timeout=30)
 await sim2.restart()
+while fleet.states["sim-2"] == "connected":  # until its client has seen the socket close
+    await asyncio.sleep(0.01)
 
 for name in ("sim-1", "sim-3"):             # the other servers carry on meanwhile
     started = fleet.wait_for("StasisStart", server=name, timeout=10)
