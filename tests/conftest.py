@@ -168,3 +168,19 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
           f"{count['skipped']} skipped ({100 * count['skipped'] / total:.1f}%), {count['error']} errors; {order}")
     for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1]):
         write(f"  skipped {n:4d}: {reason}")
+
+
+@pytest.fixture
+def bars(monkeypatch) -> list:
+    """Every progress bar made during the test, in order (read desc, n and total afterwards)."""
+    from ari_notebook import progress
+
+    made = []
+    real_init = progress.Progress.__init__
+
+    def init(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(progress.Progress, "__init__", init)
+    return made

@@ -100,40 +100,63 @@ def notebook_dir(tmp_path):
     return d
 
 
-@pytest.fixture
-def lab_server(jupyter_env, notebook_dir, tmp_path):
+def _jupyter_server(app: str, options: list[str], env, notebook_dir, tmp_path):
+    """Start ``jupyter <app>`` on a fresh port and token; yields a ready Server, then stops it."""
     port, token = _free_port(), secrets.token_hex(16)
-    log = tmp_path / "lab.log"
-    cmd = [str(BIN / "jupyter"), "lab", "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
-           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={notebook_dir}",
-           f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}", "--LabApp.news_url=",
-           "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    log = tmp_path / f"{app}.log"
+    cmd = [str(BIN / "jupyter"), app, "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
+           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={notebook_dir}", *options]
     with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, env=jupyter_env, stdout=out, stderr=subprocess.STDOUT, cwd=notebook_dir)
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=notebook_dir)
     server = Server(proc, f"http://127.0.0.1:{port}", token, log, notebook_dir)
     try:
         _wait_ready(proc, f"{server.base}/api/status?token={token}", log)
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def lab_server(jupyter_env, notebook_dir, tmp_path):
+    yield from _jupyter_server("lab", [
+        f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}", "--LabApp.news_url=",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"], jupyter_env, notebook_dir, tmp_path)
 
 
 @pytest.fixture
 def notebook7_server(jupyter_env, notebook_dir, tmp_path):
     """``jupyter notebook`` (Notebook 7: the classic-looking UI built on JupyterLab's components)."""
-    port, token = _free_port(), secrets.token_hex(16)
-    log = tmp_path / "notebook7.log"
-    cmd = [str(BIN / "jupyter"), "notebook", "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
-           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={notebook_dir}",
-           f"--JupyterNotebookApp.workspaces_dir={tmp_path / 'workspaces'}"]
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, env=jupyter_env, stdout=out, stderr=subprocess.STDOUT, cwd=notebook_dir)
-    server = Server(proc, f"http://127.0.0.1:{port}", token, log, notebook_dir)
-    try:
-        _wait_ready(proc, f"{server.base}/api/status?token={token}", log)
-        yield server
-    finally:
-        server.stop()
+    yield from _jupyter_server("notebook", [f"--JupyterNotebookApp.workspaces_dir={tmp_path / 'workspaces'}"],
+                               jupyter_env, notebook_dir, tmp_path)
+
+
+def wait_kernel_connected(server, timeout: float = 60) -> None:
+    """Until the server has an idle kernel with a browser connected to it.
+
+    The page's own idle indicators can show before the kernel's WebSocket is open, and a Run All
+    clicked then is dropped (seen in Notebook 7 on a busy machine): ask the server instead.
+    """
+    url = f"{server.base}/api/kernels?token={server.token}"
+    deadline = time.monotonic() + timeout
+    kernels: list = []
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            kernels = json.loads(resp.read())
+        if any(k.get("connections", 0) > 0 and k.get("execution_state") == "idle" for k in kernels):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"no idle kernel with a connected browser after {timeout}s: {kernels}")
+
+
+def run_all_in_lab(page, server, name: str, cells: list[str]) -> None:
+    """Write a notebook of ``cells``, open it in JupyterLab once its kernel is idle, and Run All."""
+    write_notebook(server.notebooks, name, cells)
+    page.goto(f"{server.base}/lab/tree/{name}?reset&token={server.token}")
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60000)
+    page.wait_for_selector("#jp-main-statusbar >> text=/Idle$/", timeout=60000)
+    wait_kernel_connected(server)
+    page.click(".lm-MenuBar-itemLabel:text-matches('^Run$')")
+    page.click(".lm-Menu-item[data-command='runmenu:run-all']")
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import write_notebook
+from .conftest import run_all_in_lab, write_notebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
@@ -93,12 +93,7 @@ def _exercise(page, shots, prefix: str) -> None:
 
 
 def test_fleet_views_in_jupyterlab(lab_server, page, shots):
-    write_notebook(lab_server.notebooks, "fleet-lab.ipynb", CELLS)
-    page.goto(f"{lab_server.base}/lab/tree/fleet-lab.ipynb?reset&token={lab_server.token}")
-    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60000)
-    page.wait_for_selector("#jp-main-statusbar >> text=/Idle$/", timeout=60000)
-    page.click(".lm-MenuBar-itemLabel:text-matches('^Run$')")
-    page.click(".lm-Menu-item[data-command='runmenu:run-all']")
+    run_all_in_lab(page, lab_server, "fleet-lab.ipynb", CELLS)
     exercise(page, shots, "lab")
 
 

@@ -16,7 +16,7 @@ import urllib.request
 
 import pytest
 
-from .conftest import write_notebook
+from .conftest import run_all_in_lab, wait_kernel_connected, write_notebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
@@ -179,12 +179,7 @@ def _exercise(page, shots, prefix: str) -> None:
 
 
 def test_jupyterlab(lab_server, page, shots):
-    write_notebook(lab_server.notebooks, "widgets-lab.ipynb", CELLS)
-    page.goto(f"{lab_server.base}/lab/tree/widgets-lab.ipynb?reset&token={lab_server.token}")
-    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60000)
-    page.wait_for_selector("#jp-main-statusbar >> text=/Idle$/", timeout=60000)
-    page.click(".lm-MenuBar-itemLabel:text-matches('^Run$')")
-    page.click(".lm-Menu-item[data-command='runmenu:run-all']")
+    run_all_in_lab(page, lab_server, "widgets-lab.ipynb", CELLS)
     exercise(page, shots, "lab")
 
 
@@ -196,6 +191,7 @@ def test_notebook7(notebook7_server, page, shots):
     # Notebook 7 has no status bar: the toolbar's kernel indicator says when the kernel is ready
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60000)
     page.wait_for_selector(".jp-KernelName >> text=/Python 3/", timeout=60000)
+    wait_kernel_connected(notebook7_server)
     page.click(".lm-MenuBar-itemLabel:text-matches('^Run$')")
     page.click(".lm-Menu-item[data-command='runmenu:run-all']")
     exercise(page, shots, "notebook7")

@@ -182,3 +182,23 @@ def _log_of(events, requests):
     for rec in requests:
         log.add_request(rec)
     return log
+
+
+@pytest.fixture
+async def live():
+    """(simulator, client) with the client's log attached and its reader running for 'hello'."""
+    pytest.importorskip("ari_notebook.sim")
+    from ari_notebook.client import Client
+    from ari_notebook.sim import Simulator
+
+    sim = await Simulator.start(port=0)
+    try:
+        client = await Client.connect(sim.url, sim.username, sim.password)
+        try:
+            client.log  # noqa: B018  attached before the first event
+            await client.start(apps="hello")
+            yield sim, client
+        finally:
+            await client.close()
+    finally:
+        await sim.stop()

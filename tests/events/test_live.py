@@ -10,25 +10,6 @@ import pytest
 pytest.importorskip("ari_notebook.sim")
 
 
-@pytest.fixture
-async def live():
-    """(simulator, client) with the client's log attached and its reader running for 'hello'."""
-    from ari_notebook.client import Client
-    from ari_notebook.sim import Simulator
-
-    sim = await Simulator.start(port=0)
-    try:
-        client = await Client.connect(sim.url, sim.username, sim.password)
-        try:
-            client.log  # noqa: B018  attached before the first event
-            await client.start(apps="hello")
-            yield sim, client
-        finally:
-            await client.close()
-    finally:
-        await sim.stop()
-
-
 async def test_a_live_call_lands_in_the_log_and_its_analysis(live, output_dir):
     sim, client = live
     log = client.log

@@ -239,20 +239,6 @@ def test_an_interrupt_while_moving_dataset_files_takes_the_moved_ones_out(tmp_pa
     assert not (tmp_path / "new").exists()
 
 
-@pytest.fixture
-def bars(monkeypatch) -> list:
-    """Every progress bar made during the test, in order (desc, n and total read after)."""
-    made = []
-    real_init = progress.Progress.__init__
-
-    def init(self, *args, **kwargs):
-        real_init(self, *args, **kwargs)
-        made.append(self)
-
-    monkeypatch.setattr(progress.Progress, "__init__", init)
-    return made
-
-
 def test_progress_counts_every_event_of_a_load_and_a_save(tmp_path, small_chunks, bars):
     seen = bars
     log = busy_log()
@@ -332,25 +318,6 @@ def test_a_kernel_shows_a_widget_bar(tmp_path, monkeypatch):
 
 
 # ---------------------------------------------------------------------------------- cancelled tasks
-@pytest.fixture
-async def live():
-    """(simulator, client) with the client's reader running for 'hello'."""
-    pytest.importorskip("ari_notebook.sim")
-    from ari_notebook.client import Client
-    from ari_notebook.sim import Simulator
-
-    sim = await Simulator.start(port=0)
-    try:
-        client = await Client.connect(sim.url, sim.username, sim.password)
-        try:
-            await client.start(apps="hello")
-            yield sim, client
-        finally:
-            await client.close()
-    finally:
-        await sim.stop()
-
-
 async def _client_still_works(sim, client) -> None:
     """A request answers and an event arrives through the client's reader."""
     started = client.wait_for("StasisStart", timeout=10)

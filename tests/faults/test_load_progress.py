@@ -9,20 +9,6 @@ import pytest
 from ari_notebook import progress
 
 
-@pytest.fixture
-def bars(monkeypatch):
-    """Every Progress made, to read how far each got."""
-    made = []
-    real_init = progress.Progress.__init__
-
-    def init(self, *args, **kwargs):
-        real_init(self, *args, **kwargs)
-        made.append(self)
-
-    monkeypatch.setattr(progress.Progress, "__init__", init)
-    return made
-
-
 async def test_burst_reports_every_event(sim, bars):
     assert sim.faults.burst(10_000, app="nobody", progress=False) == 0  # no such app: none delivered
     assert [(b.desc, b.n, b.total) for b in bars] == [("Sending a burst to 'nobody'", 10_000, 10_000)]
