@@ -424,13 +424,17 @@ print("the agent heard:", digits)
 `record` returns a `LiveRecording` at once; `await recording.wait()` returns the
 `RecordingFinished` event. The caller came in by `originate`, not `dial`, so it can be
 recorded on every version. We record what the caller hears while the agent plays a prompt;
-the stored recording comes back as audio. (Asterisk records only the audio that arrives, and
-checks `maxDurationSeconds` as it arrives: a silent Local channel would give a shorter file.)
+the stored recording comes back as audio. The prompt starts first: Asterisk records only the
+audio that arrives and checks `maxDurationSeconds` as it arrives, so a recording that began on a
+still-silent Local channel would come out shorter.
 '''),
     code('''
+playing = client.wait_for("PlaybackStarted", timeout=30,
+                          predicate=lambda e: e["playback"]["target_uri"] == "channel:nb03-agent")
+prompt = await agent.play(media="sound:tt-monkeys")   # 16 s: sound for the whole recording
+await playing                                        # audio flows before the recording starts
 recording = await caller.record(name="nb03-greeting", format="wav", maxDurationSeconds=2,
                                 ifExists="overwrite")
-prompt = await agent.play(media="sound:tt-monkeys")   # 16 s: sound for the whole recording
 finished = await recording.wait(timeout=30)
 await prompt.stop()
 print("recorded", finished["recording"]["duration"], "s")
