@@ -147,7 +147,10 @@ def test_raw_paths_never_crash_the_simulator(bg, segment):
                                      ("GET", "/ari/{}")):
                 url = URL(bg.sim.url + template.format(segment), encoded=True)
                 async with http.request(method, url) as r:
-                    out.append((method, template, r.status, await r.text()))
+                    # bytes, not text(): an earlier test on the shared simulator may have stored a
+                    # recording by this very name, and then /file answers 200 with WAV audio
+                    body = (await r.read()).decode("utf-8", errors="replace")
+                    out.append((method, template, r.status, body))
         return out
 
     for method, template, status, text in bg.run(probe()):
