@@ -148,6 +148,17 @@ def wait_kernel_connected(server, timeout: float = 60) -> None:
     raise AssertionError(f"no idle kernel with a connected browser after {timeout}s: {kernels}")
 
 
+def saving_failure(script, page, shots, prefix: str) -> None:
+    """Run ``script(page, shots, prefix)``; on failure save the page as ``<prefix>-failure.png``
+    and the browser console beside it, then re-raise."""
+    try:
+        script(page, shots, prefix)
+    except BaseException:
+        page.screenshot(path=str(shots / f"{prefix}-failure.png"), full_page=True)
+        (shots / f"{prefix}-console.txt").write_text("\n".join(page.console_messages))
+        raise
+
+
 def run_all_in_lab(page, server, name: str, cells: list[str]) -> None:
     """Write a notebook of ``cells``, open it in JupyterLab once its kernel is idle, and Run All."""
     write_notebook(server.notebooks, name, cells)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import run_all_in_lab, write_notebook
+from .conftest import run_all_in_lab, saving_failure, write_notebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
@@ -38,12 +38,7 @@ ROW_SERVERS = """() => [...document.querySelectorAll('.ari-eventlog-rows option'
 
 
 def exercise(page, shots, prefix: str) -> None:
-    try:
-        _exercise(page, shots, prefix)
-    except BaseException:
-        page.screenshot(path=str(shots / f"{prefix}-failure.png"), full_page=True)
-        (shots / f"{prefix}-console.txt").write_text("\n".join(page.console_messages))
-        raise
+    saving_failure(_exercise, page, shots, prefix)
 
 
 def _exercise(page, shots, prefix: str) -> None:

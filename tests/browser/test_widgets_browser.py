@@ -16,7 +16,7 @@ import urllib.request
 
 import pytest
 
-from .conftest import run_all_in_lab, wait_kernel_connected, write_notebook
+from .conftest import run_all_in_lab, saving_failure, wait_kernel_connected, write_notebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
@@ -77,12 +77,7 @@ def sim_info(page) -> tuple[str, str]:
 
 def exercise(page, shots, prefix: str) -> None:
     """The shared script; on failure the whole page is saved as ``<prefix>-failure.png``."""
-    try:
-        _exercise(page, shots, prefix)
-    except BaseException:
-        page.screenshot(path=str(shots / f"{prefix}-failure.png"), full_page=True)
-        (shots / f"{prefix}-console.txt").write_text("\n".join(page.console_messages))
-        raise
+    saving_failure(_exercise, page, shots, prefix)
 
 
 def _exercise(page, shots, prefix: str) -> None:
