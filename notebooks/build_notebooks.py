@@ -1003,7 +1003,8 @@ by_server.rename(index={aid: name for name, aid in fleet.asterisk_ids.items()})
 ## One server goes away
 
 `sim-2` restarts and, like an Asterisk still starting up, refuses the events WebSocket for a
-while (`503`). Its client retries on its own; the others are not held up, as the calls made
+while (`503`). Its client logs a warning that the socket dropped (you may see it under one of
+these cells) and retries on its own; the others are not held up, as the calls made
 meanwhile show. When it is back, its client puts an `EventStreamGap` marker in the log,
 stamped with `sim-2`'s id: events sent while it was away are not replayed by Asterisk, and
 the marker says so. No other server gets one.

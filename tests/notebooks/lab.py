@@ -8,7 +8,6 @@ Follows ../shared/reference/jupyter-browser-tests.md (Debian chromium, token, te
 from __future__ import annotations
 
 import json
-import os
 import re
 import secrets
 import shutil
@@ -21,6 +20,8 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+
+from ._run import kernel_env
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -65,7 +66,7 @@ def _free_port() -> int:
 def jupyter_lab(root_dir: Path):
     """A JupyterLab server on loopback with a token and throwaway config/runtime dirs."""
     tmp = Path(tempfile.mkdtemp(prefix="ari-lab-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ARI_")}
+    env = kernel_env()  # the tutorials' test environment: simulator, notebook 07's small month
     for name in ("JUPYTER_RUNTIME_DIR", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "IPYTHONDIR"):
         env[name] = str(tmp / name.lower())
     labconfig = tmp / "jupyter_config_dir" / "labconfig"
@@ -126,7 +127,7 @@ def _new_page(b, width=1280, height=900):
 def run_all_and_shoot(b, base: str, token: str, name: str, png: Path, *, timeout_s: float = 240) -> dict:
     """Open ``name``, Run All, wait until every cell ran, screenshot the whole notebook.
 
-    Returns what the DOM shows: count of error outputs and of rendered widgets.
+    Returns what the DOM shows: error outputs (count and text) and rendered widgets.
     """
     ctx, page = _new_page(b)
     try:
@@ -151,11 +152,12 @@ def run_all_and_shoot(b, base: str, token: str, name: str, png: Path, *, timeout
         page.wait_for_timeout(400)
         png.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(png))
-        return page.evaluate("""() => ({
-            errors: document.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"], .jp-RenderedText[data-mime-type="application/vnd.jupyter.error"]').length,
+        return page.evaluate("""() => { const ERRORS = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"], .jp-RenderedText[data-mime-type="application/vnd.jupyter.error"]'; return {
+            errors: document.querySelectorAll(ERRORS).length,
+            error_texts: [...document.querySelectorAll(ERRORS)].map(e => e.textContent.slice(0, 300)),
             widgets: document.querySelectorAll('.jupyter-widgets').length,
             widget_errors: [...document.querySelectorAll('.jp-OutputArea-output')].filter(e => /Error displaying widget/.test(e.textContent)).length,
-        })""")
+        }; }""")
     finally:
         ctx.close()
 

@@ -15,6 +15,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.skipif(not Path(lab.CHROMIUM).exists(), reason="needs Debian's chromium")]
 
 
+# Warnings a tutorial shows on purpose (the only stderr allowed): notebook 07 restarts sim-2, and
+# its client says so as it happens (the line lands in whichever cell runs then).
+EXPECTED_STDERR = {
+    "07_many_servers_and_a_month_of_calls.ipynb": ["dropped (closed by the server (code 1000)); reconnecting"],
+}
+
+
 @pytest.mark.timeout(1200)
 def test_every_tutorial_renders_in_jupyterlab():
     pytest.importorskip("playwright")
@@ -23,7 +30,9 @@ def test_every_tutorial_renders_in_jupyterlab():
     for name in NOTEBOOKS:
         png = out / f"{Path(name).stem}.png"
         assert png.stat().st_size > 20_000, f"{png} looks empty"
-        assert results[name]["errors"] == 0, (name, results[name])
+        unexpected = [text for text in results[name]["error_texts"]
+                      if not any(expected in text for expected in EXPECTED_STDERR.get(name, ()))]
+        assert unexpected == [], (name, results[name])
         assert results[name]["widget_errors"] == 0, (name, results[name])
     # Widgets really rendered where the tutorials use them (not "Error displaying widget").
     for name in ("01_getting_started.ipynb", "02_first_stasis_app.ipynb", "03_controlling_a_channel.ipynb",
