@@ -173,6 +173,13 @@ class Progress:
         elif self._show_at is not None and time.monotonic() >= self._show_at:
             self._open()
 
+    def set_total(self, total: float | None) -> None:
+        """The amount of work, once it is known (a Dask graph is only seen as it starts)."""
+        self.total = total
+        if self.bar is not None:  # reset is how tqdm (and its widget) takes a new total
+            self.bar.reset(total=total)
+            self.bar.update(self.n)
+
     def _open(self) -> None:
         self._show_at = None
         # two redraws a second: each costs ~0.4 ms of CPU (a text line, or widget messages)

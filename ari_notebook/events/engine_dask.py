@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from . import analysis
+from .dask_progress import compute
 from .engine_common import (FREQS, columns_for_reading, finish_calls, finish_dtmf, finish_playbacks,
                       summary_from)
 from .engine_pandas import typed_frame
@@ -160,8 +161,9 @@ def meta_of(frame: Any) -> pd.DataFrame:
 class DaskEngine:
     """Each question as a Dask graph over the dataset's files (see the module docstring)."""
 
-    def __init__(self, ds: "Dataset") -> None:
+    def __init__(self, ds: "Dataset", *, progress: bool | None = None) -> None:
         self.ds = ds
+        self.progress = progress
         parts = ds.partitions()
         self.items = list(zip(parts["path"], parts["asterisk_id"]))
 
@@ -225,7 +227,7 @@ class DaskEngine:
 
     @_lists_kept
     def calls(self, *, all_channels: bool = False) -> pd.DataFrame:
-        legs = self._full_calls(self.legs()).compute()
+        legs, = compute(self._full_calls(self.legs()), desc="Dask calls", progress=self.progress)
         return finish_calls(legs, all_channels=all_channels)
 
     def _finished_legs(self) -> "dd.DataFrame":
@@ -241,7 +243,8 @@ class DaskEngine:
         frame = calls[["asterisk_id", "created", "answered"]].dropna(subset=["created"])
         frame = frame.assign(period=frame["created"].dt.floor(FREQS[freq]),
                              answered=frame["answered"].notnull().astype("int64"), calls=1)
-        out = frame.groupby(["asterisk_id", "period"], observed=True)[["calls", "answered"]].sum().compute()
+        out, = compute(frame.groupby(["asterisk_id", "period"], observed=True)[["calls", "answered"]].sum(),
+                       desc="Dask rates", progress=self.progress)
         out = out.reset_index()
         out["answer_rate"] = out["answered"] / out["calls"]
         return out
@@ -252,14 +255,13 @@ class DaskEngine:
         ended = calls[calls["ended"].notnull()][["asterisk_id", "cause", "cause_txt"]]
         ended = ended.assign(cause=ended["cause"].astype("float64"), calls=1)
         out = ended.groupby(["asterisk_id", "cause", "cause_txt"], dropna=False, observed=True)["calls"].sum()
-        out = out.compute().reset_index()
+        out, = compute(out, desc="Dask causes", progress=self.progress)
+        out = out.reset_index()
         out["cause"] = pd.array(out["cause"].round(), dtype="Int64")
         return out
 
     @_lists_kept
     def summary(self) -> analysis.Summary:
-        import dask
-
         ev = self.frame(["type", "time", "received_at"])
         when = ev["time"].fillna(ev["received_at"])
         calls = self._finished_legs()
@@ -268,10 +270,11 @@ class DaskEngine:
             talk_us=calls["talk_time"].astype("int64[pyarrow]"))
         minute = us["created"].dropna().dt.floor("min")
         (events, first, last, counts, gaps, ncalls, answered, ring_sum, ring_n, talk_sum, talk_n,
-         hangup_by, per_minute) = dask.compute(
+         hangup_by, per_minute) = compute(
             ev.shape[0], when.min(), when.max(), ev["type"].value_counts(), (ev["type"] == "EventStreamGap").sum(),
             us.shape[0], us["answered"].count(), us["ring_us"].sum(), us["ring_us"].count(),
-            us["talk_us"].sum(), us["talk_us"].count(), us["hangup_by"].value_counts(), minute.value_counts())
+            us["talk_us"].sum(), us["talk_us"].count(), us["hangup_by"].value_counts(), minute.value_counts(),
+            desc="Dask summary", progress=self.progress)
         per_minute = per_minute.sort_index().astype("int64")
         per_minute.index = pd.DatetimeIndex(per_minute.index).astype("datetime64[us, UTC]")
         return summary_from(
@@ -284,14 +287,17 @@ class DaskEngine:
     def dtmf(self) -> pd.DataFrame:
         ev = self.frame(_DTMF_COLUMNS)
         ev = ev[(ev["type"] == "ChannelDtmfReceived") & ev["channel_id"].notnull()]
-        return finish_dtmf(self._per_object(ev, ["asterisk_id", "channel_id"], analysis.dtmf).compute())
+        out, = compute(self._per_object(ev, ["asterisk_id", "channel_id"], analysis.dtmf),
+                       desc="Dask dtmf", progress=self.progress)
+        return finish_dtmf(out)
 
     @_lists_kept
     def playbacks(self) -> pd.DataFrame:
         ev = self.frame(_PLAYBACK_COLUMNS)
         ev = ev[ev["type"].isin(["PlaybackStarted", "PlaybackContinuing", "PlaybackFinished"])
                 & ev["playback_id"].notnull()]
-        out = self._per_object(ev, ["asterisk_id", "playback_id"], analysis.playbacks).compute()
+        out, = compute(self._per_object(ev, ["asterisk_id", "playback_id"], analysis.playbacks),
+                       desc="Dask playbacks", progress=self.progress)
         return finish_playbacks(out.drop(columns=["target_type", "target_id", "duration"]))
 
 
