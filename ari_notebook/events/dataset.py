@@ -23,6 +23,10 @@ A call is identified by its server and channel id (Asterisk ids are only unique 
 ``where(dates=...)`` selects whole partitions, so a call crossing a boundary of the selection
 is seen in part. Rows with the same ``when`` are ordered by ``seq`` (each server's arrival
 order), as ``events.analysis`` orders them by the log's index.
+
+Every question takes ``progress=`` (``None``: the package's setting, see ``ari_notebook.progress``):
+DuckDB shows its own progress, Dask counts finished tasks (partitions on a cluster), pandas the
+bytes read. Ctrl-C / Interrupt Kernel stops the question and leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -94,11 +98,11 @@ class Dataset:
                 f"{p['asterisk_id'].nunique()} servers, {p['date'].nunique()} days)")
 
     # ------------------------------------------------------------------ analysis
-    def count(self, *, engine: str = "duckdb") -> int:
+    def count(self, *, engine: str = "duckdb", progress: bool | None = None) -> int:
         """How many events."""
-        return int(self._engine(engine).count())
+        return int(self._engine(engine, progress).count())
 
-    def events(self, *, server: str | None = None) -> pd.DataFrame:
+    def events(self, *, server: str | None = None, progress: bool | None = None) -> pd.DataFrame:
         """The event frame (``EventLog.df`` dtypes, index ``seq``) of one server, in memory."""
         servers = self.servers()
         if server is None:
@@ -107,21 +111,23 @@ class Dataset:
             server = servers[0]
         from . import engine_pandas
 
-        return engine_pandas.event_frame(self.where(servers=[server]))
+        return engine_pandas.event_frame(self.where(servers=[server]), progress=progress)
 
-    def calls(self, *, engine: str = "duckdb", all_channels: bool = False) -> pd.DataFrame:
+    def calls(self, *, engine: str = "duckdb", all_channels: bool = False,
+              progress: bool | None = None) -> pd.DataFrame:
         """``analysis.calls`` for every server: one row per call leg, ``asterisk_id`` first."""
-        return sorted_by(self._engine(engine).calls(all_channels=all_channels), ["created"], "channel_id")
+        return sorted_by(self._engine(engine, progress).calls(all_channels=all_channels), ["created"], "channel_id")
 
-    def dtmf(self, *, engine: str = "duckdb") -> pd.DataFrame:
+    def dtmf(self, *, engine: str = "duckdb", progress: bool | None = None) -> pd.DataFrame:
         """``analysis.dtmf(per="channel")`` for every server, ``asterisk_id`` first."""
-        return sorted_by(self._engine(engine).dtmf(), ["first"], "channel_id")
+        return sorted_by(self._engine(engine, progress).dtmf(), ["first"], "channel_id")
 
-    def playbacks(self, *, engine: str = "duckdb") -> pd.DataFrame:
+    def playbacks(self, *, engine: str = "duckdb", progress: bool | None = None) -> pd.DataFrame:
         """``analysis.playbacks`` for every server, ``asterisk_id`` first."""
-        return sorted_by(self._engine(engine).playbacks(), ["started"], "playback_id")
+        return sorted_by(self._engine(engine, progress).playbacks(), ["started"], "playback_id")
 
-    def rates(self, freq: str = "hour", *, engine: str = "duckdb") -> pd.DataFrame:
+    def rates(self, freq: str = "hour", *, engine: str = "duckdb",
+              progress: bool | None = None) -> pd.DataFrame:
         """Calls and answered calls per ``freq`` (minute, hour, day) of ``created``, per server.
 
         Computed inside the engine from the same call legs as ``calls()`` (so a month never
@@ -129,42 +135,42 @@ class Dataset:
         """
         if freq not in FREQS:
             raise ValueError(f"freq must be one of {sorted(FREQS)}, got {freq!r}")
-        out = self._engine(engine).rates(freq)
+        out = self._engine(engine, progress).rates(freq)
         out = out.sort_values(["period", "asterisk_id"], kind="stable").reset_index(drop=True)
         return rates_dtypes(out)
 
-    def causes(self, *, engine: str = "duckdb") -> pd.DataFrame:
+    def causes(self, *, engine: str = "duckdb", progress: bool | None = None) -> pd.DataFrame:
         """How many call legs ended with each cause, per server (``ChannelDestroyed`` cause)."""
-        out = self._engine(engine).causes()
+        out = self._engine(engine, progress).causes()
         out = out.sort_values(["asterisk_id", "calls", "cause"], ascending=[True, False, True],
                               kind="stable", na_position="last").reset_index(drop=True)
         return causes_dtypes(out)
 
-    def summary(self, *, engine: str = "duckdb") -> analysis.Summary:
+    def summary(self, *, engine: str = "duckdb", progress: bool | None = None) -> analysis.Summary:
         """``analysis.summary`` of the whole dataset (calls as in ``calls()``).
 
         ``counts`` and ``hangup_by`` are ordered by count, then name (``value_counts`` leaves
         ties in no particular order); ``extra["servers"]`` is the number of servers.
         """
-        s = self._engine(engine).summary()
+        s = self._engine(engine, progress).summary()
         s.counts = by_count(s.counts)
         s.hangup_by = by_count(s.hangup_by)
         s.extra["servers"] = len(self.servers())
         return s
 
-    def _engine(self, engine: str) -> Any:
+    def _engine(self, engine: str, progress: bool | None) -> Any:
         if engine == "duckdb":
             from .engine_duckdb import DuckEngine
 
-            return DuckEngine(self)
+            return DuckEngine(self, progress=progress)
         if engine == "dask":
             from .engine_dask import DaskEngine
 
-            return DaskEngine(self)
+            return DaskEngine(self, progress=progress)
         if engine == "pandas":
             from .engine_pandas import PandasEngine
 
-            return PandasEngine(self)
+            return PandasEngine(self, progress=progress)
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
 
 

@@ -6,6 +6,11 @@ the answer. Each query restates a function of ``events.analysis`` (the reference
 compare them): "first X of a channel" is ``first(X ORDER BY w, seq)`` over the rows that
 ``analysis`` would look at, ``w`` being the event time (receive time when it has none), nulls
 last, ``seq`` breaking ties as the log's index does.
+
+Progress and Ctrl-C: each statement runs on a worker thread while the calling thread draws
+DuckDB's own progress (``query_progress``) and waits. A thread blocked in ``execute`` only sees
+Ctrl-C when the statement ends (minutes on a month); the waiting thread sees it at once,
+interrupts the connection and re-raises, and the spill folder is removed.
 """
 
 from __future__ import annotations
@@ -13,11 +18,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from concurrent import futures
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Iterator
 
 import pandas as pd
 
+from ..progress import Progress, progress_bar
 from . import analysis
 from .engine_common import finish_calls, finish_dtmf, finish_playbacks, summary_from
 
@@ -29,6 +36,9 @@ if TYPE_CHECKING:
 #: DuckDB's settings for a query: memory it may use before spilling, and its threads
 MEMORY_LIMIT = os.environ.get("ARI_NOTEBOOK_DUCKDB_MEMORY", "1GB")
 ORDER = "w NULLS LAST, seq"
+POLL = 0.2  # seconds between two readings of DuckDB's progress
+#: statements ``_calls_view`` runs (each is a step of a question's bar)
+CALLS_STEPS = 6
 
 _EVENTS = """
 CREATE OR REPLACE TEMP VIEW events AS
@@ -213,22 +223,59 @@ _HANGUP_BY = ("CREATE TEMP MACRO hangup_by_of(soft, cause, req) AS CASE WHEN req
 _TRUNC = {"minute": "minute", "hour": "hour", "day": "day"}
 
 
+class Watched:
+    """A question's statements, run one by one on a worker thread while the calling thread
+    shows their progress as one bar: ``steps`` statements, each an equal share of 100 %."""
+
+    def __init__(self, con: "duckdb.DuckDBPyConnection", pool: futures.Executor, bar: Progress,
+                 steps: int) -> None:
+        self.con, self.pool, self.bar, self.steps = con, pool, bar, steps
+        self.done = 0
+
+    def execute(self, sql: str) -> "duckdb.DuckDBPyConnection":
+        """``con.execute(sql)``, interruptible; the connection holds the (fetched) result."""
+        running = self.pool.submit(self.con.execute, sql)
+        try:
+            while not futures.wait([running], timeout=POLL).done:
+                self._show(self.con.query_progress())  # -1 until the statement reports
+            running.result()
+        except BaseException:  # Ctrl-C, a stop request (Cancelled) or the statement's error
+            self.con.interrupt()
+            futures.wait([running])  # it stops at DuckDB's next check, within milliseconds
+            raise
+        self.done += 1
+        self._show(0.0)
+        return self.con
+
+    def _show(self, percent: float) -> None:
+        at = int((self.done + max(percent, 0.0) / 100) * 100 / self.steps)
+        if at > self.bar.n:
+            self.bar.update(min(at, 100) - self.bar.n)
+
+
 class DuckEngine:
     """One DuckDB connection per question: the dataset's files as the ``events`` view."""
 
-    def __init__(self, ds: "Dataset") -> None:
+    def __init__(self, ds: "Dataset", *, progress: bool | None = None) -> None:
         self.ds = ds
+        self.progress = progress
 
     @contextmanager
-    def connect(self) -> Iterator["duckdb.DuckDBPyConnection"]:
+    def connect(self, question: str, steps: int) -> Iterator[Watched]:
         """A connection with the ``events`` view, spilling to a temporary folder of its own
-        (removed afterwards: two queries at once must not share spill files)."""
+        (removed afterwards: two queries at once must not share spill files), and a bar
+        "DuckDB <question>" over the ``steps`` statements the question runs."""
         import duckdb
 
         spill = tempfile.mkdtemp(prefix="ari_notebook_duckdb-")
-        con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": spill,
-                                     "preserve_insertion_order": False})
+        pool = futures.ThreadPoolExecutor(1, thread_name_prefix="ari_notebook_duckdb")
+        con = None
         try:
+            con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": spill,
+                                         "preserve_insertion_order": False})
+            # progress is only tracked with the bar on; DuckDB's own printing stays off
+            con.execute("SET enable_progress_bar = true")
+            con.execute("SET enable_progress_bar_print = false")
             con.execute("SET TimeZone = 'UTC'")
             con.execute(_HANGUP_BY)
             parts = self.ds.partitions()
@@ -238,36 +285,41 @@ class DuckEngine:
             con.unregister("partitions_df")
             files = "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in parts["path"]) + "]"
             con.execute(_EVENTS.format(files=files))
-            yield con
+            with progress_bar(100, desc=f"DuckDB {question}", unit="%", progress=self.progress) as bar:
+                watched = Watched(con, pool, bar, steps)
+                yield watched
+                bar.update(100 - bar.n)  # the question is answered (its fetch included)
         finally:
-            con.close()
+            pool.shutdown(wait=True)
+            if con is not None:
+                con.close()
             shutil.rmtree(spill, ignore_errors=True)
 
     def count(self) -> int:
-        with self.connect() as con:
+        with self.connect("count", 1) as con:
             return con.execute("SELECT count(*) FROM events").fetchone()[0]
 
-    def _calls_view(self, con: "duckdb.DuckDBPyConnection", all_channels: bool) -> None:
+    def _calls_view(self, con: Watched, all_channels: bool) -> None:
         for sql in (_LEGS, _ENDED, _DIAL, _STAYS, _BRIDGED):
             con.execute(sql)
         con.execute(_CALLS.format(keep="true" if all_channels else _NOT_LOCAL_HALF))
 
     def calls(self, *, all_channels: bool = False) -> pd.DataFrame:
-        with self.connect() as con:
+        with self.connect("calls", CALLS_STEPS + 1) as con:
             self._calls_view(con, all_channels)
             legs = con.execute("SELECT * FROM calls").df()
         return finish_calls(legs, all_channels=True)  # the filter ran in SQL
 
     def dtmf(self) -> pd.DataFrame:
-        with self.connect() as con:
+        with self.connect("dtmf", 1) as con:
             return finish_dtmf(con.execute(_DTMF).df())
 
     def playbacks(self) -> pd.DataFrame:
-        with self.connect() as con:
+        with self.connect("playbacks", 1) as con:
             return finish_playbacks(con.execute(_PLAYBACKS).df())
 
     def rates(self, freq: str) -> pd.DataFrame:
-        with self.connect() as con:
+        with self.connect("rates", CALLS_STEPS + 1) as con:
             self._calls_view(con, False)
             return con.execute(f"""
                 SELECT asterisk_id, date_trunc('{_TRUNC[freq]}', created) AS period, count(*) AS calls,
@@ -275,13 +327,13 @@ class DuckEngine:
                 FROM calls WHERE created IS NOT NULL GROUP BY ALL""").df()
 
     def causes(self) -> pd.DataFrame:
-        with self.connect() as con:
+        with self.connect("causes", CALLS_STEPS + 1) as con:
             self._calls_view(con, False)
             return con.execute("""SELECT asterisk_id, cause, cause_txt, count(*) AS calls
                                   FROM calls WHERE ended IS NOT NULL GROUP BY ALL""").df()
 
     def summary(self) -> analysis.Summary:
-        with self.connect() as con:
+        with self.connect("summary", CALLS_STEPS + 6) as con:
             events, first, last, gaps = con.execute(
                 "SELECT count(*), min(w), max(w), count(*) FILTER (type = 'EventStreamGap') FROM events").fetchone()
             counts = con.execute("SELECT type, count(*) AS n FROM events WHERE type IS NOT NULL GROUP BY ALL").df()

@@ -22,13 +22,13 @@ if TYPE_CHECKING:
     from .dataset import Dataset
 
 
-def event_frame(ds: "Dataset") -> pd.DataFrame:
+def event_frame(ds: "Dataset", *, progress: bool | None = None) -> pd.DataFrame:
     """Every event of ``ds`` as one event frame (``EventLog.df`` dtypes), index ``seq``, in seq order."""
     from ..progress import progress_bar
 
     parts = ds.partitions()
     tables = []
-    with progress_bar(int(parts["bytes"].sum()), desc="Reading dataset", unit="B", progress=None) as bar:
+    with progress_bar(int(parts["bytes"].sum()), desc="Reading dataset", unit="B", progress=progress) as bar:
         for row in parts.itertuples():
             pf = pq.ParquetFile(row.path)
             names = set(pf.schema_arrow.names)
@@ -78,12 +78,13 @@ def typed_frame(df: pd.DataFrame) -> pd.DataFrame:
 class PandasEngine:
     """Analysis in memory, server by server (``events.analysis`` unchanged)."""
 
-    def __init__(self, ds: "Dataset") -> None:
+    def __init__(self, ds: "Dataset", *, progress: bool | None = None) -> None:
         self.ds = ds
+        self.progress = progress
 
     def _per_server(self) -> Iterator[tuple[str, pd.DataFrame]]:
         for server in self.ds.servers():
-            yield server, event_frame(self.ds.where(servers=[server]))
+            yield server, event_frame(self.ds.where(servers=[server]), progress=self.progress)
 
     @staticmethod
     def _tag(frame: pd.DataFrame, server: str) -> pd.DataFrame:

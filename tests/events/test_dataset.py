@@ -214,3 +214,77 @@ def test_fleet_plots_draw_every_server(month):
         f.savefig(__import__("io").BytesIO(), format="png")
     with pytest.raises(ValueError, match="value must be"):
         plots.rate_heatmap(rates, value="nonsense")
+
+
+# ---------------------------------------------------------------------------------- progress
+@pytest.mark.parametrize("engine,question,label", [
+    ("duckdb", "calls", "DuckDB calls"), ("duckdb", "summary", "DuckDB summary"),
+    ("pandas", "dtmf", "Reading dataset"),
+    pytest.param("dask", "dtmf", "Dask dtmf", marks=[pytest.mark.slow, pytest.mark.timeout(600)])])
+def test_a_question_shows_its_progress_and_the_same_answer(month, engine, question, label, use_engine,
+                                                           capsys, bars):
+    quiet = getattr(month, question)(engine=engine, progress=False)
+    assert capsys.readouterr().err == ""  # nothing drawn
+    shown = getattr(month, question)(engine=engine, progress=True)
+    err = capsys.readouterr().err
+    assert f"{label}: 100%" in err, err
+    assert bars[-1].desc == label and bars[-1].n == bars[-1].total
+    if question == "summary":
+        pd.testing.assert_series_equal(shown.to_series(), quiet.to_series())
+    else:
+        pd.testing.assert_frame_equal(canonical(shown), canonical(quiet))
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_dask_counts_tasks_on_local_threads(month, capsys, bars):
+    import dask
+
+    with dask.config.set(scheduler="threads"):  # even where a test module's Client is current
+        month.dtmf(engine="dask", progress=True)
+    bar = bars[-1]
+    assert (bar.desc, bar.unit) == ("Dask dtmf", "tasks")
+    assert bar.total > month.partitions().shape[0] and bar.n == bar.total
+    assert "Dask dtmf: 100%" in capsys.readouterr().err
+
+
+def _interrupt_at(monkeypatch, k: int) -> list[int]:
+    """The k-th progress update raises KeyboardInterrupt, as Ctrl-C would while waiting."""
+    from ari_notebook import progress
+
+    calls = [0]
+    real = progress.Progress.update
+
+    def update(self, n=1):
+        calls[0] += 1
+        if calls[0] == k:
+            raise KeyboardInterrupt
+        real(self, n)
+
+    monkeypatch.setattr(progress.Progress, "update", update)
+    return calls
+
+
+def test_an_interrupted_duckdb_question_leaves_nothing_behind(month, monkeypatch, tmp_path):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the engine spills
+    calls = _interrupt_at(monkeypatch, 2)
+    with pytest.raises(KeyboardInterrupt):
+        month.calls(progress=False)
+    assert calls[0] == 2
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.undo()
+    assert len(month.calls()) == len(reference(month, "calls"))
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_an_interrupted_dask_question_cancels_its_work(month, dask_client, monkeypatch):
+    calls = _interrupt_at(monkeypatch, 1)
+    with pytest.raises(KeyboardInterrupt):
+        month.dtmf(engine="dask", progress=False)
+    assert calls[0] == 1
+    assert not any(dask_client.has_what().values())  # the cluster holds none of its results
+    monkeypatch.undo()
+    pd.testing.assert_frame_equal(month.dtmf(engine="dask"), reference(month, "dtmf"))
