@@ -288,3 +288,64 @@ def test_an_interrupted_dask_question_cancels_its_work(month, dask_client, monke
     assert not any(dask_client.has_what().values())  # the cluster holds none of its results
     monkeypatch.undo()
     pd.testing.assert_frame_equal(month.dtmf(engine="dask"), reference(month, "dtmf"))
+
+
+class StatementStub:
+    """A DuckDB connection stand-in: ``execute`` runs until the caller has read its progress
+    (``at`` percent) or, if ``hold``, until ``interrupt()``."""
+
+    def __init__(self, at: float, hold: bool = False) -> None:
+        import threading
+
+        self.at, self.hold = at, hold
+        self.read, self.interrupted = threading.Event(), threading.Event()
+
+    def execute(self, sql):
+        if not (self.interrupted if self.hold else self.read).wait(60):
+            raise AssertionError("the caller never read the progress / never interrupted")
+        if self.interrupted.is_set():
+            raise RuntimeError("INTERRUPT Error: Interrupted!")
+        return self
+
+    def query_progress(self) -> float:
+        self.read.set()
+        return self.at
+
+    def interrupt(self) -> None:
+        self.interrupted.set()
+
+
+def test_duckdb_progress_drives_the_bar_statement_by_statement():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ari_notebook.events.engine_duckdb import Watched
+
+    class Bar:  # what Watched uses of a Progress: n and update
+        def __init__(self):
+            self.n, self.seen = 0, []
+
+        def update(self, k):
+            self.n += k
+            self.seen.append(self.n)
+
+    bar = Bar()
+    with ThreadPoolExecutor(1) as pool:
+        watched = Watched(StatementStub(at=50.0), pool, bar, steps=2)
+        watched.execute("first")     # half of it seen running, then done: 25 %, 50 %
+        watched.con = StatementStub(at=40.0)
+        watched.execute("second")    # 50 + 40 / 2 = 70 %, then done: 100 %
+    assert bar.seen == [25, 50, 70, 100]
+
+
+def test_an_interrupt_while_duckdb_runs_interrupts_the_statement(monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ari_notebook import progress
+    from ari_notebook.events.engine_duckdb import Watched
+
+    stub = StatementStub(at=10.0, hold=True)
+    _interrupt_at(monkeypatch, 1)  # Ctrl-C arrives while the caller waits on the statement
+    with ThreadPoolExecutor(1) as pool, progress.progress_bar(100, desc="DuckDB x", progress=False) as bar:
+        with pytest.raises(KeyboardInterrupt):
+            Watched(stub, pool, bar, steps=1).execute("long")
+    assert stub.interrupted.is_set()
