@@ -1,14 +1,21 @@
 """The Dask engine of ``Dataset``: ``dask.dataframe`` over the files, on a ``distributed`` cluster.
 
-Why shuffles and ``events.analysis``: the analysis is per object (a channel, a playback, a
-bridge), so the events are shuffled until all rows about one object sit in one partition, and
-each partition then runs the very pandas functions of ``events.analysis``. Three facts of a
+Why ``events.analysis`` per partition: the analysis is per object (a channel, a playback, a
+bridge), so every partition that holds all the rows of its objects runs the very pandas
+functions of ``events.analysis`` where it lies. The files are server-days, so nearly every object
+lies in one file; only the rows of objects seen in more than one partition (a call across
+midnight, a log saved in two pieces) are shuffled together first. Which those are is found in a
+first pass over the key columns alone: the distinct 64-bit hashes of each partition's keys, a
+hash seen in two partitions marks a crossing object (a collision only sends a few more rows
+through the shuffle, never a wrong answer). Shuffling the whole month instead moved every row
+across the cluster and was the engine's cost. Three facts of a
 call come from other objects' rows and are joined in afterwards: its ``Dial`` status (rows of
 the calling channel), its stays in bridges (closed by the bridge's destruction too), and the
 time it was bridged (an open stay ends when the channel does).
 
 It runs on the current ``distributed.Client`` (a ``LocalCluster`` or a real cluster), else on
-Dask's threads in this process. One file is one input partition; workers read the files
+Dask's threads in this process. One row group of a file is one input partition (so a worker's
+memory is bounded by the writer's row group size, not by a server-day); workers read the files
 themselves, so on a real cluster the dataset must be on storage every worker sees.
 """
 
@@ -45,12 +52,13 @@ _PLAYBACK_COLUMNS = ["seq", "asterisk_id", "type", "time", "received_at", "playb
                      "media_uri", "target_uri"]
 
 
-def _read(item: tuple[str, str], columns: list[str]) -> pd.DataFrame:
-    """One file as a light frame: the columns asked for, text as pyarrow strings."""
-    path, server = item
-    names = set(pq.ParquetFile(path).schema_arrow.names)
+def _read(item: tuple[str, str, int], columns: list[str]) -> pd.DataFrame:
+    """One row group of a file as a light frame: the columns asked for, text as pyarrow strings."""
+    path, server, group = item
+    pf = pq.ParquetFile(path)
+    names = set(pf.schema_arrow.names)
     wanted = [c for c in columns if c != "asterisk_id" and c in names]
-    df = pq.read_table(path, columns=wanted).to_pandas(types_mapper=_light_types)
+    df = pf.read_row_group(group, columns=wanted).to_pandas(types_mapper=_light_types)
     df.insert(0, "asterisk_id", pd.array([server] * len(df), dtype=_STR))
     for c in columns:
         if c not in df.columns:
@@ -83,6 +91,27 @@ def _light(df: pd.DataFrame) -> pd.DataFrame:
         elif str(df[c].dtype) != str(pd.Series([], dtype=want).dtype):
             df[c] = df[c].astype(want)
     return df
+
+
+def _key_hashes(keys: pd.DataFrame) -> np.ndarray:
+    """The distinct 64-bit hashes of one partition's object keys."""
+    return np.unique(pd.util.hash_pandas_object(keys, index=False).to_numpy())
+
+
+def _seen_twice(hashes: tuple[np.ndarray, ...]) -> np.ndarray:
+    """The (sorted) hashes found in more than one partition: objects whose rows are spread."""
+    if not hashes:
+        return np.array([], dtype="uint64")
+    values, counts = np.unique(np.concatenate(hashes), return_counts=True)
+    return values[counts > 1]
+
+
+def _rows_of_keys(pdf: pd.DataFrame, on: list[str], crossing: np.ndarray, inside: bool) -> pd.DataFrame:
+    """The rows whose key is (``inside``) or is not among the ``crossing`` hashes."""
+    if not len(crossing):
+        return pdf if not inside else pdf.iloc[:0]
+    hit = np.isin(pd.util.hash_pandas_object(pdf[on], index=False).to_numpy(), crossing)
+    return pdf[hit if inside else ~hit]
 
 
 def _by_server(pdf: pd.DataFrame, fn) -> pd.DataFrame:
@@ -165,7 +194,8 @@ class DaskEngine:
         self.ds = ds
         self.progress = progress
         parts = ds.partitions()
-        self.items = list(zip(parts["path"], parts["asterisk_id"]))
+        self.items = [(path, server, group) for path, server in zip(parts["path"], parts["asterisk_id"])
+                      for group in range(pq.ParquetFile(path).metadata.num_row_groups)]
 
     def frame(self, columns: list[str]) -> "dd.DataFrame":
         import dask.dataframe as dd
@@ -190,12 +220,29 @@ class DaskEngine:
         return left.merge(right, on=["asterisk_id", "channel_id"], how=how, shuffle_method=self.method)
 
     def _per_object(self, df: "dd.DataFrame", on: list[str], fn) -> "dd.DataFrame":
-        """Shuffle rows so each object is in one partition, then ``fn`` per server there."""
-        meta = _by_server(meta_of(df), fn)
-        return self._shuffle(df, on).map_partitions(_by_server, fn, meta=meta)
+        """``fn`` per server on every object's rows together (see the module docstring)."""
+        return self._per_key(df, on, functools.partial(_by_server, fn=fn))
+
+    def _per_key(self, df: "dd.DataFrame", on: list[str], fn) -> "dd.DataFrame":
+        """``fn(partition)`` where every key of ``on`` has all its rows in the partition: in
+        place for keys of one partition, after a shuffle of the few rows of the others."""
+        import dask
+        import dask.dataframe as dd
+
+        meta = fn(meta_of(df))
+        hashes = dask.compute(*[dask.delayed(_key_hashes)(part) for part in df[on].to_delayed()])
+        crossing = _seen_twice(hashes)
+        local = df.map_partitions(_rows_of_keys, on, crossing, False, meta=meta_of(df))
+        local = local.map_partitions(fn, meta=meta)
+        if not len(crossing):
+            return local
+        rest = df.map_partitions(_rows_of_keys, on, crossing, True, meta=meta_of(df))
+        parts = max(1, self.npartitions // 16)
+        rest = rest.shuffle(on=on, npartitions=parts, shuffle_method="tasks").map_partitions(fn, meta=meta)
+        return dd.concat([local, rest])
 
     def count(self) -> int:
-        return sum(pq.ParquetFile(p).metadata.num_rows for p, _ in self.items)
+        return sum(pq.ParquetFile(p).metadata.row_group(g).num_rows for p, _, g in self.items)
 
     # ------------------------------------------------------------------ calls
     def legs(self) -> "dd.DataFrame":
@@ -207,8 +254,7 @@ class DaskEngine:
         dial = ev[(ev["type"] == "Dial") & ev["channel_id"].notnull() & ev["peer_id"].notnull()
                   & ev["dialstatus"].notnull() & (ev["dialstatus"] != "")]
         dial = dial[["asterisk_id", "peer_id", "time", "received_at", "seq", "dialstatus"]]
-        dial_meta = _dial_status(meta_of(dial))
-        statuses = self._shuffle(dial, ["asterisk_id", "peer_id"]).map_partitions(_dial_status, meta=dial_meta)
+        statuses = self._per_key(dial, ["asterisk_id", "peer_id"], _dial_status)
 
         bev = self.frame(_BRIDGE_COLUMNS)
         members = bev[(bev["type"] == "ChannelEnteredBridge") & bev["channel_id"].notnull()]

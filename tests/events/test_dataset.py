@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -87,6 +88,26 @@ def twins(tmp_path_factory) -> Dataset:
 
 
 @pytest.fixture(scope="module")
+def spread(month, tmp_path_factory) -> Dataset:
+    """The month saved again in three pieces per server, cut mid-call, each file in four row
+    groups: most calls are in one row group, the ones in progress at a cut are in two (as a log
+    saved every few minutes, or a call across midnight, is)."""
+    import pyarrow.parquet as pq
+
+    from ari_notebook.events import storage
+
+    root = tmp_path_factory.mktemp("spread") / "ds"
+    for server in month.servers():
+        events = month.events(server=server)
+        for piece in np.array_split(np.arange(len(events)), 3):
+            storage.write_dataset(root, events.iloc[piece], progress=False)
+    for path in root.rglob("*.parquet"):
+        table = pq.read_table(path, partitioning=None)
+        pq.write_table(table, path, row_group_size=max(1, -(-table.num_rows // 4)))
+    return Dataset(root)
+
+
+@pytest.fixture(scope="module")
 def traces(traces_dir, tmp_path_factory) -> Dataset:
     log = EventLog()
     for path in sorted((traces_dir / "scenarios").glob("*.jsonl")):
@@ -112,7 +133,7 @@ def test_the_synthetic_month_has_every_kind_of_call(month):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("name", ["month", "twins", "traces"])
+@pytest.mark.parametrize("name", ["month", "twins", "traces", "spread"])
 def test_engines_give_the_pandas_calls(request, engine, name, use_engine):
     ds = request.getfixturevalue(name)
     expected = reference(ds, "calls")
@@ -123,7 +144,7 @@ def test_engines_give_the_pandas_calls(request, engine, name, use_engine):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("name", ["month", "traces"])
+@pytest.mark.parametrize("name", ["month", "traces", "spread"])
 def test_engines_give_the_pandas_dtmf_and_playbacks(request, engine, name, use_engine):
     ds = request.getfixturevalue(name)
     pd.testing.assert_frame_equal(ds.dtmf(engine=engine), reference(ds, "dtmf"))
@@ -140,7 +161,7 @@ def test_engines_give_the_pandas_rates_and_causes(month, engine, freq, use_engin
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("name", ["month", "traces"])
+@pytest.mark.parametrize("name", ["month", "traces", "spread"])
 def test_engines_give_the_pandas_summary(request, engine, name, use_engine):
     ds = request.getfixturevalue(name)
     got, expected = ds.summary(engine=engine), reference(ds, "summary")
@@ -149,6 +170,25 @@ def test_engines_give_the_pandas_summary(request, engine, name, use_engine):
     pd.testing.assert_series_equal(got.hangup_by, expected.hangup_by)
     pd.testing.assert_series_equal(got.calls_per_minute, expected.calls_per_minute)
     assert got.events == ds.count(engine=engine) == ds.count(engine="pandas")
+
+
+def test_a_month_saved_in_pieces_is_the_same_month(month, spread):
+    """The ``spread`` dataset really holds calls across files, and they are still whole calls."""
+    import pyarrow.parquet as pq
+
+    files_of: dict = {}
+    groups_of: dict = {}
+    for path, server in zip(spread.partitions()["path"], spread.partitions()["asterisk_id"]):
+        pf = pq.ParquetFile(path)
+        assert pf.metadata.num_row_groups > 1
+        for group in range(pf.metadata.num_row_groups):
+            ids = pf.read_row_group(group, columns=["channel_id"])["channel_id"].drop_null().to_pylist()
+            for cid in set(ids):
+                files_of.setdefault((server, cid), set()).add(path)
+                groups_of.setdefault((server, cid), set()).add((path, group))
+    assert sum(len(f) > 1 for f in files_of.values()) >= 3
+    assert sum(len(g) > 1 for g in groups_of.values()) > sum(len(f) > 1 for f in files_of.values())
+    pd.testing.assert_frame_equal(canonical(reference(spread, "calls")), canonical(reference(month, "calls")))
 
 
 def test_the_pandas_engine_is_events_analysis_on_each_server(traces):
