@@ -33,18 +33,21 @@ def compute(*collections: Any, desc: str, progress: bool | None = None) -> tuple
 
     import distributed
 
-    if len(collections) == 1:  # one answer: count its partitions
+    import dask.dataframe as dd
+
+    partitioned = len(collections) == 1 and isinstance(collections[0], (dd.DataFrame, dd.Series))
+    if partitioned:  # one frame or series: count its partitions
         # optimized before persisting: else the persisted collection keeps the partition count
         # from before optimization and drops the rest (a groupby's split output loses rows)
         answer = client.persist(collections[0].optimize())
         running, unit = distributed.futures_of(answer), "partitions"
-    else:  # several (summary's reductions), computed together: count the answers
+    else:  # several (summary's reductions, a partition each), computed together: count the answers
         running, unit = client.compute(list(collections)), "results"
     try:
         with progress_bar(len(running), desc=desc, unit=unit, progress=progress) as bar:
             for _ in distributed.as_completed(running):
                 bar.update(1)
-        return dask.compute(answer) if len(collections) == 1 else tuple(client.gather(running))
+        return dask.compute(answer) if partitioned else tuple(client.gather(running))
     except BaseException:  # Ctrl-C, a stop request (Cancelled), a failed task
         client.cancel(running)
         raise

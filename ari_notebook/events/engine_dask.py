@@ -230,7 +230,8 @@ class DaskEngine:
         import dask.dataframe as dd
 
         meta = fn(meta_of(df))
-        hashes = dask.compute(*[dask.delayed(_key_hashes)(part) for part in df[on].to_delayed()])
+        hashes = compute(*[dask.delayed(_key_hashes)(part) for part in df[on].to_delayed()],
+                         desc=f"Dask: which {on[-1]}s span partitions", progress=self.progress)
         crossing = _seen_twice(hashes)
         local = df.map_partitions(_rows_of_keys, on, crossing, False, meta=meta_of(df))
         local = local.map_partitions(fn, meta=meta)
