@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 
-async def until(predicate, timeout: float = 5.0, step: float = 0.01):
+async def until(predicate, timeout: float = 15.0, step: float = 0.01):
     """Return ``predicate()``'s first truthy value; fail the test after ``timeout`` seconds."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
