@@ -91,6 +91,7 @@ async def test_channel_controls_answer_hold_play_hangup(sim, client):
         await cc.idle()
         assert (await client.channels.get(channelId=chan.id)).state == "Up"
         await until(lambda: cc.model.state == "Up")
+        await cc.idle()  # the event was applied; its redraw runs on the next loop turn
         assert "ari-state-Up" in cc.card.value and cc.buttons["answer"].disabled
         assert "channels.answer: 204" in cc.status.value
 
@@ -115,6 +116,7 @@ async def test_channel_controls_answer_hold_play_hangup(sim, client):
         cc.buttons["hangup"].click()
         await cc.idle()
         await until(lambda: cc.model.gone)
+        await cc.idle()  # the event was applied; its redraw runs on the next loop turn
         assert all(b.disabled for b in cc.buttons.values())
         assert "ari-state-gone" in cc.card.value
         assert chan.id not in [c.id for c in await client.channels.list()]
