@@ -1,7 +1,8 @@
 """The house rules of docs/architecture.md that a reader cannot see at a glance: no import cycles
 between modules (function-level imports count: they hide a cycle rather than remove it; imports
 under ``if TYPE_CHECKING:`` do not, since they never run and only name types for annotations),
-and no module reaching into another object's private attributes."""
+no module reaching into another object's private attributes, and no class name that means two
+things (the simulator's state objects are ``SimChannel``..., the client's results ``Channel``...)."""
 
 from __future__ import annotations
 
@@ -189,3 +190,31 @@ def test_no_private_reach():
         if hits:
             found[module] = hits
     assert not found, f"private attributes used from outside their module: {found}"
+
+
+def classes_by_name(trees: dict[str, ast.Module]) -> dict[str, list[str]]:
+    """class name -> modules that make a class of that name at their top level (``class X`` or
+    ``X = factory(...)``, as the client's result objects are made)."""
+    found: dict[str, list[str]] = {}
+    for module, tree in trees.items():
+        for node in tree.body:
+            names = []
+            if isinstance(node, ast.ClassDef):
+                names = [node.name]
+            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                names = [t.id for t in node.targets if isinstance(t, ast.Name)
+                         and t.id[:1].isupper() and not t.id.isupper()]
+            for name in names:
+                found.setdefault(name, []).append(module)
+    return found
+
+
+def test_the_name_scan_sees_a_class_made_twice():
+    one = ast.parse("class Channel:\n    pass\n")
+    two = ast.parse("Channel = make('Channel')\n")
+    assert classes_by_name({"a": one, "b": two}) == {"Channel": ["a", "b"]}
+
+
+def test_a_class_name_means_one_thing():
+    twice = {name: where for name, where in classes_by_name(TREES).items() if len(where) > 1}
+    assert not twice, f"class names made in more than one module: {twice}"

@@ -13,7 +13,7 @@ from typing import Any
 
 from . import telephony as tel
 from .core import AriFailure, Asterisk, component
-from .objects import Bridge, Channel
+from .objects import SimBridge, SimChannel
 from .playback import stop_target_playbacks
 
 BRIDGE_TYPES = {"mixing", "holding", "dtmf_events", "proxy_media", "video_sfu", "video_single", "sdp_label"}
@@ -31,7 +31,7 @@ class Bridging:
         ast.on("playback_begins", self._playback_begins)
         ast.on("playback_gone", self._playback_gone)
 
-    def _channel_leaves(self, channel: Channel, by_hangup: bool) -> None:
+    def _channel_leaves(self, channel: SimChannel, by_hangup: bool) -> None:
         leave_bridge(self.ast, channel, by_hangup=by_hangup)
 
     def _playback_begins(self, playback: Any) -> None:
@@ -45,13 +45,13 @@ class Bridging:
         if name and bridge is not None:
             announcer_leaves(self.ast, bridge, name, "ARI")
 
-    def _bridge_of(self, playback: Any) -> Bridge | None:
+    def _bridge_of(self, playback: Any) -> SimBridge | None:
         target = playback.target_uri
         return self.ast.bridges.get(target[7:]) if target.startswith("bridge:") else None
 
 
-def bridge_event(ast: Asterisk, bridge: Bridge, event_type: str, fields: dict | None = None,
-                 chan: Channel | None = None) -> None:
+def bridge_event(ast: Asterisk, bridge: SimBridge, event_type: str, fields: dict | None = None,
+                 chan: SimChannel | None = None) -> None:
     body = dict(fields or {})
     body["bridge"] = bridge.json()
     sources = [f"bridge:{bridge.id}"]
@@ -61,7 +61,7 @@ def bridge_event(ast: Asterisk, bridge: Bridge, event_type: str, fields: dict | 
     ast.publish(event_type, body, sources=sources)
 
 
-def create_bridge(ast: Asterisk, *, bridge_id: str | None, kinds: str, name: str, with_id: bool = False) -> Bridge:
+def create_bridge(ast: Asterisk, *, bridge_id: str | None, kinds: str, name: str, with_id: bool = False) -> SimBridge:
     if bridge_id and bridge_id in ast.bridges:
         raise AriFailure(409, f"Bridge with id '{bridge_id}' already exists")
     parts = [k.strip() for k in kinds.split(",") if k.strip()] if kinds else ["mixing"]
@@ -71,7 +71,7 @@ def create_bridge(ast: Asterisk, *, bridge_id: str | None, kinds: str, name: str
             raise AriFailure(500, "Unable to create bridge")
         raise AriFailure(500, f"Unable to create bridge. Possible duplicate bridge id '{bridge_id or '(null)'}'")
     kind = "holding" if "holding" in parts else "mixing"
-    bridge = Bridge(id=bridge_id or ast.new_uuid(), bridge_type=kind, creationtime=ast.timestamp(), name=name)
+    bridge = SimBridge(id=bridge_id or ast.new_uuid(), bridge_type=kind, creationtime=ast.timestamp(), name=name)
     if "video_sfu" in parts:
         bridge.video_mode = "sfu"
     ast.bridges[bridge.id] = bridge
@@ -79,13 +79,13 @@ def create_bridge(ast: Asterisk, *, bridge_id: str | None, kinds: str, name: str
     return bridge
 
 
-def _peer_names(ast: Asterisk, bridge: Bridge, chan_id: str) -> str:
+def _peer_names(ast: Asterisk, bridge: SimBridge, chan_id: str) -> str:
     names = [ast.channels[c].name for c in bridge.channels if c != chan_id and c in ast.channels]
     names += [n for n in bridge.extra_members if n]
     return ",".join(sorted(names))
 
 
-def refresh_bridgepeer(ast: Asterisk, bridge: Bridge) -> None:
+def refresh_bridgepeer(ast: Asterisk, bridge: SimBridge) -> None:
     """Every member of a mixing bridge with two or more parties learns who else is there."""
     if bridge.bridge_type != "mixing":
         return
@@ -97,7 +97,7 @@ def refresh_bridgepeer(ast: Asterisk, bridge: Bridge) -> None:
             tel.set_variable(ast, chan, "BRIDGEPEER", _peer_names(ast, bridge, cid))
 
 
-def add_channel(ast: Asterisk, bridge: Bridge, chan: Channel, *, role: str = "") -> None:
+def add_channel(ast: Asterisk, bridge: SimBridge, chan: SimChannel, *, role: str = "") -> None:
     if chan.bridge_id == bridge.id:
         leave_bridge(ast, chan, by_hangup=False)  # re-adding: leave, then enter again
     elif chan.bridge_id is not None:
@@ -114,7 +114,7 @@ def add_channel(ast: Asterisk, bridge: Bridge, chan: Channel, *, role: str = "")
     refresh_bridgepeer(ast, bridge)
 
 
-def leave_bridge(ast: Asterisk, chan: Channel, *, by_hangup: bool, unsubscribe: bool = True) -> None:
+def leave_bridge(ast: Asterisk, chan: SimChannel, *, by_hangup: bool, unsubscribe: bool = True) -> None:
     bridge = ast.bridges.get(chan.bridge_id or "")
     chan.bridge_id = None
     if bridge is None or chan.id not in bridge.channels:
@@ -141,14 +141,14 @@ def leave_bridge(ast: Asterisk, chan: Channel, *, by_hangup: bool, unsubscribe: 
         refresh_bridgepeer(ast, bridge)
 
 
-def remove_channel(ast: Asterisk, bridge: Bridge, chan: Channel) -> None:
+def remove_channel(ast: Asterisk, bridge: SimBridge, chan: SimChannel) -> None:
     if chan.bridge_id != bridge.id:
         raise AriFailure(422, "Channel not in this bridge")
     leave_bridge(ast, chan, by_hangup=False)
     refresh_bridgepeer(ast, bridge)
 
 
-def destroy_bridge(ast: Asterisk, bridge: Bridge) -> None:
+def destroy_bridge(ast: Asterisk, bridge: SimBridge) -> None:
     stop_moh(ast, bridge, quiet=True)
     for cid in list(bridge.channels):
         chan = ast.channels.get(cid)
@@ -165,7 +165,7 @@ def destroy_bridge(ast: Asterisk, bridge: Bridge) -> None:
 
 # ---- announcers (bridge playback and MOH) --------------------------------------------------
 
-def announcer_joins(ast: Asterisk, bridge: Bridge, kind: str = "ARI") -> str:
+def announcer_joins(ast: Asterisk, bridge: SimBridge, kind: str = "ARI") -> str:
     """An ``Announcer/<kind>-<seq>;2`` channel joins the bridge (not an ARI channel of its own)."""
     name = f"Announcer/{kind}-{ast.channel_seq()};2"
     bridge.extra_members.append(name)
@@ -174,7 +174,7 @@ def announcer_joins(ast: Asterisk, bridge: Bridge, kind: str = "ARI") -> str:
     return name
 
 
-def announcer_leaves(ast: Asterisk, bridge: Bridge, name: str, kind: str = "ARI", *, quiet: bool = False) -> None:
+def announcer_leaves(ast: Asterisk, bridge: SimBridge, name: str, kind: str = "ARI", *, quiet: bool = False) -> None:
     if name in bridge.extra_members:
         bridge.extra_members.remove(name)
         if not quiet:
@@ -182,13 +182,13 @@ def announcer_leaves(ast: Asterisk, bridge: Bridge, name: str, kind: str = "ARI"
         tel.device_state(ast, f"Announcer/{kind}", "UNKNOWN")
 
 
-def start_moh(ast: Asterisk, bridge: Bridge, moh_class: str) -> None:
+def start_moh(ast: Asterisk, bridge: SimBridge, moh_class: str) -> None:
     if bridge.moh_channel is not None:
         return
     bridge.moh_channel = announcer_joins(ast, bridge, "ARI_MOH")
 
 
-def stop_moh(ast: Asterisk, bridge: Bridge, *, quiet: bool = False) -> None:
+def stop_moh(ast: Asterisk, bridge: SimBridge, *, quiet: bool = False) -> None:
     if bridge.moh_channel is None:
         if not quiet:
             raise AriFailure(409, "Bridge isn't playing music")
@@ -197,7 +197,7 @@ def stop_moh(ast: Asterisk, bridge: Bridge, *, quiet: bool = False) -> None:
     announcer_leaves(ast, bridge, name, "ARI_MOH", quiet=quiet)
 
 
-def set_video_source(ast: Asterisk, bridge: Bridge, chan: Channel) -> None:
+def set_video_source(ast: Asterisk, bridge: SimBridge, chan: SimChannel) -> None:
     if chan.bridge_id != bridge.id:
         raise AriFailure(422, "Channel not in this Bridge")
     bridge.video_source_id = chan.id
@@ -205,6 +205,6 @@ def set_video_source(ast: Asterisk, bridge: Bridge, chan: Channel) -> None:
     bridge_event(ast, bridge, "BridgeVideoSourceChanged", {"old_video_source_id": ""})
 
 
-def clear_video_source(ast: Asterisk, bridge: Bridge) -> None:
+def clear_video_source(ast: Asterisk, bridge: SimBridge) -> None:
     bridge.video_source_id = None
     bridge.video_mode = "talker"

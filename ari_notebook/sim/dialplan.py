@@ -12,7 +12,7 @@ import re
 from typing import Any, Callable
 
 from .core import Asterisk
-from .objects import Channel
+from .objects import SimChannel
 from . import telephony as tel
 from .playback import media_seconds
 
@@ -55,7 +55,7 @@ def extension_exists(ast: Asterisk, context: str, exten: str) -> bool:
 _VAR = re.compile(r"\$\{([^{}]+)\}")
 
 
-def expand(chan: Channel, data: str) -> str:
+def expand(chan: SimChannel, data: str) -> str:
     """``${NAME}`` / ``${FUNC(arg)}`` substitution, as pbx_substitute_variables does (unset = "")."""
     if "${" not in data:
         return data
@@ -69,7 +69,7 @@ def expand(chan: Channel, data: str) -> str:
 class Runner:
     """Runs one channel through the dialplan from (context, exten, priority)."""
 
-    def __init__(self, ast: Asterisk, chan: Channel, context: str, exten: str, priority: int = 1) -> None:
+    def __init__(self, ast: Asterisk, chan: SimChannel, context: str, exten: str, priority: int = 1) -> None:
         self.ast = ast
         self.chan = chan
         self.context = context
@@ -337,7 +337,7 @@ def register_application(name: str, app: Callable[[Runner, str], Any]) -> None:
     APPLICATIONS[name.lower()] = app
 
 
-def run_dialplan(ast: Asterisk, chan: Channel, context: str, exten: str, priority: int = 1) -> Runner:
+def run_dialplan(ast: Asterisk, chan: SimChannel, context: str, exten: str, priority: int = 1) -> Runner:
     runner = Runner(ast, chan, context, exten, priority)
     runner.start()
     return runner

@@ -21,7 +21,7 @@ class CallerId:
 
 
 @dataclass
-class Channel:
+class SimChannel:
     """A channel as ARI shows it, plus the simulator's bookkeeping."""
 
     id: str
@@ -43,7 +43,7 @@ class Channel:
     # bookkeeping
     stasis_app: str | None = None     # the app the channel is in, None when not in Stasis
     stasis_args: list[str] = field(default_factory=list)
-    peer: "Channel | None" = None     # the other half of a Local pair / the dialled channel
+    peer: "SimChannel | None" = None     # the other half of a Local pair / the dialled channel
     local_half: int = 0               # 1 or 2 for Local channels
     bridge_id: str | None = None
     device: str = ""                  # device-state name (Local/1000@ARI-test, PJSIP/alice)
@@ -63,9 +63,9 @@ class Channel:
     on_answered: Any = None           # what an originated channel does once answered
     dial_target: tuple[str, str] | None = None  # (exten, context) a created Local ;1 dials later
     dialed: bool = False
-    dial_caller: "Channel | None" = None  # for a leg created by Dial(): the calling channel
+    dial_caller: "SimChannel | None" = None  # for a leg created by Dial(): the calling channel
     dialstring: str = ""
-    dial_leg: "Channel | None" = None     # for a caller in Dial(): the leg it is connected to
+    dial_leg: "SimChannel | None" = None     # for a caller in Dial(): the leg it is connected to
     after_hangup: Any = None          # a connected Dial() leg: resume the caller's dialplan
     on_gone: Any = None               # an unanswered Dial() leg: tell the Dial() it failed
     on_abandoned: Any = None          # an originate still ringing: what its hangup tells the app
@@ -101,7 +101,7 @@ class Channel:
 
 
 @dataclass
-class Bridge:
+class SimBridge:
     """A Stasis bridge (mixing or holding)."""
 
     id: str

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .core import AriFailure, Asterisk
-from .objects import CallerId, Channel
+from .objects import CallerId, SimChannel
 from . import telephony as tel
 from .dialplan import Runner, extension_exists, register_application, run_dialplan
 
@@ -43,7 +43,7 @@ def phone_states(ast: Asterisk) -> dict[str, str]:
 
 
 def phone_channel(ast: Asterisk, resource: str, *, channel_id: str | None = None, state: str = "Down",
-                  context: str = "default", exten: str = "s") -> Channel:
+                  context: str = "default", exten: str = "s") -> SimChannel:
     return tel.new_channel(ast, "PJSIP", f"PJSIP/{resource}-{ast.channel_seq()}", channel_id=channel_id,
                            state=state, context=context, exten=exten, device=f"PJSIP/{resource}",
                            protocol_id=ast.new_uuid())  # chan_pjsip reports the SIP Call-ID here
@@ -58,7 +58,7 @@ def _answer_delay(ast: Asterisk) -> float:
 def originate(ast: Asterisk, *, endpoint: str, app: str = "", app_args: list[str] | None = None,
               context: str = "", extension: str = "", priority: int = 1, caller_id: str = "",
               timeout: int = 30, variables: dict[str, Any] | None = None, channel_id: str | None = None,
-              other_id: str | None = None) -> Channel:
+              other_id: str | None = None) -> SimChannel:
     """``POST /channels``: create the channel(s) now, dial right after the response."""
     tech, resource = parse_endpoint(ast, endpoint)
     if not app and not extension:
@@ -131,7 +131,7 @@ def originate(ast: Asterisk, *, endpoint: str, app: str = "", app_args: list[str
 DIALSTATUS_BY_CAUSE = {17: "BUSY", 18: "NOANSWER", 19: "NOANSWER", 34: "CONGESTION", 21: "CHANUNAVAIL"}
 
 
-def _originate_timeout(ast: Asterisk, chan: Channel) -> None:
+def _originate_timeout(ast: Asterisk, chan: SimChannel) -> None:
     """The originate's dial timed out (main/dial.c): the channel is hung up with cause 19, with
     no hangup request of its own and no final Dial event; a Local ``;2`` hears of it first."""
     if chan.destroyed or chan.state == "Up":
@@ -141,7 +141,7 @@ def _originate_timeout(ast: Asterisk, chan: Channel) -> None:
     tel.destroy_unanswered(ast, chan, 19)
 
 
-def _apply_variables(ast: Asterisk, chan: Channel, variables: dict[str, Any]) -> dict[str, str]:
+def _apply_variables(ast: Asterisk, chan: SimChannel, variables: dict[str, Any]) -> dict[str, str]:
     """Set originate variables on ``chan``; those with ``report_events`` are reported on it (not
     on a Local ``;2``, which gets the plain values returned here)."""
     plain: dict[str, str] = {}
@@ -160,8 +160,8 @@ def _apply_variables(ast: Asterisk, chan: Channel, variables: dict[str, Any]) ->
     return plain
 
 
-def _dial_event(ast: Asterisk, peer: Channel, status: str, dialstring: str,
-                caller: Channel | None = None) -> None:
+def _dial_event(ast: Asterisk, peer: SimChannel, status: str, dialstring: str,
+                caller: SimChannel | None = None) -> None:
     fields: dict[str, Any] = {"dialstatus": status, "forward": "", "dialstring": dialstring}
     if caller is not None:
         fields["caller"] = caller.json()
@@ -170,7 +170,7 @@ def _dial_event(ast: Asterisk, peer: Channel, status: str, dialstring: str,
     ast.publish("Dial", fields, sources=sources)
 
 
-def _ring(ast: Asterisk, one: Channel, two: Channel | None, resource: str) -> None:
+def _ring(ast: Asterisk, one: SimChannel, two: SimChannel | None, resource: str) -> None:
     """Start the far side: a Local ``;2`` runs its dialplan, a phone rings and may answer."""
     if two is not None:
 
@@ -189,7 +189,7 @@ def _ring(ast: Asterisk, one: Channel, two: Channel | None, resource: str) -> No
         tel.later(ast, one, _answer_delay(ast), lambda: _phone_answers(ast, one))
 
 
-def _phone_answers(ast: Asterisk, chan: Channel) -> None:
+def _phone_answers(ast: Asterisk, chan: SimChannel) -> None:
     if chan.destroyed or chan.state == "Up":
         return
     tel.state_change(ast, chan, "Up")
@@ -199,7 +199,7 @@ def _phone_answers(ast: Asterisk, chan: Channel) -> None:
         then()
 
 
-def _no_answer(ast: Asterisk, chan: Channel, dialstring: str) -> None:
+def _no_answer(ast: Asterisk, chan: SimChannel, dialstring: str) -> None:
     if chan.destroyed or chan.state == "Up":
         return
     _dial_event(ast, chan, "NOANSWER", dialstring)
@@ -210,7 +210,7 @@ def _no_answer(ast: Asterisk, chan: Channel, dialstring: str) -> None:
 
 def create(ast: Asterisk, *, endpoint: str, app: str, app_args: list[str] | None = None,
            channel_id: str | None = None, other_id: str | None = None,
-           variables: dict[str, Any] | None = None) -> Channel:
+           variables: dict[str, Any] | None = None) -> SimChannel:
     """``POST /channels/create``: the channel enters Stasis (state Down) without being dialled."""
     tech, resource = parse_endpoint(ast, endpoint)
     tel.check_new_ids(ast, channel_id, other_id)
@@ -240,7 +240,7 @@ def create(ast: Asterisk, *, endpoint: str, app: str, app_args: list[str] | None
     return one
 
 
-def dial(ast: Asterisk, chan: Channel, *, caller: Channel | None = None, timeout: int = 0) -> None:
+def dial(ast: Asterisk, chan: SimChannel, *, caller: SimChannel | None = None, timeout: int = 0) -> None:
     """``POST /channels/{id}/dial`` for a created channel."""
     if chan.dialed:
         raise AriFailure(409, "Channel is already dialed")
@@ -263,7 +263,7 @@ def dial(ast: Asterisk, chan: Channel, *, caller: Channel | None = None, timeout
 
 # ---- inbound calls (teaching hook) ---------------------------------------------------------
 
-def inbound_call(ast: Asterisk, endpoint: str, exten: str, context: str) -> Channel:
+def inbound_call(ast: Asterisk, endpoint: str, exten: str, context: str) -> SimChannel:
     """A simulated phone calls ``exten@context``: its channel runs the dialplan from priority 1."""
 
     tech, _, resource = endpoint.partition("/")
@@ -291,7 +291,7 @@ def dial_app(run: Runner, data: str) -> None:
         timeout = float(timeout_text) if timeout_text else 0.0
     except ValueError:
         timeout = 0.0
-    legs: list[Channel] = []
+    legs: list[SimChannel] = []
     for target in filter(None, targets_text.split("&")):
         try:
             tech, resource = parse_endpoint(ast, target)
@@ -311,7 +311,7 @@ def dial_app(run: Runner, data: str) -> None:
         legs.append(one)
         _dial_event(ast, one, "", one.dialstring, caller)
 
-        def connected(leg: Channel = one) -> None:
+        def connected(leg: SimChannel = one) -> None:
             _dial_event(ast, leg, "ANSWER", leg.dialstring, caller)
             for other in legs:
                 if other is not leg and not other.destroyed:
@@ -344,7 +344,7 @@ def dial_app(run: Runner, data: str) -> None:
         tel.set_variable(ast, caller, "DIALSTATUS", "NOANSWER")
         run.next()
 
-    def leg_gone(leg: Channel) -> None:
+    def leg_gone(leg: SimChannel) -> None:
         if caller.destroyed or caller.dial_leg is leg:
             return
         if all(other.destroyed for other in legs) and caller.runner is run:

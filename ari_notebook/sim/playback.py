@@ -34,7 +34,7 @@ def media_seconds(ast: Asterisk, uri: str, language: str) -> float | None:
 
 
 @dataclass
-class Playback:
+class SimPlayback:
     id: str
     media: list[str]
     target_uri: str
@@ -68,8 +68,8 @@ class Playbacks:
 
     def __init__(self, ast: Asterisk) -> None:
         self.ast = ast
-        self.items: dict[str, Playback] = {}
-        self.queues: dict[str, list[Playback]] = {}  # target_uri -> [active, queued...]
+        self.items: dict[str, SimPlayback] = {}
+        self.queues: dict[str, list[SimPlayback]] = {}  # target_uri -> [active, queued...]
         ast.on("channel_media_ends", self._channel_media_ends)
 
     def _channel_media_ends(self, channel: Any, state: str) -> None:
@@ -80,7 +80,7 @@ def registry(ast: Asterisk) -> Playbacks:
     return ast.component(Playbacks)
 
 
-def _publish(ast: Asterisk, pb: Playback, event_type: str, state: str | None = None) -> None:
+def _publish(ast: Asterisk, pb: SimPlayback, event_type: str, state: str | None = None) -> None:
     fields = {"playback": pb.json(state)}
     sources = (f"playback:{pb.id}", pb.target_uri.replace("bridge:", "bridge:", 1))
     ast.publish(event_type, fields, sources=sources)
@@ -90,13 +90,13 @@ def _publish(ast: Asterisk, pb: Playback, event_type: str, state: str | None = N
 
 
 def start(ast: Asterisk, target_uri: str, media: list[str], language: str, *, playback_id: str | None,
-          skipms: int = 3000, offsetms: int = 0) -> Playback:
+          skipms: int = 3000, offsetms: int = 0) -> SimPlayback:
     """Queue a playback; it starts right after the response (or after the ones before it)."""
     reg = registry(ast)
     pid = playback_id or ast.new_uuid()
     if pid in reg.items:
         raise AriFailure(409, f"Playback with id '{pid}' already exists")
-    pb = Playback(id=pid, media=media, target_uri=target_uri, language=language, skipms=skipms,
+    pb = SimPlayback(id=pid, media=media, target_uri=target_uri, language=language, skipms=skipms,
                   offsetms=offsetms)
     reg.items[pid] = pb
     queue = reg.queues.setdefault(target_uri, [])
@@ -106,7 +106,7 @@ def start(ast: Asterisk, target_uri: str, media: list[str], language: str, *, pl
     return pb
 
 
-def _begin(ast: Asterisk, pb: Playback) -> None:
+def _begin(ast: Asterisk, pb: SimPlayback) -> None:
     reg = registry(ast)
     if reg.items.get(pb.id) is not pb:
         return
@@ -114,7 +114,7 @@ def _begin(ast: Asterisk, pb: Playback) -> None:
     _play_current(ast, pb, first=True)
 
 
-def _play_current(ast: Asterisk, pb: Playback, *, first: bool) -> None:
+def _play_current(ast: Asterisk, pb: SimPlayback, *, first: bool) -> None:
     pb.state = "playing"
     status, seconds = media_plan(ast, pb.media_uri, pb.language)
     _publish(ast, pb, "PlaybackStarted")
@@ -134,7 +134,7 @@ def _play_current(ast: Asterisk, pb: Playback, *, first: bool) -> None:
     _schedule(ast, pb)
 
 
-def _schedule(ast: Asterisk, pb: Playback) -> None:
+def _schedule(ast: Asterisk, pb: SimPlayback) -> None:
     if pb.timer is not None:
         pb.timer.cancel()
         pb.timer = None
@@ -144,11 +144,11 @@ def _schedule(ast: Asterisk, pb: Playback) -> None:
     pb.timer = ast.clock.call_later(pb.remaining, lambda: _media_done(ast, pb))
 
 
-def _elapsed(ast: Asterisk, pb: Playback) -> float:
+def _elapsed(ast: Asterisk, pb: SimPlayback) -> float:
     return max(0.0, ast.clock.now() - pb.started_at)
 
 
-def _media_done(ast: Asterisk, pb: Playback) -> None:
+def _media_done(ast: Asterisk, pb: SimPlayback) -> None:
     pb.timer = None
     if registry(ast).items.get(pb.id) is not pb:
         return
@@ -160,7 +160,7 @@ def _media_done(ast: Asterisk, pb: Playback) -> None:
     _finish(ast, pb, "done")
 
 
-def _forget(ast: Asterisk, pb: Playback) -> None:
+def _forget(ast: Asterisk, pb: SimPlayback) -> None:
     reg = registry(ast)
     if pb.timer is not None:
         pb.timer.cancel()
@@ -178,7 +178,7 @@ def _forget(ast: Asterisk, pb: Playback) -> None:
         ast.clock.call_later(0, lambda: _begin(ast, nxt))
 
 
-def _finish(ast: Asterisk, pb: Playback, state: str) -> None:
+def _finish(ast: Asterisk, pb: SimPlayback, state: str) -> None:
     pb.state = state
     if pb.timer is not None:
         pb.timer.cancel()
@@ -190,14 +190,14 @@ def _finish(ast: Asterisk, pb: Playback, state: str) -> None:
 
 # ---- REST-facing operations ----------------------------------------------------------------
 
-def get(ast: Asterisk, playback_id: str) -> Playback:
+def get(ast: Asterisk, playback_id: str) -> SimPlayback:
     pb = registry(ast).items.get(playback_id)
     if pb is None:
         raise AriFailure(404, "Playback not found")
     return pb
 
 
-def stop(ast: Asterisk, pb: Playback) -> None:
+def stop(ast: Asterisk, pb: SimPlayback) -> None:
     """``DELETE /playbacks/{id}``: quirk, it finishes with state ``done`` (never "stopped")."""
     if pb.state == "queued":
         registry(ast).items.pop(pb.id, None)
@@ -210,7 +210,7 @@ def stop(ast: Asterisk, pb: Playback) -> None:
 CONTROL_OPERATIONS = ("restart", "pause", "unpause", "reverse", "forward")
 
 
-def control(ast: Asterisk, pb: Playback, operation: str) -> None:
+def control(ast: Asterisk, pb: SimPlayback, operation: str) -> None:
     if operation not in CONTROL_OPERATIONS:
         raise AriFailure(400, f"Invalid operation {operation}")
     if pb.state == "queued":

@@ -131,7 +131,7 @@ class RecordingStore:
 
 
 @dataclass
-class LiveRecording:
+class SimRecording:
     """A recording in progress on a channel or bridge, timed on the simulated clock."""
 
     name: str
@@ -178,11 +178,11 @@ TERMINATE_ON = ("none", "any", "*", "#")
 IF_EXISTS = ("fail", "overwrite", "append")
 
 
-def terminates(recording: LiveRecording, digit: str) -> bool:
+def terminates(recording: SimRecording, digit: str) -> bool:
     """Does DTMF ``digit`` end this recording (``terminateOn``)?"""
     if recording.terminate_on == "none":
         return False
     return recording.terminate_on == "any" or recording.terminate_on == digit
 
 
-Publish = Callable[[str, LiveRecording], None]
+Publish = Callable[[str, SimRecording], None]

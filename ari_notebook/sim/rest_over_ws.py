@@ -40,7 +40,7 @@ REASON_BY_MESSAGE = {
 REASON_BY_STATUS = {**REASONS, 500: "Internal Error"}
 
 
-class BadRequest(Exception):
+class MalformedRequest(Exception):
     """The message could not be turned into a request; ``uri`` is what was parsed so far."""
 
     def __init__(self, message: str, uri: str = "") -> None:
@@ -56,34 +56,34 @@ def _text(msg: dict, key: str) -> str:
 
 
 def parse(msg: Any) -> tuple[str, str, list[tuple[str, str]], bytes, str | None]:
-    """``(method, uri, query, body, content_type)`` of a RESTRequest, or ``BadRequest``."""
+    """``(method, uri, query, body, content_type)`` of a RESTRequest, or ``MalformedRequest``."""
     if not isinstance(msg, dict) or not _text(msg, "type"):
-        raise BadRequest("No 'type' property.")
+        raise MalformedRequest("No 'type' property.")
     if msg["type"] != "RESTRequest":
-        raise BadRequest("Unknown request type.")
+        raise MalformedRequest("Unknown request type.")
     uri = _text(msg, "uri")
     if not uri:
-        raise BadRequest("Empty or missing 'uri' property.")
+        raise MalformedRequest("Empty or missing 'uri' property.")
     query: list[tuple[str, str]] = []
     if "?" in uri:
         uri, query_text = uri.split("?", 1)
         query += parse_qsl(query_text, keep_blank_values=True)
     method = _text(msg, "method")
     if method not in METHODS:
-        raise BadRequest("Unknown or missing 'method' property.", uri)
+        raise MalformedRequest("Unknown or missing 'method' property.", uri)
     pairs = msg.get("query_strings")
     if isinstance(pairs, list):
         for pair in pairs:
             if not (isinstance(pair, dict) and isinstance(pair.get("name"), str)
                     and isinstance(pair.get("value"), str)):
-                raise BadRequest("Unable to parse 'query_strings' array.", uri)
+                raise MalformedRequest("Unable to parse 'query_strings' array.", uri)
             query.append((pair["name"], pair["value"]))
     body = _text(msg, "message_body")
     if not body:
         return method, uri, query, b"", None
     content_type = _text(msg, "content_type")
     if not content_type:
-        raise BadRequest("No 'content_type' for 'message_body'.", uri)
+        raise MalformedRequest("No 'content_type' for 'message_body'.", uri)
     if content_type == "application/x-www-form-urlencoded":
         query += parse_qsl(body, keep_blank_values=True)
         return method, uri, query, b"", None
@@ -91,9 +91,9 @@ def parse(msg: Any) -> tuple[str, str, list[tuple[str, str]], bytes, str | None]
         try:
             json.loads(body)
         except ValueError:
-            raise BadRequest("Unable to parse 'message_body' as 'application/json'.", uri) from None
+            raise MalformedRequest("Unable to parse 'message_body' as 'application/json'.", uri) from None
         return method, uri, query, body.encode(), content_type
-    raise BadRequest("Unknown content type.", uri)
+    raise MalformedRequest("Unknown content type.", uri)
 
 
 def answer(ast: Any, data: str, *, read_only: bool, user: str | None,
@@ -108,7 +108,7 @@ def answer(ast: Any, data: str, *, read_only: bool, user: str | None,
         if isinstance(msg, dict) else {"transaction_id": "", "request_id": ""}
     try:
         method, uri, query, body, content_type = parse(msg)
-    except BadRequest as bad:
+    except MalformedRequest as bad:
         return _response(ids, 400, "Bad request", bad.uri, {"message": bad.message})
     if uri == "events" and method == "GET":
         return _response(ids, 400, "Bad request", uri, {"message": "Can't upgrade to websocket from a websocket"})

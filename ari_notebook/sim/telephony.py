@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from .core import AriFailure, Asterisk
-from .objects import CallerId, Channel
+from .objects import CallerId, SimChannel
 
 # Q.850 cause -> Asterisk's cause text (ast_cause2str).
 CAUSE_TEXT = {
@@ -46,7 +46,7 @@ def cause_text(cause: int) -> str:
 
 # ---- events --------------------------------------------------------------------------------
 
-def channel_event(ast: Asterisk, chan: Channel, event_type: str, fields: dict | None = None, *,
+def channel_event(ast: Asterisk, chan: SimChannel, event_type: str, fields: dict | None = None, *,
                   lead: bool | int = False, apps: Any = None, key: str = "channel") -> None:
     """Publish an event about ``chan`` on its topic (``channel:<id>``)."""
     def build() -> dict:
@@ -59,7 +59,7 @@ def channel_event(ast: Asterisk, chan: Channel, event_type: str, fields: dict | 
     ast.publish(event_type, build, sources=sources, lead=lead, apps=apps)
 
 
-def state_change(ast: Asterisk, chan: Channel, state: str) -> None:
+def state_change(ast: Asterisk, chan: SimChannel, state: str) -> None:
     if chan.state == state:
         return
     chan.state = state
@@ -69,7 +69,7 @@ def state_change(ast: Asterisk, chan: Channel, state: str) -> None:
         device_state(ast, chan.device, aggregate_device_state(ast, chan.device))
 
 
-def aggregate_device_state(ast: Asterisk, device: str, leaving: Channel | None = None) -> str:
+def aggregate_device_state(ast: Asterisk, device: str, leaving: SimChannel | None = None) -> str:
     """A device is INUSE while any call on it stays up. A channel that is going away takes its
     Local partner with it (Asterisk reported NOT_INUSE for both halves as the first one went)."""
     gone = set()
@@ -89,14 +89,14 @@ def device_state(ast: Asterisk, name: str, state: str) -> None:
                 sources=(f"deviceState:{name}",), lead=False)
 
 
-def refresh_snapshot(chan: Channel) -> None:
+def refresh_snapshot(chan: SimChannel) -> None:
     """A new channel snapshot: its ``channelvars`` are the reported variables' values now.
     Asterisk (stasis_channels.c) makes one on state and dialplan changes and, while the channel
     has reported variables, on every varset; other events reuse the last one, stale values and all."""
     chan.snapshot_vars = {name: chan.variables.get(name, "") for name in chan.reported}
 
 
-def report_variable(chan: Channel, name: str, report: bool) -> None:
+def report_variable(chan: SimChannel, name: str, report: bool) -> None:
     """``report_events`` (23.4): add ``name`` to the reported variables, or drop it (main/channel.c)."""
     if report and name not in chan.reported:
         chan.reported.append(name)
@@ -104,13 +104,13 @@ def report_variable(chan: Channel, name: str, report: bool) -> None:
         chan.reported.remove(name)
 
 
-def dialplan_event(ast: Asterisk, chan: Channel) -> None:
+def dialplan_event(ast: Asterisk, chan: SimChannel) -> None:
     refresh_snapshot(chan)
     channel_event(ast, chan, "ChannelDialplan",
                   {"dialplan_app": chan.app_name, "dialplan_app_data": chan.app_data})
 
 
-def set_variable(ast: Asterisk, chan: Channel, name: str, value: str, *, event: bool = True) -> None:
+def set_variable(ast: Asterisk, chan: SimChannel, name: str, value: str, *, event: bool = True) -> None:
     """Set a channel variable or writable function; ``CALLERID(...)`` emits ChannelCallerId."""
     upper = name.upper()
     if upper.startswith("CALLERID(") and upper.endswith(")"):
@@ -143,7 +143,7 @@ def set_variable(ast: Asterisk, chan: Channel, name: str, value: str, *, event: 
         channel_event(ast, chan, "ChannelVarset", {"variable": name, "value": value}, lead=2)
 
 
-def get_variable(chan: Channel, name: str) -> str | None:
+def get_variable(chan: SimChannel, name: str) -> str | None:
     """A channel variable or one of the read-only functions ARI users reach for."""
     upper = name.upper()
     if upper == "CHANNEL(STATE)":
@@ -196,8 +196,8 @@ def format_caller_id(cid: CallerId) -> str:
 
 def new_channel(ast: Asterisk, tech: str, name: str, *, channel_id: str | None = None, state: str = "Down",
                 context: str = "default", exten: str = "s", priority: int = 1, device: str = "",
-                caller: CallerId | None = None, protocol_id: str = "") -> Channel:
-    chan = Channel(id=channel_id or ast.unique_id(), name=name, tech=tech, creationtime=ast.timestamp(),
+                caller: CallerId | None = None, protocol_id: str = "") -> SimChannel:
+    chan = SimChannel(id=channel_id or ast.unique_id(), name=name, tech=tech, creationtime=ast.timestamp(),
                    state=state, context=context, exten=exten, priority=priority, device=device,
                    caller=caller or CallerId(), protocol_id=protocol_id)
     ast.channels[chan.id] = chan
@@ -219,7 +219,7 @@ def parse_local(target: str) -> tuple[str, str, str]:
     return exten, context or "default", options
 
 
-def local_pair(ast: Asterisk, target: str, *, channel_id: str | None, other_id: str | None) -> tuple[Channel, Channel]:
+def local_pair(ast: Asterisk, target: str, *, channel_id: str | None, other_id: str | None) -> tuple[SimChannel, SimChannel]:
     """A Local channel pair ``Local/<exten>@<ctx>-<seq>;1`` / ``;2`` (``;2`` id defaults to ``<id>;2``)."""
     exten, context, _ = parse_local(target)
     seq = ast.channel_seq()
@@ -237,7 +237,7 @@ def local_pair(ast: Asterisk, target: str, *, channel_id: str | None, other_id: 
 
 # ---- Stasis --------------------------------------------------------------------------------
 
-def enter_stasis(ast: Asterisk, chan: Channel, app_name: str, args: list[str], *,
+def enter_stasis(ast: Asterisk, chan: SimChannel, app_name: str, args: list[str], *,
                  from_dialplan: bool) -> bool:
     """Put ``chan`` into ``app_name``: STASISSTATUS="" then StasisStart. False if the app is absent.
 
@@ -261,7 +261,7 @@ def enter_stasis(ast: Asterisk, chan: Channel, app_name: str, args: list[str], *
     return True
 
 
-def leave_stasis(ast: Asterisk, chan: Channel, *, status: str | None = "SUCCESS") -> None:
+def leave_stasis(ast: Asterisk, chan: SimChannel, *, status: str | None = "SUCCESS") -> None:
     """StasisEnd to the app, then STASISSTATUS (None: not yet); playbacks stop, the channel leaves
     its bridge, and the app lets go of the hold Stasis had on the channel (res_stasis.c)."""
     app = chan.stasis_app
@@ -276,7 +276,7 @@ def leave_stasis(ast: Asterisk, chan: Channel, *, status: str | None = "SUCCESS"
         set_variable(ast, chan, "STASISSTATUS", status)
 
 
-def move(ast: Asterisk, chan: Channel, app_name: str, args: list[str]) -> None:
+def move(ast: Asterisk, chan: SimChannel, app_name: str, args: list[str]) -> None:
     """Move a channel from its app to another: StasisEnd on the old one, StasisStart on the new."""
     old = chan.stasis_app
     if ast.app(app_name) is None:
@@ -294,7 +294,7 @@ def move(ast: Asterisk, chan: Channel, app_name: str, args: list[str]) -> None:
     channel_event(ast, chan, "StasisStart", {"args": list(args)}, apps=[app_name])
 
 
-def _let_go(ast: Asterisk, chan: Channel, *, by_hangup: bool) -> None:
+def _let_go(ast: Asterisk, chan: SimChannel, *, by_hangup: bool) -> None:
     """Announce that the channel stops what it was doing, in Asterisk's order: its media ends
     (``playback`` reacts: PlaybackFinished), then it leaves its bridge (``bridging`` reacts:
     ChannelLeftBridge). Telephony knows neither module; they subscribe with ``ast.on``."""
@@ -305,7 +305,7 @@ def _let_go(ast: Asterisk, chan: Channel, *, by_hangup: bool) -> None:
 
 # ---- answer / Local call progress ----------------------------------------------------------
 
-def answer(ast: Asterisk, chan: Channel) -> None:
+def answer(ast: Asterisk, chan: SimChannel) -> None:
     """Answer ``chan``; answering a Local ``;2`` answers its ``;1`` (which then moves on)."""
     if chan.state == "Up":
         return
@@ -321,7 +321,7 @@ def answer(ast: Asterisk, chan: Channel) -> None:
 
 # ---- hangup --------------------------------------------------------------------------------
 
-def hangup(ast: Asterisk, chan: Channel, cause: int = 16, *, soft: bool = True) -> None:
+def hangup(ast: Asterisk, chan: SimChannel, cause: int = 16, *, soft: bool = True) -> None:
     """Hang ``chan`` up. ``soft``: asked through ARI (``ChannelHangupRequest`` 32 soft first);
     otherwise the far end hung up (a plain ``ChannelHangupRequest`` with the cause)."""
     if chan.destroyed:
@@ -350,7 +350,7 @@ def hangup(ast: Asterisk, chan: Channel, cause: int = 16, *, soft: bool = True) 
     _destroy(ast, chan, cause)
 
 
-def _unwind(ast: Asterisk, chan: Channel) -> None:
+def _unwind(ast: Asterisk, chan: SimChannel) -> None:
     """Stop what the channel is doing: playbacks, bridge, Stasis, then its dialplan."""
     for timer in chan.timers:
         timer.cancel()
@@ -371,7 +371,7 @@ def _unwind(ast: Asterisk, chan: Channel) -> None:
             channel_event(ast, chan, "ChannelHangupRequest", {"cause": 16, "soft": True}, lead=2)
 
 
-def _stasis_returns(ast: Asterisk, chan: Channel) -> bool:
+def _stasis_returns(ast: Asterisk, chan: SimChannel) -> bool:
     """The dialplan a PBX-less channel continued into has ended: Stasis() returns and sets its
     STASISSTATUS (res_stasis.c runs that dialplan without hanging up; the hangup that follows
     is the originate's, with no second hangup request). False for an ordinary channel."""
@@ -382,7 +382,7 @@ def _stasis_returns(ast: Asterisk, chan: Channel) -> bool:
     return True
 
 
-def destroy_unanswered(ast: Asterisk, chan: Channel, cause: int) -> None:
+def destroy_unanswered(ast: Asterisk, chan: SimChannel, cause: int) -> None:
     """An outgoing channel that never answered goes away without a hangup request of its own."""
     for timer in chan.timers:
         timer.cancel()
@@ -390,7 +390,7 @@ def destroy_unanswered(ast: Asterisk, chan: Channel, cause: int) -> None:
     _destroy(ast, chan, cause)
 
 
-def _destroy(ast: Asterisk, chan: Channel, cause: int) -> None:
+def _destroy(ast: Asterisk, chan: SimChannel, cause: int) -> None:
     peer = chan.peer if chan.tech == "Local" and chan.peer is not None and not chan.peer.destroyed else None
     if peer is not None and not peer.hangup_requested:
         peer.hangup_requested = True
@@ -475,14 +475,14 @@ def shutdown_all(ast: Asterisk) -> None:
 STASIS_NOTICE = 0.001  # seconds a Stasis channel takes to notice its Local peer hung up
 
 
-def _peer_gone(ast: Asterisk, chan: Channel, cause: int) -> None:
+def _peer_gone(ast: Asterisk, chan: SimChannel, cause: int) -> None:
     chan.pending_teardown = None
     if not chan.destroyed:
         _unwind(ast, chan)
         _destroy(ast, chan, cause)
 
 
-def end_by_dialplan(ast: Asterisk, chan: Channel, cause: int = 16) -> None:
+def end_by_dialplan(ast: Asterisk, chan: SimChannel, cause: int = 16) -> None:
     """The dialplan ran out or ran Hangup(): the PBX hangs the channel up."""
     if chan.hangup_requested or chan.destroyed:
         return
@@ -496,7 +496,7 @@ def end_by_dialplan(ast: Asterisk, chan: Channel, cause: int = 16) -> None:
     _destroy(ast, chan, cause)
 
 
-def later(ast: Asterisk, chan: Channel, seconds: float, fn: Any) -> Any:
+def later(ast: Asterisk, chan: SimChannel, seconds: float, fn: Any) -> Any:
     """A timer owned by ``chan`` (cancelled when it hangs up)."""
     timer = ast.clock.call_later(seconds, fn)
     chan.timers.append(timer)
@@ -508,7 +508,7 @@ def later(ast: Asterisk, chan: Channel, seconds: float, fn: Any) -> Any:
 VALID_DTMF = set("0123456789ABCDabcd*#,")
 
 
-def send_dtmf(ast: Asterisk, chan: Channel, digits: str, *, before: int = 0, between: int = 100,
+def send_dtmf(ast: Asterisk, chan: SimChannel, digits: str, *, before: int = 0, between: int = 100,
               duration: int = 100, after: int = 0, done: Any = None) -> float:
     """DTMF from ``chan``: a Local half's digits arrive as ChannelDtmfReceived on the other half;
     other channels send to the (simulated) far end, which ARI cannot see. Returns seconds taken."""
@@ -527,7 +527,7 @@ def send_dtmf(ast: Asterisk, chan: Channel, digits: str, *, before: int = 0, bet
     return t
 
 
-def _dtmf_arrives(ast: Asterisk, chan: Channel, digit: str, duration: int):
+def _dtmf_arrives(ast: Asterisk, chan: SimChannel, digit: str, duration: int):
     def fire() -> None:
         if chan.destroyed:
             return
@@ -539,7 +539,7 @@ def _dtmf_arrives(ast: Asterisk, chan: Channel, digit: str, duration: int):
     return fire
 
 
-def receive_dtmf(ast: Asterisk, chan: Channel, digits: str, *, duration: int = 100, gap: int = 100,
+def receive_dtmf(ast: Asterisk, chan: SimChannel, digits: str, *, duration: int = 100, gap: int = 100,
                  done: Any = None) -> float:
     """Digits pressed on the caller's phone arrive on ``chan`` (the teaching hook ``sim.press``)."""
     t = 0.0

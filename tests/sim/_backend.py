@@ -6,7 +6,7 @@ from typing import Any
 
 from ari_notebook.sim.config import make_config
 from ari_notebook.sim.core import Asterisk, Clock
-from ari_notebook.sim.objects import Channel
+from ari_notebook.sim.objects import SimChannel
 from ari_notebook.sim.routing import Reply, handle
 
 START = 1795663503.0
@@ -22,9 +22,9 @@ class Backend:
         self.ast.register_app(name, sink.append, subscribe_all=subscribe_all)
         return sink
 
-    def stasis_channel(self, cid: str = "c1", app: str = "hello") -> Channel:
+    def stasis_channel(self, cid: str = "c1", app: str = "hello") -> SimChannel:
         """A channel sitting in Stasis (enough for recordings and user events)."""
-        chan = Channel(id=cid, name=f"Local/3000@ARI-test-0000000{len(self.ast.channels)};1", tech="Local",
+        chan = SimChannel(id=cid, name=f"Local/3000@ARI-test-0000000{len(self.ast.channels)};1", tech="Local",
                        creationtime=self.ast.timestamp(), state="Up", stasis_app=app)
         self.ast.channels[cid] = chan
         self.ast.subscribe(app, f"channel:{cid}")

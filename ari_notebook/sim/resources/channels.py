@@ -10,7 +10,7 @@ from typing import Any
 
 from ..core import AriFailure, Asterisk
 from ..dialplan import Runner
-from ..objects import Channel
+from ..objects import SimChannel
 from ._variables import read_variables
 from ..routing import ROUTES, Call, Reply, body, path, query
 from .. import phones, playback
@@ -38,11 +38,11 @@ _ORIGINATE_TAIL = [
 ]
 
 
-def _in_stasis(ast: Asterisk, call: Call) -> Channel:
+def _in_stasis(ast: Asterisk, call: Call) -> SimChannel:
     return ast.stasis_channel(call.path["channelId"])
 
 
-def _controllable(ast: Asterisk, call: Call) -> Channel:
+def _controllable(ast: Asterisk, call: Call) -> SimChannel:
     """In Stasis and not an unanswered outbound channel (Down/Rsrved/Ringing answer 412)."""
     chan = _in_stasis(ast, call)
     if chan.state in ("Down", "Rsrved", "Ringing"):
@@ -328,7 +328,7 @@ def unmute(ast: Asterisk, call: Call) -> Any:
     chan.muted.difference_update({"in", "out"} if direction == "both" else {direction})
 
 
-def _hold_event(ast: Asterisk, chan: Channel, event_type: str) -> None:
+def _hold_event(ast: Asterisk, chan: SimChannel, event_type: str) -> None:
     # Local channels emit nothing (traces); channel drivers such as PJSIP report ChannelHold.
     if chan.tech == "PJSIP":
         fields = {"musicclass": ""} if event_type == "ChannelHold" else {}

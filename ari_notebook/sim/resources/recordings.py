@@ -14,7 +14,7 @@ from urllib.parse import quote
 from ..._errors import ConfigurationError
 from ..bridging import refresh_bridgepeer
 from ..core import AriFailure, component
-from ..recordings import FORMATS, IF_EXISTS, MIME, TERMINATE_ON, LiveRecording, RecordingStore, terminates
+from ..recordings import FORMATS, IF_EXISTS, MIME, TERMINATE_ON, SimRecording, RecordingStore, terminates
 from ..routing import ROUTES, Reply, path, query
 from ..telephony import device_state
 from ..versions import RECORD_IN_DIAL_BRIDGE, at_least
@@ -27,7 +27,7 @@ class Recordings:
     def __init__(self, ast: Any) -> None:
         self.ast = ast
         self.store = RecordingStore(getattr(ast.config, "recordings_dir", None))
-        self.live: dict[str, LiveRecording] = {}
+        self.live: dict[str, SimRecording] = {}
         for name, (seconds, fmt) in (getattr(ast.config, "recordings", None) or {}).items():
             if fmt not in FORMATS or not self.store.valid_name(name):
                 raise ConfigurationError(f"stored recording {name!r}: format must be one of "
@@ -48,7 +48,7 @@ class Recordings:
         self.store.close()
 
     # ---- events
-    def _publish(self, event_type: str, rec: LiveRecording) -> None:
+    def _publish(self, event_type: str, rec: SimRecording) -> None:
         scheme, _, target = rec.target_uri.partition(":")
         apps: set[str] = set()
         if scheme == "bridge":
@@ -64,7 +64,7 @@ class Recordings:
         self.ast.publish(event_type, {"recording": rec.json()}, sources=(rec.target_uri,), apps=apps)
 
     # ---- life cycle
-    def start(self, rec: LiveRecording, beep_seconds: float) -> None:
+    def start(self, rec: SimRecording, beep_seconds: float) -> None:
         store = self.store
         if rec.if_exists == "overwrite":
             while store.delete(rec.name):
@@ -78,7 +78,7 @@ class Recordings:
         # not part of the recording (ast_play_and_record_full).
         rec.timer = self.ast.clock.call_later(0.0, lambda: self._begin(rec, beep_seconds if rec.beep else 0.0))
 
-    def _recorder_joins(self, rec: LiveRecording) -> None:
+    def _recorder_joins(self, rec: SimRecording) -> None:
         """A bridge is recorded by a ``Recorder/ARI-<seq>;2`` media channel that joins it, like
         the ``Announcer`` of a bridge playback (BRIDGEPEER of the members changes)."""
         scheme, _, target = rec.target_uri.partition(":")
@@ -90,7 +90,7 @@ class Recordings:
         refresh_bridgepeer(self.ast, bridge)
         device_state(self.ast, "Recorder/ARI", "INUSE")
 
-    def _recorder_leaves(self, rec: LiveRecording) -> None:
+    def _recorder_leaves(self, rec: SimRecording) -> None:
         name = rec.recorder
         bridge = self.ast.bridges.get(rec.target_uri.partition(":")[2])
         if name is None or bridge is None or name not in bridge.extra_members:
@@ -99,7 +99,7 @@ class Recordings:
         refresh_bridgepeer(self.ast, bridge)
         device_state(self.ast, "Recorder/ARI", "UNKNOWN")
 
-    def _begin(self, rec: LiveRecording, beep: float = 0.0) -> None:
+    def _begin(self, rec: SimRecording, beep: float = 0.0) -> None:
         if self.live.get(rec.name) is not rec or rec.state != "queued":
             return
         scheme, _, target = rec.target_uri.partition(":")
@@ -117,7 +117,7 @@ class Recordings:
         self._publish("RecordingStarted", rec)
         self._arm(rec)
 
-    def fail(self, rec: LiveRecording, cause: str) -> None:
+    def fail(self, rec: SimRecording, cause: str) -> None:
         if self.live.pop(rec.name, None) is not rec:
             return
         if rec.timer is not None:
@@ -129,7 +129,7 @@ class Recordings:
         rec.state, rec.cause = "failed", cause
         self._publish("RecordingFailed", rec)
 
-    def _arm(self, rec: LiveRecording) -> None:
+    def _arm(self, rec: SimRecording) -> None:
         if rec.timer is not None:
             rec.timer.cancel()
             rec.timer = None
@@ -141,7 +141,7 @@ class Recordings:
         if remaining != float("inf"):
             rec.timer = self.ast.clock.call_later(max(0.0, remaining), lambda: self.finish(rec))
 
-    def finish(self, rec: LiveRecording, *, cancel: bool = False, target_gone: bool = False) -> None:
+    def finish(self, rec: SimRecording, *, cancel: bool = False, target_gone: bool = False) -> None:
         if self.live.get(rec.name) is not rec:
             return
         del self.live[rec.name]
@@ -234,7 +234,7 @@ def _start(ast: Any, call: Any, target_uri: str) -> Reply:
         raise AriFailure(400, "Recording name invalid")
     if name in recs.live or (if_exists == "fail" and recs.store.find(name) is not None):
         raise AriFailure(409, f"Recording '{name}' already exists and can not be overwritten")
-    rec = LiveRecording(name=name, format=fmt, target_uri=target_uri,
+    rec = SimRecording(name=name, format=fmt, target_uri=target_uri,
                         max_duration=call.int("maxDurationSeconds"), max_silence=call.int("maxSilenceSeconds"),
                         terminate_on=terminate_on, if_exists=if_exists, beep=call.bool("beep"))
     beep = ast.sound_duration("beep", "en") or 0.0
