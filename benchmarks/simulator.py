@@ -179,8 +179,8 @@ def core_cycles(seconds: float) -> float:
     """The same cycle through the sans-I/O backend alone (no HTTP, no sockets): the ceiling the
     simulator's own logic sets, events serialised with orjson as the socket would; cycles per
     CPU second of this process."""
-    from ari_notebook.sim.config import make_config
-    from ari_notebook.sim.core import Asterisk, Clock
+    from ari_notebook.sim.web.config import make_config
+    from ari_notebook.sim.backend.core import Asterisk, Clock
     from ari_notebook.sim.routing import handle
 
     ast = Asterisk(clock=Clock(manual=True), config=make_config())

@@ -62,7 +62,7 @@ class SimulatorProcess:
         if not found:
             self.stop()
             raise RuntimeError(f"the simulator did not start: {line!r}")
-        # the simulator's documented demo users (ari_notebook.sim.config)
+        # the simulator's documented demo users (ari_notebook.sim.web.config)
         self.server = Server(found.group(1), "asterisk", "asterisk", "viewer", "viewer")
 
     def stop(self) -> None:

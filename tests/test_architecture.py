@@ -218,3 +218,30 @@ def test_the_name_scan_sees_a_class_made_twice():
 def test_a_class_name_means_one_thing():
     twice = {name: where for name, where in classes_by_name(TREES).items() if len(where) > 1}
     assert not twice, f"class names made in more than one module: {twice}"
+
+
+SIM = "ari_notebook.sim"
+FLOORS = {  # the simulator's floors, top to bottom; a floor imports only the ones below it
+    "web": (f"{SIM}.web",),
+    "resources": (f"{SIM}.routing", f"{SIM}.api_models", f"{SIM}.coverage", f"{SIM}.resources"),
+    "backend": (f"{SIM}.backend",),
+}
+
+
+def floor_of(module: str) -> str | None:
+    for floor, prefixes in FLOORS.items():
+        if any(module == p or module.startswith(p + ".") for p in prefixes):
+            return floor
+    return None
+
+
+def test_the_simulator_floors_import_downwards_only():
+    order = list(FLOORS)
+    upward = []
+    for module, deps in import_graph().items():
+        here = floor_of(module)
+        for dep in deps:
+            there = floor_of(dep)
+            if here and there and order.index(there) < order.index(here):
+                upward.append(f"{module} ({here}) -> {dep} ({there})")
+    assert not upward, "a simulator floor imports one above it: " + "; ".join(upward)

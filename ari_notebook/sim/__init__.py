@@ -6,19 +6,18 @@
         ...  # point any ARI client at sim.url (user sim.username / sim.password)
         chan_id = await sim.call("PJSIP/alice", "1000")          # a phone calls the dialplan
 
-Layout (see docs/architecture.md): the telephony backend (``core`` state, clock and event
-bus; ``objects`` the Channel/Bridge records; ``telephony``, ``bridging``, ``playback``,
-``dialplan``, ``phones``, ``recordings``, ``media``, ``sounds``), the ARI resources as thin
-handlers (``routing``, ``api_models``, ``resources/``), and the web side (``server.Simulator``,
-``http``, ``events_connection``, ``responses``, ``faults``, ``load``, ``misconfig``). Imports
-only ``spec`` and ``_errors`` of ours.
+Layout (see docs/architecture.md), three floors: ``backend/`` the telephony backend (state,
+clock, event bus, channels, bridges, playback, recordings, dialplan, phones; no I/O); the ARI
+resources as thin handlers (``routing``, ``api_models``, ``coverage`` and ``resources/``); and
+``web/`` the web side (``web.server.Simulator``, ``http``, ``events_connection``, faults).
+Imports only ``spec`` and ``_errors`` of ours.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .core import AriFailure, Asterisk, Clock, component
+from .backend.core import AriFailure, Asterisk, Clock, component
 from .routing import ROUTES, Call, Reply, body, path, query
 from . import resources  # noqa: F401,E402  (every resource module: its routes and @component state)
 
@@ -28,7 +27,7 @@ __all__ = ["AriFailure", "Asterisk", "Call", "Clock", "ROUTES", "Reply", "Simula
 
 def __getattr__(name: str) -> Any:  # Simulator pulls in aiohttp; load it only when asked for
     if name == "Simulator":
-        from .server import Simulator
+        from .web.server import Simulator
 
         return Simulator
     raise AttributeError(name)

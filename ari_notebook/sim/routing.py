@@ -44,7 +44,7 @@ from urllib.parse import parse_qsl, unquote
 
 from ..spec import AllowableValues, ErrorResponse, Operation, Parameter, Resource, Spec
 from .api_models import models_for
-from .core import AriFailure
+from .backend.core import AriFailure
 
 Handler = Callable[[Any, "Call"], Any]
 

@@ -95,7 +95,7 @@ async def test_one_server_restarted_marks_a_gap_for_it_only_and_the_others_lose_
 
 
 async def test_object_handlers_are_scoped_and_bound_to_their_own_server():
-    from ari_notebook.sim.config import default_dialplan
+    from ari_notebook.sim.web.config import default_dialplan
 
     dialplan = default_dialplan()
     dialplan["ARI-test"]["5000"] = [("Stasis", "hello"), ("Hangup", "")]  # reaches the app ringing

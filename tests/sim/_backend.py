@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ari_notebook.sim.config import make_config
-from ari_notebook.sim.core import Asterisk, Clock
-from ari_notebook.sim.objects import SimChannel
+from ari_notebook.sim.web.config import make_config
+from ari_notebook.sim.backend.core import Asterisk, Clock
+from ari_notebook.sim.backend.objects import SimChannel
 from ari_notebook.sim.routing import Reply, handle
 
 START = 1795663503.0

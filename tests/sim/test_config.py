@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ari_notebook._errors import ConfigurationError
-from ari_notebook.sim.config import SimConfig, make_config
+from ari_notebook.sim.web.config import SimConfig, make_config
 
 
 def test_defaults_are_the_trace_machine():
@@ -94,7 +94,7 @@ def test_errors_name_the_problem(tmp_path):
 
 def test_asterisk_version_is_a_23_release_from_23_4_1_on():
     from ari_notebook._errors import ConfigurationError
-    from ari_notebook.sim.config import make_config
+    from ari_notebook.sim.web.config import make_config
 
     assert make_config().asterisk_version == "23.4.1"
     assert make_config({"ari": {"asterisk_version": "23.6.0"}}).asterisk_version == "23.6.0"

@@ -7,7 +7,7 @@ import wave
 
 import pytest
 
-from ari_notebook.sim import wav
+from ari_notebook.sim.backend import wav
 
 from ._backend import Backend
 

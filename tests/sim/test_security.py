@@ -9,8 +9,9 @@ import base64
 import aiohttp
 import pytest
 
-from ari_notebook.sim import Simulator, security
-from ari_notebook.sim.config import make_config
+from ari_notebook.sim import Simulator
+from ari_notebook.sim.web import security
+from ari_notebook.sim.web.config import make_config
 
 REALM = 'Basic realm="Asterisk REST Interface"'
 ALLOWED = "http://localhost:8888"

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from ari_notebook.sim.media import MediaLibrary, say_characters, say_digits, say_number
-from ari_notebook.sim.sounds import SoundCatalogue, moh_files
+from ari_notebook.sim.backend.media import MediaLibrary, say_characters, say_digits, say_number
+from ari_notebook.sim.backend.sounds import SoundCatalogue, moh_files
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +97,7 @@ def test_moh_default_class():
 
 
 def test_module_level_duration_of():
-    from ari_notebook.sim.media import duration_of
+    from ari_notebook.sim.backend.media import duration_of
 
     assert duration_of("sound:tt-monkeys") == pytest.approx(16.18)
     assert duration_of("sound:hello-world", "fr") == pytest.approx(1.42)  # default catalogue: en only

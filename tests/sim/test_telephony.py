@@ -4,8 +4,8 @@ control. Each case follows what the traces README reports for Asterisk 23."""
 
 from __future__ import annotations
 
-from ari_notebook.sim.phones import inbound_call
-from ari_notebook.sim.telephony import hangup, receive_dtmf
+from ari_notebook.sim.backend.phones import inbound_call
+from ari_notebook.sim.backend.telephony import hangup, receive_dtmf
 
 from ._backend import Backend
 

@@ -12,7 +12,7 @@ async def sim():
         from ari_notebook.sim import Simulator
     except (ImportError, AttributeError) as exc:  # the simulator is built in parallel
         pytest.skip(f"ari_notebook.sim.Simulator is not available yet: {exc}")
-    from ari_notebook.sim.config import default_dialplan
+    from ari_notebook.sim.web.config import default_dialplan
 
     dialplan = default_dialplan()
     # an inbound call that reaches the app still ringing, so there is something to Answer

@@ -127,7 +127,7 @@ NOTEBOOK = [
 
 
 def test_saved_notebook_has_no_credentials(tmp_path, monkeypatch):
-    pytest.importorskip("ari_notebook.sim.server")
+    pytest.importorskip("ari_notebook.sim.web.server")
     from nbclient import NotebookClient
 
     for var, sub in (("JUPYTER_RUNTIME_DIR", "rt"), ("JUPYTER_DATA_DIR", "data"), ("IPYTHONDIR", "ipy")):

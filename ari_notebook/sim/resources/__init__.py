@@ -1,7 +1,7 @@
 """Resource modules of the simulator: each registers its routes and ``@component`` state.
 
 Every module in this package is imported here, so adding ``<name>.py`` is all it takes to
-plug a resource in (see ``sim/core.py`` for the contract).
+plug a resource in (see ``sim/backend/core.py`` for the contract).
 """
 
 from __future__ import annotations

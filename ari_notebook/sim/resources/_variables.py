@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from ..core import AriFailure
+from ..backend.core import AriFailure
 
 
 def read_variables(names: Iterable[str], read: Callable[[str], str | None]) -> dict:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core import AriFailure
+from ..backend.core import AriFailure
 from ..routing import ROUTES, body, path, query
 
 SCHEMES = ("channel:", "bridge:", "endpoint:", "deviceState:")

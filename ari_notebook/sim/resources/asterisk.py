@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from ..core import AriFailure, component
+from ..backend.core import AriFailure, component
 from ..routing import ROUTES, body, path, query
 
 VERSION = "23.4.1"

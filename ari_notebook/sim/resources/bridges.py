@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core import AriFailure, Asterisk
+from ..backend.core import AriFailure, Asterisk
 from ._variables import read_variables
 from ..routing import ROUTES, Call, body, path, query
-from .. import bridging
+from ..backend import bridging
 from .channels import play_media
 
 R = "bridges"

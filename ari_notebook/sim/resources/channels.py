@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core import AriFailure, Asterisk
-from ..dialplan import Runner
-from ..objects import SimChannel
+from ..backend.core import AriFailure, Asterisk
+from ..backend.dialplan import Runner
+from ..backend.objects import SimChannel
 from ._variables import read_variables
 from ..routing import ROUTES, Call, Reply, body, path, query
-from .. import phones, playback
-from .. import telephony as tel
+from ..backend import phones, playback
+from ..backend import telephony as tel
 
 R = "channels"
 CHANNEL_ID = path("channelId", "Channel's id")

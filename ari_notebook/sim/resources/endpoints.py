@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..core import AriFailure, component
+from ..backend.core import AriFailure, component
 from ..routing import ROUTES, body, path, query
 
 STATES = ("unknown", "offline", "online")

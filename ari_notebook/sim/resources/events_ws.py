@@ -1,6 +1,6 @@
 """``/events`` (the WebSocket) and ``/events/claim`` as route-table entries.
 
-The upgrade itself is handled by the aiohttp layer (``sim/http.py``); the entry here makes the
+The upgrade itself is handled by the aiohttp layer (``sim/web/http.py``); the entry here makes the
 operation appear in the api-docs and answers a plain request the way Asterisk does.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core import AriFailure, Asterisk
+from ..backend.core import AriFailure, Asterisk
 from ..routing import ROUTES, Call, query
 
 

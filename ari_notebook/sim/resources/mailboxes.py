@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core import AriFailure, component
+from ..backend.core import AriFailure, component
 from ..routing import ROUTES, path, query
 from .device_states import DeviceStates
 

@@ -1,12 +1,12 @@
-"""``/playbacks``: get, stop and control a playback (see ``sim/playback.py`` for behaviour)."""
+"""``/playbacks``: get, stop and control a playback (see ``sim/backend/playback.py`` for behaviour)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..core import Asterisk
+from ..backend.core import Asterisk
 from ..routing import ROUTES, Call, path, query
-from .. import playback
+from ..backend import playback
 
 R = "playbacks"
 PLAYBACK_ID = path("playbackId", "Playback's id")
@@ -34,7 +34,7 @@ def control_playback(ast: Asterisk, call: Call) -> Any:
     pb = playback.get(ast, call.path["playbackId"])
     operation = call.text("operation")
     if not operation:
-        from ..core import AriFailure
+        from ..backend.core import AriFailure
 
         raise AriFailure(400, "Missing operation")
     playback.control(ast, pb, operation)

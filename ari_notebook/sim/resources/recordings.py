@@ -3,7 +3,7 @@
 Statuses and texts are Asterisk 23's (``res/ari/resource_*.c`` behaviour as the traces show
 it): a missing ``name`` is 500 ``Error parsing request`` (quirk), an unknown format 422, an
 existing name with ``ifExists=fail`` or a name being recorded 409, copy onto an existing name
-409. See ``sim/recordings.py`` for the live-recording life cycle and its quirks.
+409. See ``sim/backend/recordings.py`` for the live-recording life cycle and its quirks.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from typing import Any
 from urllib.parse import quote
 
 from ..._errors import ConfigurationError
-from ..bridging import refresh_bridgepeer
-from ..core import AriFailure, component
-from ..recordings import FORMATS, IF_EXISTS, MIME, TERMINATE_ON, SimRecording, RecordingStore, terminates
+from ..backend.bridging import refresh_bridgepeer
+from ..backend.core import AriFailure, component
+from ..backend.recordings import FORMATS, IF_EXISTS, MIME, TERMINATE_ON, SimRecording, RecordingStore, terminates
 from ..routing import ROUTES, Reply, path, query
-from ..telephony import device_state
-from ..versions import RECORD_IN_DIAL_BRIDGE, at_least
+from ..backend.telephony import device_state
+from ..backend.versions import RECORD_IN_DIAL_BRIDGE, at_least
 
 
 @component

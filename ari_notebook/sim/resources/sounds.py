@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core import AriFailure, component
-from ..media import MediaLibrary
+from ..backend.core import AriFailure, component
+from ..backend.media import MediaLibrary
 from ..routing import ROUTES, path, query
-from ..sounds import SoundCatalogue
+from ..backend.sounds import SoundCatalogue
 
 
 @component

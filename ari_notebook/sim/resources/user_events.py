@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core import AriFailure
+from ..backend.core import AriFailure
 from ..routing import ROUTES, body, path, query
 
 _SCHEMES = ("channel:", "bridge:", "endpoint:")

@@ -14,12 +14,12 @@ from typing import Any
 
 from aiohttp import web
 
-from ..spec import Spec, api_declaration, resource_listing
+from ...spec import Spec, api_declaration, resource_listing
 from . import security
-from .core import Asterisk
+from ..backend.core import Asterisk
 from .events_connection import EventsConnection
 from .responses import BASE_HEADERS, html_error, json_response
-from .routing import ROUTES, Reply, handle
+from ..routing import ROUTES, Reply, handle
 
 REALM = security.REALM_HEADER
 MAX_APP_NAME = 255  # a 300-character app name fails registration (traces); shorter ones work

@@ -9,7 +9,7 @@ import logging
 import time
 from typing import Any, Callable
 
-from ..progress import progress_bar
+from ...progress import progress_bar
 
 log = logging.getLogger("ari_notebook.sim")
 

@@ -1,6 +1,6 @@
 """The simulator's sans-I/O root: one ``Asterisk`` object holds every piece of state.
 
-Nothing here touches a socket or the event loop. The aiohttp layer (``sim/http.py``) feeds
+Nothing here touches a socket or the event loop. The aiohttp layer (``sim/web/http.py``) feeds
 requests in through ``routing.handle`` and drives the clock; everything that happens is visible
 as state (``channels``, ``bridges``, ``apps``...) and as event dicts pushed to each application's
 ``sink`` (a plain callable, so tests can pass ``list.append``).
@@ -38,7 +38,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from ..spec.dates import ari_timestamp
+from ...spec.dates import ari_timestamp
 
 ASTERISK_ID = "02:fc:00:00:00:01"
 

@@ -20,7 +20,7 @@ from typing import Any, Callable
 from urllib.parse import parse_qsl
 
 from .responses import REASONS, dumps
-from .routing import Reply, handle
+from ..routing import Reply, handle
 
 METHODS = ("GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS")  # ast_http_methods_text, exact case
 NOT_JSON = "Failed to parse request message JSON"

@@ -23,16 +23,16 @@ from typing import Any
 
 from aiohttp import web
 
-from .._errors import ConfigurationError
+from ..._errors import ConfigurationError
 from .config import SimConfig, make_config
-from .core import Asterisk, Clock
+from ..backend.core import Asterisk, Clock
 from .faults import Faults
 from .http import AriHttp
 from .misconfig import middleware as misconfig_middleware
-from .phones import inbound_call
-from .resources.endpoints import Endpoints
-from .routing import ROUTES
-from .telephony import hangup, receive_dtmf, shutdown_all
+from ..backend.phones import inbound_call
+from ..resources.endpoints import Endpoints
+from ..routing import ROUTES
+from ..backend.telephony import hangup, receive_dtmf, shutdown_all
 
 
 def _is_loopback(host: str) -> bool:

@@ -7,7 +7,7 @@ finishes with state ``done`` (never "stopped"); a finished playback is gone at o
 missing file gives Started then Finished ``failed``; an unsupported scheme gives Started and
 never a Finished; a hangup gives Finished ``failed`` before ``StasisEnd``.
 
-Durations come from the media library (``sim/media.py``) through the ``media_plan`` provider.
+Durations come from the media library (``sim/backend/media.py``) through the ``media_plan`` provider.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ OK, MISSING, UNSUPPORTED = "ok", "missing", "unsupported"
 
 
 def media_plan(ast: Asterisk, uri: str, language: str) -> tuple[str, float | None]:
-    """(status, seconds) for one media URI, from the media library (``sim/media.py``, provided
+    """(status, seconds) for one media URI, from the media library (``sim/backend/media.py``, provided
     by the sounds resource); seconds is ``math.inf`` for tones."""
     plan = ast.provider("media_plan")(uri, language)
     return plan.status, plan.duration

@@ -14,9 +14,9 @@ from typing import Any, Callable
 from aiohttp import WSMsgType, web
 
 from . import rest_over_ws
-from .core import Asterisk
+from ..backend.core import Asterisk
 from .responses import dumps
-from .routing import Reply
+from ..routing import Reply
 
 WRITE_HIGH_WATER = 1 << 20
 

@@ -45,9 +45,9 @@ from typing import Any, Awaitable, Callable, Protocol
 
 from aiohttp import web
 
-from ..progress import progress_bar
+from ...progress import progress_bar
 from . import security
-from .core import Asterisk
+from ..backend.core import Asterisk
 from .http import AriHttp
 from .load import EventGenerator
 from .responses import REASONS, dumps, json_response

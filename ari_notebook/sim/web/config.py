@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from .._errors import ConfigurationError
-from .versions import parse as parse_version
+from ..._errors import ConfigurationError
+from ..backend.versions import parse as parse_version
 
 # One dialplan step: (application, data).
 Step = tuple[str, str]
@@ -56,7 +56,7 @@ class SimConfig:
     endpoints: dict[str, str] = field(default_factory=default_endpoints)
     answer_delay: float = 1.0  # seconds a simulated phone rings before it answers a Dial
     extra: dict[str, Any] = field(default_factory=dict)
-    # Misconfigurations to diagnose (see sim/misconfig.py): ari.conf enabled = no, and
+    # Misconfigurations to diagnose (see sim/web/misconfig.py): ari.conf enabled = no, and
     # res_http_websocket not loaded. Both on, as in any working Asterisk.
     ari_enabled: bool = True
     websocket: bool = True
@@ -72,7 +72,7 @@ class SimConfig:
     # asterisk.conf entityid: the asterisk_id every event and ping carries (None: the reference
     # machine's). Give each simulator of a fleet its own, as each real server has its own.
     entity_id: str | None = None
-    # the Asterisk 23 release to act as (sim/versions.py lists what changes with it)
+    # the Asterisk 23 release to act as (sim/backend/versions.py lists what changes with it)
     asterisk_version: str = "23.4.1"
 
     def user(self, name: str) -> User | None:
