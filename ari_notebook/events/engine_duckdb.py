@@ -41,44 +41,52 @@ POLL = 0.2  # seconds between two readings of DuckDB's progress
 CALLS_STEPS = 6
 
 _EVENTS = """
-CREATE OR REPLACE TEMP VIEW events AS
+CREATE OR REPLACE TEMP VIEW {name} AS
 SELECT *, coalesce("time", received_at) AS w
 FROM read_parquet({files}, hive_partitioning = false, filename = true, union_by_name = true)
 JOIN partitions USING (filename)
 """
 
-# one row per (server, channel): the facts of ``analysis.calls`` that come from its own events
-_LEGS = f"""
-CREATE OR REPLACE TEMP TABLE legs_raw AS
+# one row per (server, channel): the facts of ``analysis.calls`` that come from its own events.
+# "first X in the log's order" is ``arg_min(X, k)``, k = (time, seq) with a missing time last:
+# plain aggregates that spill, where ``first(X ORDER BY ...)`` kept every row of a group in
+# memory. ``arg_min`` skips rows where X is NULL (the "first non-null X"); ``arg_min_null`` takes
+# the first row's X even when NULL (the cause of the first hangup request). The first time of
+# something is ``min(w)``. ``{source}`` is the events read, ``{where}`` narrows them.
+ROW_KEY = "{'w': coalesce(w, 'infinity'::TIMESTAMPTZ), 's': seq}"
+_LEGS = """
 SELECT asterisk_id, channel_id,
   count(*) AS events,
-  first(channel_name ORDER BY {ORDER}) FILTER (channel_name IS NOT NULL) AS channel_name,
-  coalesce(first(application ORDER BY {ORDER}) FILTER (type = 'StasisStart' AND application IS NOT NULL),
-           first(application ORDER BY {ORDER}) FILTER (application IS NOT NULL)) AS application,
-  coalesce(first(caller_number ORDER BY {ORDER}) FILTER (caller_number IS NOT NULL AND caller_number <> ''),
-           first(caller_number ORDER BY {ORDER}) FILTER (caller_number IS NOT NULL)) AS caller_number,
-  coalesce(first(caller_name ORDER BY {ORDER}) FILTER (caller_name IS NOT NULL AND caller_name <> ''),
-           first(caller_name ORDER BY {ORDER}) FILTER (caller_name IS NOT NULL)) AS caller_name,
-  first(context ORDER BY {ORDER}) FILTER (context IS NOT NULL) AS context,
-  first(exten ORDER BY {ORDER}) FILTER (exten IS NOT NULL) AS exten,
-  coalesce(first(channel_created ORDER BY {ORDER}) FILTER (channel_created IS NOT NULL), min(w)) AS created,
-  first(w ORDER BY {ORDER}) FILTER (channel_state = 'Up') AS answered,
-  first(w ORDER BY {ORDER}) FILTER (type = 'StasisStart') AS stasis_start,
+  arg_min(channel_name, k) AS channel_name,
+  coalesce(arg_min(application, k) FILTER (type = 'StasisStart'), arg_min(application, k)) AS application,
+  coalesce(arg_min(caller_number, k) FILTER (caller_number <> ''), arg_min(caller_number, k)) AS caller_number,
+  coalesce(arg_min(caller_name, k) FILTER (caller_name <> ''), arg_min(caller_name, k)) AS caller_name,
+  arg_min(context, k) AS context,
+  arg_min(exten, k) AS exten,
+  coalesce(arg_min(channel_created, k), min(w)) AS created,
+  min(w) FILTER (channel_state = 'Up') AS answered,
+  min(w) FILTER (type = 'StasisStart') AS stasis_start,
   max(w) FILTER (type = 'StasisEnd') AS stasis_end,
-  first(w ORDER BY {ORDER}) FILTER (type = 'ChannelHangupRequest') AS hangup_request,
-  first(cause ORDER BY {ORDER}) FILTER (type = 'ChannelHangupRequest') AS request_cause,
-  first(soft ORDER BY {ORDER}) FILTER (type = 'ChannelHangupRequest') AS request_soft,
-  first(w ORDER BY {ORDER}) FILTER (type = 'ChannelDestroyed') AS destroyed,
-  first(cause ORDER BY {ORDER}) FILTER (type = 'ChannelDestroyed') AS cause,
-  first(cause_txt ORDER BY {ORDER}) FILTER (type = 'ChannelDestroyed') AS cause_txt,
-  first(args ORDER BY {ORDER}) FILTER (type = 'StasisStart' AND args IS NOT NULL) AS args
-FROM events WHERE channel_id IS NOT NULL
+  min(w) FILTER (type = 'ChannelHangupRequest') AS hangup_request,
+  arg_min_null(cause, k) FILTER (type = 'ChannelHangupRequest') AS request_cause,
+  arg_min_null(soft, k) FILTER (type = 'ChannelHangupRequest') AS request_soft,
+  min(w) FILTER (type = 'ChannelDestroyed') AS destroyed,
+  arg_min_null(cause, k) FILTER (type = 'ChannelDestroyed') AS cause,
+  arg_min_null(cause_txt, k) FILTER (type = 'ChannelDestroyed') AS cause_txt,
+  arg_min(args, k) FILTER (type = 'StasisStart') AS args
+FROM (SELECT *, """ + ROW_KEY + """ AS k FROM {source} WHERE channel_id IS NOT NULL AND {where})
 GROUP BY asterisk_id, channel_id
 """
+#: DuckDB does not spill a GROUP BY on string keys (channel ids) far enough to aggregate a month
+#: of legs in ``memory_limit`` (measured: 2 M events needed over 600 MB), so legs are aggregated
+#: a few files at a time, about this many events per MB of the limit (half of what fitted)
+EVENTS_PER_MB = 1500
+_LEG_KEY = "hash(asterisk_id, channel_id)"
+
 # a channel the app held only while in Stasis (from the dialplan, a snoop) gets no
 # ChannelDestroyed: it ends at the StasisEnd that follows its hangup request
 _ENDED = """
-CREATE OR REPLACE TEMP TABLE legs AS
+CREATE OR REPLACE TABLE legs AS
 SELECT * EXCLUDE (destroyed),
   coalesce(destroyed, CASE WHEN stasis_end >= hangup_request THEN stasis_end END) AS ended
 FROM legs_raw
@@ -86,8 +94,8 @@ FROM legs_raw
 
 # last non-empty Dial status with the channel as peer (Dial rows of channels, as analysis reads them)
 _DIAL = f"""
-CREATE OR REPLACE TEMP TABLE dials AS
-SELECT asterisk_id, peer_id AS channel_id, last(dialstatus ORDER BY {ORDER}) AS dialstatus
+CREATE OR REPLACE TABLE dials AS
+SELECT asterisk_id, peer_id AS channel_id, arg_max(dialstatus, {ROW_KEY}) AS dialstatus
 FROM events
 WHERE type = 'Dial' AND channel_id IS NOT NULL AND peer_id IS NOT NULL
   AND dialstatus IS NOT NULL AND dialstatus <> ''
@@ -99,7 +107,7 @@ GROUP BY asterisk_id, peer_id
 # when the stay is closed, i.e. the previous event of the stream is not an opener, and the
 # stay ends at the next closer.
 _STAYS = f"""
-CREATE OR REPLACE TEMP TABLE stays AS
+CREATE OR REPLACE TABLE stays AS
 WITH members AS (
   SELECT DISTINCT asterisk_id, channel_id FROM events
   WHERE type = 'ChannelEnteredBridge' AND channel_id IS NOT NULL
@@ -146,7 +154,7 @@ WHERE o.opener AND (o.prev_opener IS NULL OR NOT o.prev_opener)
 # per channel: bridges visited in order of first stay, time in them (an open stay ends when
 # the channel does), as ``analysis.calls`` sums them
 _BRIDGED = """
-CREATE OR REPLACE TEMP TABLE bridged AS
+CREATE OR REPLACE TABLE bridged AS
 WITH spans AS (
   SELECT s.asterisk_id, s.channel_id, s.bridge_id, s.entered,
          epoch_us(coalesce(s."left", l.ended)) - epoch_us(s.entered) AS span
@@ -271,7 +279,10 @@ class DuckEngine:
         pool = futures.ThreadPoolExecutor(1, thread_name_prefix="ari_notebook_duckdb")
         con = None
         try:
-            con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": spill,
+            # a database file in the spill folder: the month's tables (legs, stays...) can leave
+            # memory for disk like any DuckDB table, instead of living in the in-memory catalog
+            con = duckdb.connect(os.path.join(spill, "work.duckdb"),
+                                 config={"memory_limit": MEMORY_LIMIT, "temp_directory": spill,
                                          "preserve_insertion_order": False})
             # progress is only tracked with the bar on; DuckDB's own printing stays off
             con.execute("SET enable_progress_bar = true")
@@ -283,8 +294,8 @@ class DuckEngine:
                                                         "asterisk_id": parts["asterisk_id"]}))
             con.execute("CREATE TEMP TABLE partitions AS SELECT * FROM partitions_df")
             con.unregister("partitions_df")
-            files = "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in parts["path"]) + "]"
-            con.execute(_EVENTS.format(files=files))
+            con.execute(_EVENTS.format(name="events", files=_sql_list(parts["path"])))
+            self._parts = parts
             with progress_bar(100, desc=f"DuckDB {question}", unit="%", progress=self.progress) as bar:
                 watched = Watched(con, pool, bar, steps)
                 yield watched
@@ -299,8 +310,34 @@ class DuckEngine:
         with self.connect("count", 1) as con:
             return con.execute("SELECT count(*) FROM events").fetchone()[0]
 
+    def _legs(self, con: Watched) -> None:
+        """``legs_raw``: one row per (server, channel), aggregated over groups of files that
+        fit the memory limit. A channel whose events lie in two groups (a call over midnight,
+        a log saved in pieces) is aggregated again over all of its events."""
+        files = self._parts["path"].tolist()
+        rows = dict(con.con.execute(
+            f"SELECT file_name, sum(num_rows) FROM parquet_file_metadata({_sql_list(files)}) GROUP BY ALL"
+        ).fetchall()) if files else {}
+        groups = file_groups(files, [rows.get(f, 0) for f in files], EVENTS_PER_MB * _megabytes(con.con))
+        if len(groups) > 1:  # two statements a group, one for the crossing channels, not one
+            con.steps += 2 * len(groups)
+        for i, files in enumerate(groups):
+            source = "events"
+            if len(groups) > 1:
+                con.execute(_EVENTS.format(name="some_events", files=_sql_list(files)))
+                source = "some_events"
+            select = _LEGS.replace("{source}", source).replace("{where}", "true")
+            con.execute(("CREATE OR REPLACE TABLE legs_raw AS " if i == 0 else "INSERT INTO legs_raw ") + select)
+        if len(groups) > 1:
+            con.execute(f"""
+                CREATE OR REPLACE TABLE crossing AS SELECT {_LEG_KEY} AS h FROM legs_raw GROUP BY h HAVING count(*) > 1;
+                DELETE FROM legs_raw WHERE {_LEG_KEY} IN (SELECT h FROM crossing);
+                INSERT INTO legs_raw {_LEGS.replace("{source}", "events").replace(
+                    "{where}", f"{_LEG_KEY} IN (SELECT h FROM crossing)")}""")
+
     def _calls_view(self, con: Watched, all_channels: bool) -> None:
-        for sql in (_LEGS, _ENDED, _DIAL, _STAYS, _BRIDGED):
+        self._legs(con)
+        for sql in (_ENDED, _DIAL, _STAYS, _BRIDGED):
             con.execute(sql)
         con.execute(_CALLS.format(keep="true" if all_channels else _NOT_LOCAL_HALF))
 
@@ -338,7 +375,7 @@ class DuckEngine:
                 "SELECT count(*), min(w), max(w), count(*) FILTER (type = 'EventStreamGap') FROM events").fetchone()
             counts = con.execute("SELECT type, count(*) AS n FROM events WHERE type IS NOT NULL GROUP BY ALL").df()
             self._calls_view(con, False)
-            con.execute("""CREATE TEMP TABLE durations AS SELECT hangup_by_of(request_soft, request_cause,
+            con.execute("""CREATE TABLE durations AS SELECT hangup_by_of(request_soft, request_cause,
                            hangup_request) AS hangup_by, created, answered,
                            epoch_us(coalesce(answered, ended)) - epoch_us(created) AS ring_us,
                            epoch_us(ended) - epoch_us(answered) AS talk_us FROM calls""")
@@ -359,6 +396,32 @@ class DuckEngine:
                    "hangup_by": pd.Series(hangup["n"].to_numpy(dtype="int64"),
                                           index=pd.Index(hangup["hangup_by"].to_numpy(), dtype=object),
                                           name="count")})
+
+
+def file_groups(files: list[str], rows: list[int], per_group: int) -> list[list[str]]:
+    """``files`` in order, cut into runs of at most ``per_group`` rows (a larger file alone)."""
+    groups: list[list[str]] = []
+    size = 0
+    for path, n in zip(files, rows):
+        if not groups or size + n > per_group:
+            groups.append([])
+            size = 0
+        groups[-1].append(path)
+        size += n
+    return groups or [[]]
+
+
+def _megabytes(con: "duckdb.DuckDBPyConnection") -> float:
+    """The connection's memory limit in MB (DuckDB reports it as text, e.g. '953.6 MiB')."""
+    text = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    number, unit = text.split()
+    scale = {"B": 1e-6, "KB": 1e-3, "KiB": 1.024e-3, "MB": 1.0, "MiB": 1.048576, "GB": 1e3, "GiB": 1073.741824,
+             "TB": 1e6, "TiB": 1.099511627776e6}[unit]
+    return float(number) * scale
+
+
+def _sql_list(paths) -> str:
+    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
 
 
 def _ts(value) -> pd.Timestamp | None:

@@ -143,6 +143,29 @@ def test_engines_give_the_pandas_calls(request, engine, name, use_engine):
                                   canonical(reference(ds, "calls", all_channels=True)))
 
 
+@pytest.mark.parametrize("name", ["month", "twins", "spread"])
+def test_duckdb_aggregating_a_few_files_at_a_time_gives_the_pandas_calls(request, name, monkeypatch):
+    """A month larger than DuckDB's memory is aggregated in groups of files; the calls whose
+    events lie in two groups (cut by a save, or over midnight) come out whole all the same."""
+    from ari_notebook.events import engine_duckdb
+
+    ds = request.getfixturevalue(name)
+    planned = []
+    real_groups = engine_duckdb.file_groups
+    monkeypatch.setattr(engine_duckdb, "EVENTS_PER_MB", 1)  # ~1,000 events a group under 1 GB
+    monkeypatch.setattr(engine_duckdb, "file_groups", lambda *a: planned.append(real_groups(*a)) or planned[-1])
+    pd.testing.assert_frame_equal(canonical(ds.calls(engine="duckdb")), canonical(reference(ds, "calls")))
+    assert len(planned[0]) > 1
+    pd.testing.assert_frame_equal(ds.rates("day", engine="duckdb"), reference(ds, "rates", "day"))
+
+
+def test_file_groups_cut_in_order_and_keep_a_large_file_alone():
+    from ari_notebook.events.engine_duckdb import file_groups
+
+    assert file_groups(["a", "b", "c", "d"], [4, 5, 20, 1], 10) == [["a", "b"], ["c"], ["d"]]
+    assert file_groups([], [], 10) == [[]]
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("name", ["month", "traces", "spread"])
 def test_engines_give_the_pandas_dtmf_and_playbacks(request, engine, name, use_engine):
