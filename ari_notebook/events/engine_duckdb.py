@@ -78,10 +78,12 @@ FROM (SELECT *, """ + ROW_KEY + """ AS k FROM {source} WHERE channel_id IS NOT N
 GROUP BY asterisk_id, channel_id
 """
 #: DuckDB does not spill a GROUP BY on string keys (channel ids) far enough to aggregate a month
-#: of legs in ``memory_limit`` (measured: 2 M events needed over 600 MB), so legs are aggregated
-#: a few files at a time, about this many events per MB of the limit (half of what fitted)
+#: in ``memory_limit`` (measured: the legs of 2 M events needed over 600 MB, their DTMF and
+#: playbacks over 50 MB), so each per-object question runs a few files at a time, about this
+#: many events per MB of the limit (half of what fitted)
 EVENTS_PER_MB = 1500
-_LEG_KEY = "hash(asterisk_id, channel_id)"
+_CHANNEL_KEY = "hash(asterisk_id, channel_id)"
+_PLAYBACK_KEY = "hash(asterisk_id, playback_id)"
 
 # a channel the app held only while in Stasis (from the dialplan, a snoop) gets no
 # ChannelDestroyed: it ends at the StasisEnd that follows its hangup request
@@ -185,8 +187,8 @@ _NOT_LOCAL_HALF = ("NOT (coalesce(l.channel_name, '') LIKE 'Local/%' AND coalesc
 
 _DTMF = f"""
 WITH presses AS (
-  SELECT asterisk_id, channel_id, channel_name, digit, w, seq FROM events
-  WHERE type = 'ChannelDtmfReceived'
+  SELECT asterisk_id, channel_id, channel_name, digit, w, seq FROM {{source}}
+  WHERE type = 'ChannelDtmfReceived' AND {{where}}
   QUALIFY row_number() OVER (PARTITION BY asterisk_id, type, w, channel_id, digit ORDER BY {ORDER}) = 1
 )
 SELECT asterisk_id, channel_id,
@@ -199,8 +201,9 @@ GROUP BY asterisk_id, channel_id
 
 _PLAYBACKS = f"""
 WITH ev AS (
-  SELECT asterisk_id, type, w, seq, playback_id, playback_state, media_uri, target_uri FROM events
+  SELECT asterisk_id, type, w, seq, playback_id, playback_state, media_uri, target_uri FROM {{source}}
   WHERE type IN ('PlaybackStarted', 'PlaybackContinuing', 'PlaybackFinished') AND playback_id IS NOT NULL
+    AND {{where}}
   QUALIFY row_number() OVER (PARTITION BY asterisk_id, type, w, playback_id, playback_state, media_uri
                              ORDER BY {ORDER}) = 1
 ), ranked AS (
@@ -310,33 +313,36 @@ class DuckEngine:
         with self.connect("count", 1) as con:
             return con.execute("SELECT count(*) FROM events").fetchone()[0]
 
-    def _legs(self, con: Watched) -> None:
-        """``legs_raw``: one row per (server, channel), aggregated over groups of files that
-        fit the memory limit. A channel whose events lie in two groups (a call over midnight,
-        a log saved in pieces) is aggregated again over all of its events."""
+    def _file_groups(self, con: Watched) -> list[list[str]]:
         files = self._parts["path"].tolist()
         rows = dict(con.con.execute(
             f"SELECT file_name, sum(num_rows) FROM parquet_file_metadata({_sql_list(files)}) GROUP BY ALL"
         ).fetchall()) if files else {}
-        groups = file_groups(files, [rows.get(f, 0) for f in files], EVENTS_PER_MB * _megabytes(con.con))
-        if len(groups) > 1:  # two statements a group, one for the crossing channels, not one
+        return file_groups(files, [rows.get(f, 0) for f in files], EVENTS_PER_MB * _megabytes(con.con))
+
+    def _per_object(self, con: Watched, table: str, select: str, key: str) -> None:
+        """``table``: ``select`` (one row per object, ``key`` naming it) run over groups of files
+        that fit the memory limit. An object whose events lie in two groups (a call over
+        midnight, a log saved in pieces) is computed again over all of its events."""
+        groups = self._file_groups(con)
+        if len(groups) > 1:  # two statements a group and one for the crossing objects, not one
             con.steps += 2 * len(groups)
         for i, files in enumerate(groups):
             source = "events"
             if len(groups) > 1:
                 con.execute(_EVENTS.format(name="some_events", files=_sql_list(files)))
                 source = "some_events"
-            select = _LEGS.replace("{source}", source).replace("{where}", "true")
-            con.execute(("CREATE OR REPLACE TABLE legs_raw AS " if i == 0 else "INSERT INTO legs_raw ") + select)
+            sql = select.replace("{source}", source).replace("{where}", "true")
+            con.execute((f"CREATE OR REPLACE TABLE {table} AS " if i == 0 else f"INSERT INTO {table} ") + sql)
         if len(groups) > 1:
+            again = select.replace("{source}", "events").replace("{where}", f"{key} IN (SELECT h FROM crossing)")
             con.execute(f"""
-                CREATE OR REPLACE TABLE crossing AS SELECT {_LEG_KEY} AS h FROM legs_raw GROUP BY h HAVING count(*) > 1;
-                DELETE FROM legs_raw WHERE {_LEG_KEY} IN (SELECT h FROM crossing);
-                INSERT INTO legs_raw {_LEGS.replace("{source}", "events").replace(
-                    "{where}", f"{_LEG_KEY} IN (SELECT h FROM crossing)")}""")
+                CREATE OR REPLACE TABLE crossing AS SELECT {key} AS h FROM {table} GROUP BY h HAVING count(*) > 1;
+                DELETE FROM {table} WHERE {key} IN (SELECT h FROM crossing);
+                INSERT INTO {table} {again}""")
 
     def _calls_view(self, con: Watched, all_channels: bool) -> None:
-        self._legs(con)
+        self._per_object(con, "legs_raw", _LEGS, _CHANNEL_KEY)
         for sql in (_ENDED, _DIAL, _STAYS, _BRIDGED):
             con.execute(sql)
         con.execute(_CALLS.format(keep="true" if all_channels else _NOT_LOCAL_HALF))
@@ -348,12 +354,14 @@ class DuckEngine:
         return finish_calls(legs, all_channels=True)  # the filter ran in SQL
 
     def dtmf(self) -> pd.DataFrame:
-        with self.connect("dtmf", 1) as con:
-            return finish_dtmf(con.execute(_DTMF).df())
+        with self.connect("dtmf", 2) as con:
+            self._per_object(con, "dtmf", _DTMF, _CHANNEL_KEY)
+            return finish_dtmf(con.execute("SELECT * FROM dtmf").df())
 
     def playbacks(self) -> pd.DataFrame:
-        with self.connect("playbacks", 1) as con:
-            return finish_playbacks(con.execute(_PLAYBACKS).df())
+        with self.connect("playbacks", 2) as con:
+            self._per_object(con, "playbacks", _PLAYBACKS, _PLAYBACK_KEY)
+            return finish_playbacks(con.execute("SELECT * FROM playbacks").df())
 
     def rates(self, freq: str) -> pd.DataFrame:
         with self.connect("rates", CALLS_STEPS + 1) as con:

@@ -144,9 +144,9 @@ def test_engines_give_the_pandas_calls(request, engine, name, use_engine):
 
 
 @pytest.mark.parametrize("name", ["month", "twins", "spread"])
-def test_duckdb_aggregating_a_few_files_at_a_time_gives_the_pandas_calls(request, name, monkeypatch):
-    """A month larger than DuckDB's memory is aggregated in groups of files; the calls whose
-    events lie in two groups (cut by a save, or over midnight) come out whole all the same."""
+def test_duckdb_a_few_files_at_a_time_gives_the_pandas_answers(request, name, monkeypatch):
+    """A month larger than DuckDB's memory is analysed in groups of files; the calls, DTMF and
+    playbacks whose events lie in two groups (cut by a save, or over midnight) come out whole."""
     from ari_notebook.events import engine_duckdb
 
     ds = request.getfixturevalue(name)
@@ -157,6 +157,8 @@ def test_duckdb_aggregating_a_few_files_at_a_time_gives_the_pandas_calls(request
     pd.testing.assert_frame_equal(canonical(ds.calls(engine="duckdb")), canonical(reference(ds, "calls")))
     assert len(planned[0]) > 1
     pd.testing.assert_frame_equal(ds.rates("day", engine="duckdb"), reference(ds, "rates", "day"))
+    pd.testing.assert_frame_equal(ds.dtmf(engine="duckdb"), reference(ds, "dtmf"))
+    pd.testing.assert_frame_equal(canonical(ds.playbacks(engine="duckdb")), canonical(reference(ds, "playbacks")))
 
 
 def test_file_groups_cut_in_order_and_keep_a_large_file_alone():
