@@ -110,29 +110,32 @@ def dialplan_event(ast: Asterisk, chan: SimChannel) -> None:
                   {"dialplan_app": chan.app_name, "dialplan_app_data": chan.app_data})
 
 
+def _set_party(party: CallerId, part: str, value: str) -> bool:
+    """Set NAME or NUM(BER) of a caller id / connected line; False for any other part."""
+    if part == "NAME":
+        party.name = value
+    elif part in ("NUM", "NUMBER"):
+        party.number = value
+    else:
+        return False
+    return True
+
+
 def set_variable(ast: Asterisk, chan: SimChannel, name: str, value: str, *, event: bool = True) -> None:
     """Set a channel variable or writable function; ``CALLERID(...)`` emits ChannelCallerId."""
     upper = name.upper()
     if upper.startswith("CALLERID(") and upper.endswith(")"):
         part = upper[9:-1]
-        if part == "NAME":
-            chan.caller.name = value
-        elif part in ("NUM", "NUMBER"):
-            chan.caller.number = value
-        elif part == "ALL":
+        if part == "ALL":
             chan.caller = parse_caller_id(value)
-        else:
+        elif not _set_party(chan.caller, part, value):
             raise AriFailure(400, f"Unable to set variable {name}")
         if event:
             channel_event(ast, chan, "ChannelCallerId",
                           {"caller_presentation": PRESENTATION[0], "caller_presentation_txt": PRESENTATION[1]})
         return
     if upper.startswith("CONNECTEDLINE(") and upper.endswith(")"):
-        part = upper[14:-1]
-        if part == "NAME":
-            chan.connected.name = value
-        elif part in ("NUM", "NUMBER"):
-            chan.connected.number = value
+        _set_party(chan.connected, upper[14:-1], value)  # another part changes nothing here
         if event:
             channel_event(ast, chan, "ChannelConnectedLine")
         return
