@@ -2,7 +2,8 @@
 
 Why SQL: DuckDB streams the files, runs the aggregations in parallel and spills to a temporary
 directory when a month does not fit in ``memory_limit``, so nothing is loaded into pandas but
-the answer. Each query restates a function of ``events.analysis`` (the reference; the tests
+the answer. Per-object questions (call legs, DTMF, playbacks) run over a few files at a time:
+DuckDB does not spill a GROUP BY on string keys far enough (see ``EVENTS_PER_MB``). Each query restates a function of ``events.analysis`` (the reference; the tests
 compare them): "first X of a channel" is ``first(X ORDER BY w, seq)`` over the rows that
 ``analysis`` would look at, ``w`` being the event time (receive time when it has none), nulls
 last, ``seq`` breaking ties as the log's index does.
