@@ -343,9 +343,31 @@ class DuckEngine:
                 INSERT INTO {table} {again}""")
 
     def _calls_view(self, con: Watched, all_channels: bool) -> None:
-        self._per_object(con, "legs_raw", _LEGS, _CHANNEL_KEY)
-        for sql in (_ENDED, _DIAL, _STAYS, _BRIDGED):
-            con.execute(sql)
+        """The ``calls`` view. A dataset larger than memory is worked out one server at a time:
+        every key holds the server, so one server's channels, bridges and dials never meet
+        another's and no call is cut (the bridge stays of a whole month did not fit in 1 GB)."""
+        everything = self._parts
+        servers = everything["asterisk_id"].unique().tolist()
+        split = len(servers) > 1 and len(self._file_groups(con)) > 1
+        if split:  # per server: its events view, the five steps, three copies; then the joins
+            con.steps += (len(servers) - 1) * 5 + len(servers) * 4 + 4
+        try:
+            for i, server in enumerate(servers if split else [None]):
+                if split:
+                    self._parts = everything[everything["asterisk_id"] == server]
+                    con.execute(_EVENTS.format(name="events", files=_sql_list(self._parts["path"])))
+                self._per_object(con, "legs_raw", _LEGS, _CHANNEL_KEY)
+                for sql in (_ENDED, _DIAL, _STAYS, _BRIDGED):
+                    con.execute(sql)
+                for table in ("legs", "dials", "bridged") if split else ():
+                    con.execute(f"CREATE OR REPLACE TABLE all_{table} AS SELECT * FROM {table}" if i == 0
+                                else f"INSERT INTO all_{table} SELECT * FROM {table}")
+        finally:
+            if split:
+                self._parts = everything
+                con.execute(_EVENTS.format(name="events", files=_sql_list(everything["path"])))
+        for table in ("legs", "dials", "bridged") if split else ():
+            con.execute(f"DROP TABLE {table}; ALTER TABLE all_{table} RENAME TO {table}")
         con.execute(_CALLS.format(keep="true" if all_channels else _NOT_LOCAL_HALF))
 
     def calls(self, *, all_channels: bool = False) -> pd.DataFrame:
