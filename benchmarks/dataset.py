@@ -94,7 +94,7 @@ def child(engine: str, root: str, workers: int) -> dict:
 
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                    memory_limit=os.environ.get("BENCH_DASK_WORKER_MEMORY", "768MiB"),
-                                   dashboard_address=None, silence_logs=40)
+                                   dashboard_address="127.0.0.1:0", silence_logs=40)
             client = Client(cluster)
         t0 = time.perf_counter()
         per_day = ds.rates("day", engine=engine)

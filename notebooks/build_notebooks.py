@@ -1133,7 +1133,7 @@ from dask.distributed import Client, LocalCluster
 DASK_DAYS = int(os.environ.get("NB07_DASK_DAYS", DAYS))          # the tests compare one day
 days = month.dates()[:DASK_DAYS]
 part = month.where(dates=(days[0], days[-1]))
-with (LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0", silence_logs=40) as cluster,
+with (LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address="127.0.0.1:0", silence_logs=40) as cluster,
       Client(cluster) as dask_client):
     workers = len(dask_client.scheduler_info()["workers"])
     calls_dask = part.calls(engine="dask")

@@ -51,7 +51,7 @@ def dask_client():
     """A two-worker in-process Dask cluster, the current Client while the module's tests run."""
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None, memory_limit=0) as cluster:
+                                  dashboard_address="127.0.0.1:0", memory_limit=0) as cluster:
         with distributed.Client(cluster) as client:
             yield client
 
