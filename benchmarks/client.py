@@ -11,7 +11,8 @@ Figures (ratios are against baselines measured in the same run):
   ``transport="websocket"``, aioari. Target: client <= 1.1x raw.
 * time to connect: raw concurrent GET of resources.json + all 11 declarations vs
   ``Client.connect`` (spec load) and ``Client.connect(apps=...)`` (spec load + events
-  WebSocket), and aioari.connect (spec only). Target: <= 1.15x raw.
+  WebSocket, against the same GETs with raw aiohttp's events WebSocket opened beside them),
+  and aioari.connect (spec only). Target: <= 1.15x raw.
 * the client's own WebSocket message loop offline (``EventsHub.on_text``: decode with the
   standard library's scanner + dispatch to a '*' handler) on 100,000 recorded real-Asterisk
   events vs ``json.loads`` alone, and aioari's loop body (``json.loads`` + ``process_ws``);
@@ -139,6 +140,17 @@ async def connect_time(url: str, user: str, password: str, rounds: int) -> list[
                     return await resp.json()
             await asyncio.gather(*(get(n) for n in ("resources",) + DECLS))
 
+    async def raw_fetch_ws():  # the same GETs and the events WebSocket, side by side
+        async with aiohttp.ClientSession(headers=auth) as s:
+            async def get(name):
+                async with s.get(f"{url}/ari/api-docs/{name}.json") as resp:
+                    return await resp.json()
+
+            async def events():
+                ws = await s.ws_connect(url.replace("http", "ws", 1) + "/ari/events?app=bench-connect")
+                await ws.close()
+            await asyncio.gather(*(get(n) for n in ("resources",) + DECLS), events())
+
     async def ours_spec():
         c = await Client.connect(url, user, password)
         await c.close()
@@ -165,13 +177,17 @@ async def connect_time(url: str, user: str, password: str, rounds: int) -> list[
         c = await aioari.connect(url + "/", user, password)
         await c.close()
 
-    peers = {"raw concurrent GET of api-docs": raw_fetch, "client: spec (reconnect)": ours_spec,
+    peers = {"raw concurrent GET of api-docs": raw_fetch,
+             "raw GETs + events WebSocket": raw_fetch_ws, "client: spec (reconnect)": ours_spec,
              "client: spec (first connect)": ours_cold,
              "client: spec + WebSocket (reconnect)": ours_ws,
              "client: spec + WebSocket (first)": ours_ws_cold, "aioari 0.10.2: spec": aio_spec}
     result = await interleave(peers, rounds, warmup=3)
     base = statistics.median(result["raw concurrent GET of api-docs"])
-    return [(name, statistics.median(v), pct(v, 0.95), statistics.median(v) / base) for name, v in result.items()]
+    base_ws = statistics.median(result["raw GETs + events WebSocket"])  # for the rows with a socket
+    return [(name, statistics.median(v), pct(v, 0.95),
+             statistics.median(v) / (base_ws if "WebSocket" in name and not name.startswith("raw") else base))
+            for name, v in result.items()]
 
 
 def message_loop(n: int, repeats: int = 5) -> list[tuple]:
@@ -348,7 +364,8 @@ async def against_server(args) -> None:
         print(f"  {'peer':38} {'median ms':>10} {'p95 ms':>8} {'x raw':>7}")
         for name, med, p95, ratio in con:
             print(f"  {name:38} {med:10.2f} {p95:8.2f} {ratio:7.2f}")
-        print("  (aioari opens its WebSocket only in run(); raw fetches the docs and opens no socket)")
+        print("  (rows with a WebSocket are against raw GETs + events WebSocket, the others against the GETs"
+              " alone; aioari opens its WebSocket only in run())")
         rss_rows = await rss(url, args.user, args.password, args.rss_rounds)
     finally:
         from ari_notebook import tidy
