@@ -300,6 +300,7 @@ class DuckEngine:
             con.unregister("partitions_df")
             con.execute(_EVENTS.format(name="events", files=_sql_list(parts["path"])))
             self._parts = parts
+            self._rows: dict[str, int] = {}  # events per file, read once a question
             with progress_bar(100, desc=f"DuckDB {question}", unit="%", progress=self.progress) as bar:
                 watched = Watched(con, pool, bar, steps)
                 yield watched
@@ -316,10 +317,12 @@ class DuckEngine:
 
     def _file_groups(self, con: Watched) -> list[list[str]]:
         files = self._parts["path"].tolist()
-        rows = dict(con.con.execute(
-            f"SELECT file_name, sum(num_rows) FROM parquet_file_metadata({_sql_list(files)}) GROUP BY ALL"
-        ).fetchall()) if files else {}
-        return file_groups(files, [rows.get(f, 0) for f in files], EVENTS_PER_MB * _megabytes(con.con))
+        unread = [f for f in files if f not in self._rows]
+        if unread:  # the footers only; asked again per server and per question part
+            self._rows.update(con.con.execute(
+                f"SELECT file_name, sum(num_rows) FROM parquet_file_metadata({_sql_list(unread)}) GROUP BY ALL"
+            ).fetchall())
+        return file_groups(files, [self._rows.get(f, 0) for f in files], EVENTS_PER_MB * _megabytes(con.con))
 
     def _per_object(self, con: Watched, table: str, select: str, key: str) -> None:
         """``table``: ``select`` (one row per object, ``key`` naming it) run over groups of files
