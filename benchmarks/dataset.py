@@ -90,11 +90,11 @@ def child(engine: str, root: str, workers: int) -> dict:
     with PeakSampler() as sampler:
         cluster = client = None
         if engine == "dask":
-            from distributed import Client, LocalCluster
+            from distributed import Client
 
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   memory_limit=os.environ.get("BENCH_DASK_WORKER_MEMORY", "768MiB"),
-                                   dashboard_address="127.0.0.1:0", silence_logs=40)
+            from ari_notebook.events import local_cluster
+
+            cluster = local_cluster(workers, memory_limit=os.environ.get("BENCH_DASK_WORKER_MEMORY", "768MiB"))
             client = Client(cluster)
         t0 = time.perf_counter()
         per_day = ds.rates("day", engine=engine)

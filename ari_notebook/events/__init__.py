@@ -6,7 +6,7 @@ through it; it is imported by the client, not re-exported here.
 
 from typing import Any
 
-__all__ = ["COLUMNS", "Dataset", "EventLog"]
+__all__ = ["COLUMNS", "Dataset", "EventLog", "local_cluster"]
 
 
 def __getattr__(name: str) -> Any:
@@ -20,6 +20,10 @@ def __getattr__(name: str) -> Any:
         from .dataset import Dataset
 
         return Dataset
+    if name == "local_cluster":  # a Dask LocalCluster set up for Dataset's dask engine
+        from .dask_cluster import local_cluster
+
+        return local_cluster
     if name == "COLUMNS":
         from .frames import COLUMNS
 

@@ -98,12 +98,17 @@ def _key_hashes(keys: pd.DataFrame) -> np.ndarray:
     return np.unique(pd.util.hash_pandas_object(keys, index=False).to_numpy())
 
 
-def _seen_twice(hashes: tuple[np.ndarray, ...]) -> np.ndarray:
-    """The (sorted) hashes found in more than one partition: objects whose rows are spread."""
+def _seen_twice(hashes: list[np.ndarray]) -> np.ndarray:
+    """The (sorted) hashes found in more than one partition: objects whose rows are spread.
+    Each partition's hashes are distinct, so after one sort a hash equal to its neighbour was
+    in two partitions. Sorted in place and ``hashes`` emptied as they are joined: a month has
+    tens of millions of channels, and this runs in the client's process."""
     if not hashes:
         return np.array([], dtype="uint64")
-    values, counts = np.unique(np.concatenate(hashes), return_counts=True)
-    return values[counts > 1]
+    every = np.concatenate(hashes)
+    hashes.clear()
+    every.sort()
+    return np.unique(every[1:][every[1:] == every[:-1]])
 
 
 def _rows_of_keys(pdf: pd.DataFrame, on: list[str], crossing: np.ndarray, inside: bool) -> pd.DataFrame:
@@ -117,7 +122,10 @@ def _rows_of_keys(pdf: pd.DataFrame, on: list[str], crossing: np.ndarray, inside
 def _by_server(pdf: pd.DataFrame, fn) -> pd.DataFrame:
     """``fn(event frame)`` for each server in a partition, tagged with its ``asterisk_id``."""
     outs = []
-    for server, part in pdf.groupby("asterisk_id", sort=True, observed=True):
+    servers = pdf["asterisk_id"].unique()
+    # a partition is a row group of one server's file: no need to split it (and copy it)
+    groups = [(servers[0], pdf)] if len(servers) == 1 else pdf.groupby("asterisk_id", sort=True, observed=True)
+    for server, part in groups:
         frame = typed_frame(part.drop(columns="asterisk_id").reset_index(drop=True))
         out = fn(frame)
         out.insert(0, "asterisk_id", pd.array([server] * len(out), dtype=_STR))
@@ -230,8 +238,8 @@ class DaskEngine:
         import dask.dataframe as dd
 
         meta = fn(meta_of(df))
-        hashes = compute(*[dask.delayed(_key_hashes)(part) for part in df[on].to_delayed()],
-                         desc=f"Dask: which {on[-1]}s span partitions", progress=self.progress)
+        hashes = list(compute(*[dask.delayed(_key_hashes)(part) for part in df[on].to_delayed()],
+                              desc=f"Dask: which {on[-1]}s span partitions", progress=self.progress))
         crossing = _seen_twice(hashes)
         local = df.map_partitions(_rows_of_keys, on, crossing, False, meta=meta_of(df))
         local = local.map_partitions(fn, meta=meta)
@@ -290,7 +298,10 @@ class DaskEngine:
         frame = calls[["asterisk_id", "created", "answered"]].dropna(subset=["created"])
         frame = frame.assign(period=frame["created"].dt.floor(FREQS[freq]),
                              answered=frame["answered"].notnull().astype("int64"), calls=1)
-        out, = compute(frame.groupby(["asterisk_id", "period"], observed=True)[["calls", "answered"]].sum(),
+        # split_out=1: the answer is small (servers x periods), so a tree of partial sums, not
+        # the shuffle Dask picks for several keys
+        per = frame.groupby(["asterisk_id", "period"], observed=True)[["calls", "answered"]]
+        out, = compute(per.sum(split_out=1),
                        desc="Dask rates", progress=self.progress)
         out = out.reset_index()
         out["answer_rate"] = out["answered"] / out["calls"]
@@ -301,7 +312,7 @@ class DaskEngine:
         calls = self._finished_legs()
         ended = calls[calls["ended"].notnull()][["asterisk_id", "cause", "cause_txt"]]
         ended = ended.assign(cause=ended["cause"].astype("float64"), calls=1)
-        out = ended.groupby(["asterisk_id", "cause", "cause_txt"], dropna=False, observed=True)["calls"].sum()
+        out = ended.groupby(["asterisk_id", "cause", "cause_txt"], dropna=False, observed=True)["calls"].sum(split_out=1)
         out, = compute(out, desc="Dask causes", progress=self.progress)
         out = out.reset_index()
         out["cause"] = pd.array(out["cause"].round(), dtype="Int64")
@@ -320,7 +331,7 @@ class DaskEngine:
          hangup_by, per_minute) = compute(
             ev.shape[0], when.min(), when.max(), ev["type"].value_counts(), (ev["type"] == "EventStreamGap").sum(),
             us.shape[0], us["answered"].count(), us["ring_us"].sum(), us["ring_us"].count(),
-            us["talk_us"].sum(), us["talk_us"].count(), us["hangup_by"].value_counts(), minute.value_counts(),
+            us["talk_us"].sum(), us["talk_us"].count(), us["hangup_by"].value_counts(), minute.value_counts(split_out=1),
             desc="Dask summary", progress=self.progress)
         per_minute = per_minute.sort_index().astype("int64")
         per_minute.index = pd.DatetimeIndex(per_minute.index).astype("datetime64[us, UTC]")

@@ -7,7 +7,7 @@ channel ids are unique per server only), then the frames are stacked with ``aste
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
 import pandas as pd
@@ -47,6 +47,14 @@ def _frame(tables: list[pa.Table]) -> pd.DataFrame:
     return typed_frame(df)
 
 
+def _typed_already(col: pd.Series, dtype: Any) -> bool:
+    """Whether ``col`` already has the frame's dtype (text read as pyarrow strings, times,
+    nullable integers): converting it again would only cost memory and time."""
+    if dtype == "category" or dtype is object:
+        return False
+    return col.dtype == dtype or str(col.dtype) == str(dtype)
+
+
 def typed_frame(df: pd.DataFrame) -> pd.DataFrame:
     """Columns read from a dataset (any subset, ``seq`` included) as an event frame: every
     column of ``COLUMNS`` with its dtype (absent ones missing), index ``seq``, in seq order."""
@@ -55,8 +63,11 @@ def typed_frame(df: pd.DataFrame) -> pd.DataFrame:
     for name, dtype in COLUMNS.items():
         col = df[name] if name in df.columns else pd.Series([None] * len(df), dtype=object)
         col = col.reset_index(drop=True)
-        if dtype == "category":
-            values = col.astype(object).where(col.notna(), None)
+        if _typed_already(col, dtype):  # read as it is kept: no trip through Python objects
+            out[name] = col
+        elif dtype == "category":
+            # pyarrow text is categorised as it is; anything else by way of Python objects
+            values = col if col.dtype == STR else col.astype(object).where(col.notna(), None)
             cats = sorted(v for v in values.dropna().unique())
             out[name] = pd.Categorical(values, categories=pd.Index(cats, dtype=STR))
         elif dtype is TIME:
