@@ -1127,13 +1127,14 @@ row, as DuckDB's (and as pandas', which the test suite checks on smaller data).
 '''),
     code('''
 import pandas as pd
-from dask.distributed import Client, LocalCluster
+from dask.distributed import Client
+from ari_notebook.events import local_cluster
 
-# two worker processes here; on a real cluster: Client("tcp://scheduler:8786")
+# two single-threaded worker processes here; on a real cluster: Client("tcp://scheduler:8786")
 DASK_DAYS = int(os.environ.get("NB07_DASK_DAYS", DAYS))          # the tests compare one day
 days = month.dates()[:DASK_DAYS]
 part = month.where(dates=(days[0], days[-1]))
-with (LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address="127.0.0.1:0", silence_logs=40) as cluster,
+with (local_cluster(n_workers=2) as cluster,
       Client(cluster) as dask_client):
     workers = len(dask_client.scheduler_info()["workers"])
     calls_dask = part.calls(engine="dask")
