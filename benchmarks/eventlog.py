@@ -39,6 +39,7 @@ import os
 import re
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -303,6 +304,81 @@ def paired(rounds: int, off, on) -> tuple[float, float, float]:
     return min(offs), min(ons), statistics.median(ratios)
 
 
+_NAMES = {"jsonl": "log.jsonl", "parquet": "log.parquet", "dataset": "ds"}
+
+
+def progress_child(kind: str, op: str, on: bool, folder: str) -> dict:
+    """One save or load, alone in a fresh interpreter: its CPU and wall seconds.
+
+    Why a fresh process per sample: in one long process the same load, same code, same
+    progress setting, varied by 12% in its best CPU time between rounds (heap, allocator
+    pools and caches carried from the rounds before), which buries a 2% question. tqdm is
+    imported before the clock starts, in both modes: a session pays that once, not per save."""
+    import tqdm.std  # noqa: F401  (imported in both modes: a kernel imports it once, not per save)
+
+    from ari_notebook.events import EventLog
+
+    source = Path(folder) / f"source-{_NAMES[kind]}"
+    log = EventLog.load(Path(folder) / f"source-{_NAMES['parquet']}", progress=False) if op == "save" else None
+    target = Path(folder) / f"out-{_NAMES[kind]}"
+    shutil.rmtree(target, ignore_errors=True)
+    target.unlink(missing_ok=True)
+    gc.collect()
+    cpu, wall = time.process_time(), time.perf_counter()
+    if op == "load":
+        back = EventLog.load(source, progress=on)
+    elif kind == "dataset":
+        log.save_dataset(target, progress=on)
+    else:
+        log.save(target, progress=on)
+    out = {"cpu": time.process_time() - cpu, "wall": time.perf_counter() - wall}
+    if op == "load":
+        out["events"] = len(back)
+    return out
+
+
+def bench_progress_fresh(events: list[tuple[str, float]], rounds: int) -> dict:
+    """Each save and load, progress on and off, every sample in its own process (see
+    ``progress_child``), on and off alternating first; files on tmpfs where there is one, so
+    disk writeback is not in the figure. Per operation: the median of the per-round on/off
+    ratios of CPU time (and of wall time), and their spread."""
+    from ari_notebook.events import EventLog
+
+    log = EventLog()
+    append, loads = log.append, orjson.loads
+    for text, recv in events:
+        append(loads(text), recv)
+    base = "/dev/shm" if os.path.isdir("/dev/shm") else None
+    out: dict = {"n": len(events), "rounds": rounds, "folder": base or tempfile.gettempdir()}
+    with tempfile.TemporaryDirectory(dir=base) as tmp:
+        log.save(Path(tmp) / f"source-{_NAMES['jsonl']}", progress=False)
+        log.save(Path(tmp) / f"source-{_NAMES['parquet']}", progress=False)
+        log.save_dataset(Path(tmp) / f"source-{_NAMES['dataset']}", progress=False)
+        del log
+        samples: dict = {(k, op): {True: [], False: []} for k in _NAMES for op in ("save", "load")}
+        for i in range(rounds):
+            for (kind, op), got in samples.items():
+                for on in ((False, True) if i % 2 == 0 else (True, False)):
+                    res = subprocess.run([sys.executable, __file__, "--progress-child", kind, op,
+                                          "on" if on else "off", tmp],
+                                         capture_output=True, text=True, check=False)
+                    if res.returncode != 0:
+                        raise RuntimeError(f"{kind} {op} sample failed:\n{res.stderr[-3000:]}")
+                    got[on].append(json.loads(res.stdout.strip().splitlines()[-1]))
+            print(f"  round {i + 1}/{rounds}", flush=True)
+        for (kind, op), got in samples.items():
+            if op == "load":
+                assert all(s["events"] == len(events) for s in got[True] + got[False])
+            row = out.setdefault(kind, {})
+            for clock in ("cpu", "wall"):
+                ratios = [a[clock] / b[clock] for a, b in zip(got[True], got[False])]
+                row[f"{op}_{clock}_ratio"] = statistics.median(ratios)
+                row[f"{op}_{clock}_ratios"] = sorted(ratios)
+                row[f"{op}_{clock}_off_s"] = statistics.median(s[clock] for s in got[False])
+                row[f"{op}_{clock}_on_s"] = statistics.median(s[clock] for s in got[True])
+    return out
+
+
 class InBar:
     """CPU seconds spent inside progress reporting (``Progress.update`` and ``close``, tqdm's
     drawing included) while installed: the cost of progress measured directly, free of the
@@ -406,7 +482,14 @@ def main() -> None:
     ap.add_argument("--only", choices=("all", "progress"), default="all",
                     help="'progress': only the progress on/off measurement")
     ap.add_argument("--quick", action="store_true", help="100,000 events, 50,000 messages, 3 rounds")
+    ap.add_argument("--fresh", action="store_true",
+                    help="with --only progress: every save and load in a fresh process (see progress_child)")
+    ap.add_argument("--progress-child", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.progress_child:
+        kind, op, on, folder = args.progress_child
+        print(json.dumps(progress_child(kind, op, on == "on", folder)))
+        return
     if args.quick:
         args.events, args.ingest, args.progress_events, args.rounds = 100_000, 50_000, 100_000, 3
     only_progress = args.only == "progress"
@@ -415,6 +498,18 @@ def main() -> None:
     events = cached_events(args.progress_events if only_progress
                            else max(args.events, args.ingest, args.progress_events))
     print(f"{len(events):,} realistic events ready in {time.perf_counter() - t:.1f} s", flush=True)
+    if only_progress and args.fresh:
+        fresh = bench_progress_fresh(events[: args.progress_events], args.rounds)
+        rows = [(f"{op} {kind}, {fresh['n']:,} events, fresh processes: progress on/off",
+                 f"{fresh[kind][f'{op}_cpu_on_s']:.2f}/{fresh[kind][f'{op}_cpu_off_s']:.2f} s CPU",
+                 f"{fresh[kind][f'{op}_cpu_ratio']:.3f}x",
+                 "target <= 1.02 " + ("OK" if fresh[kind][f"{op}_cpu_ratio"] <= 1.02 else "MISSED")
+                 + f"; wall {fresh[kind][f'{op}_wall_ratio']:.3f}x; CPU ratios "
+                 + " ".join(f"{r:.3f}" for r in fresh[kind][f"{op}_cpu_ratios"]))
+                for kind in _NAMES for op in ("save", "load")]
+        print_table(rows)
+        save_results({"progress_fresh": fresh}, "eventlog-progress-fresh.json")
+        return
     pg = bench_progress(events[: args.progress_events], args.rounds)
     print("progress measured", flush=True)
     progress_rows = [
