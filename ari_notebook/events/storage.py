@@ -29,6 +29,7 @@ import uuid
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, Iterable, Iterator
+from urllib.parse import quote
 
 import numpy as np
 import orjson
@@ -277,8 +278,9 @@ def write_dataset(root: str | os.PathLike, df: pd.DataFrame,
                   progress: bool | None = None, desc: str = "Saving dataset") -> list[str]:
     """Add ``df`` to a hive-partitioned Parquet dataset under ``root``; returns the files written.
 
-    The files are written into a hidden staging folder under ``root`` (readers skip names
-    starting with ``.``) a slice of rows at a time, then moved into their partitions; if
+    The files (one per partition) are written into a hidden staging folder under ``root``
+    (readers skip names starting with ``.``) a slice of rows at a time, then moved into their
+    partitions; if
     anything stops the write, the files already moved are taken out again and the staging
     folder removed, so the dataset gains all of this log or none of it.
     """
@@ -296,27 +298,32 @@ def write_dataset(root: str | os.PathLike, df: pd.DataFrame,
             i = schema_all.get_field_index(col)
             schema_all = schema_all.set(i, pa.field(col, pa.string()))
     table = pa.Table.from_pandas(out[schema_all.names], schema=schema_all, preserve_index=False)
-    schema = pa.schema([(c, pa.string()) for c in partition_by])
+    data = table.drop_columns(list(partition_by))  # the partition's values are in its path
+    parts = out.groupby(list(partition_by), sort=True).indices
     root = Path(root)
     save_id = uuid.uuid4().hex[:12]
     staging = root / f".staging-{save_id}"
     staged: list[str] = []
     moved: list[Path] = []
     made: list[Path] = [] if root.exists() else [root]  # folders this save creates
-    # a slice per write_dataset call: pyarrow's writer cannot be stopped inside one call
-    rows = max(ROWS_CHUNK * 4, -(-table.num_rows // 8))
+    # each partition's file written here with pq.ParquetWriter, not by pyarrow.dataset's
+    # writer: that one keeps work on Arrow's threads after it returns, and a process that
+    # exits just then aborts ("terminate called without an active exception"; apache/arrow
+    # #36980, seen here about once in a dozen short scripts)
     try:
         with progress_bar(table.num_rows, desc=desc, unit="ev", progress=progress) as bar:
-            for k, offset in enumerate(range(0, table.num_rows, rows)):
-                piece = table.slice(offset, rows)
-                pds.write_dataset(
-                    piece, str(staging), format="parquet",
-                    partitioning=pds.partitioning(schema, flavor="hive"),
-                    basename_template=f"events-{save_id}-{k}-{{i}}.parquet",
-                    existing_data_behavior="overwrite_or_ignore",
-                    file_visitor=lambda f: staged.append(f.path),
-                )
-                bar.update(piece.num_rows)
+            for values, rows in parts.items():
+                values = values if isinstance(values, tuple) else (values,)
+                folder = staging.joinpath(*(hive_segment(c, v) for c, v in zip(partition_by, values)))
+                folder.mkdir(parents=True, exist_ok=True)
+                path = folder / f"events-{save_id}-0.parquet"
+                staged.append(str(path))
+                part = data.take(rows)
+                with pq.ParquetWriter(path, part.schema, compression="zstd") as writer:
+                    for offset in range(0, part.num_rows, ROWS_CHUNK):
+                        piece = part.slice(offset, ROWS_CHUNK)
+                        writer.write_table(piece, row_group_size=ROWS_CHUNK)
+                        bar.update(piece.num_rows)
         for name in staged:
             final = root / Path(name).relative_to(staging)
             made.extend(reversed([d for d in final.relative_to(root).parents if not (root / d).exists()]))
@@ -333,6 +340,12 @@ def write_dataset(root: str | os.PathLike, df: pd.DataFrame,
         raise
     shutil.rmtree(staging, ignore_errors=True)
     return [str(p) for p in moved]
+
+
+def hive_segment(column: str, value: str) -> str:
+    """One folder name of a hive-partitioned path, the value URI-escaped as pyarrow writes it
+    (``asterisk_id=02%3Afc%3A00%3A00%3A00%3A01``)."""
+    return f"{column}={quote(value, safe='')}"
 
 
 def _feed_table(table: pa.Table, sink: Sink, bar: Any) -> None:

@@ -633,9 +633,9 @@ def _server_ids(servers: int | tuple[str, ...]) -> tuple[str, ...]:
 
 def partition_dir(root: Path, day: str, server: str) -> Path:
     """Where a server-day lives: hive-style, the id URI-escaped as pyarrow writes it."""
-    from urllib.parse import quote
+    from .storage import hive_segment
 
-    return root / f"date={day}" / f"asterisk_id={quote(server, safe='')}"
+    return root / hive_segment("date", day) / hive_segment("asterisk_id", server)
 
 
 def _write_file(root: Path, day: str, server: str, table: pa.Table) -> int:
