@@ -14,9 +14,10 @@ the calling channel), its stays in bridges (closed by the bridge's destruction t
 time it was bridged (an open stay ends when the channel does).
 
 It runs on the current ``distributed.Client`` (a ``LocalCluster`` or a real cluster), else on
-Dask's threads in this process. One row group of a file is one input partition (so a worker's
-memory is bounded by the writer's row group size, not by a server-day); workers read the files
-themselves, so on a real cluster the dataset must be on storage every worker sees.
+Dask's threads in this process. An input partition is at most ``PARTITION_ROWS`` rows of one row
+group of a file, so a worker's memory is bounded by that, not by a server-day nor by the row
+groups another writer chose; workers read the files themselves, so on a real cluster the dataset
+must be on storage every worker sees.
 """
 
 from __future__ import annotations
@@ -52,13 +53,40 @@ _PLAYBACK_COLUMNS = ["seq", "asterisk_id", "type", "time", "received_at", "playb
                      "media_uri", "target_uri"]
 
 
-def _read(item: tuple[str, str, int], columns: list[str]) -> pd.DataFrame:
-    """One row group of a file as a light frame: the columns asked for, text as pyarrow strings."""
-    path, server, group = item
+#: rows of one input partition: a month's legs task on 256k rows took workers of 768 MiB past
+#: their limit (the nanny restarted them again and again)
+PARTITION_ROWS = 131_072
+
+
+def _slices(path: str, server: str) -> list[tuple[str, str, int, int, int]]:
+    """The input partitions of one file: (path, server, row group, first row, rows)."""
+    meta = pq.ParquetFile(path).metadata
+    return [(path, server, group, first, min(PARTITION_ROWS, rows - first))
+            for group in range(meta.num_row_groups) for rows in [meta.row_group(group).num_rows]
+            for first in range(0, max(rows, 1), PARTITION_ROWS)]
+
+
+def _read(item: tuple[str, str, int, int, int], columns: list[str]) -> pd.DataFrame:
+    """Rows ``first`` .. ``first + rows`` of one row group as a light frame: the columns asked
+    for, text as pyarrow strings. Decoded a batch at a time, so the rest of a big row group is
+    never held."""
+    import pyarrow as pa
+
+    path, server, group, first, rows = item
     pf = pq.ParquetFile(path)
     names = set(pf.schema_arrow.names)
     wanted = [c for c in columns if c != "asterisk_id" and c in names]
-    df = pf.read_row_group(group, columns=wanted).to_pandas(types_mapper=_light_types)
+    pieces, at = [], 0
+    for batch in pf.iter_batches(batch_size=PARTITION_ROWS, row_groups=[group], columns=wanted):
+        lo, hi = max(first - at, 0), min(first + rows - at, batch.num_rows)
+        if lo < hi:
+            pieces.append(batch.slice(lo, hi - lo))
+        at += batch.num_rows
+        if at >= first + rows:
+            break
+    schema = pf.schema_arrow
+    table = pa.Table.from_batches(pieces, schema=pa.schema([schema.field(c) for c in wanted]))
+    df = table.to_pandas(types_mapper=_light_types)
     df.insert(0, "asterisk_id", pd.array([server] * len(df), dtype=_STR))
     for c in columns:
         if c not in df.columns:
@@ -123,7 +151,7 @@ def _by_server(pdf: pd.DataFrame, fn) -> pd.DataFrame:
     """``fn(event frame)`` for each server in a partition, tagged with its ``asterisk_id``."""
     outs = []
     servers = pdf["asterisk_id"].unique()
-    # a partition is a row group of one server's file: no need to split it (and copy it)
+    # a partition is rows of one server's file: no need to split it (and copy it)
     groups = [(servers[0], pdf)] if len(servers) == 1 else pdf.groupby("asterisk_id", sort=True, observed=True)
     for server, part in groups:
         frame = typed_frame(part.drop(columns="asterisk_id").reset_index(drop=True))
@@ -202,8 +230,8 @@ class DaskEngine:
         self.ds = ds
         self.progress = progress
         parts = ds.partitions()
-        self.items = [(path, server, group) for path, server in zip(parts["path"], parts["asterisk_id"])
-                      for group in range(pq.ParquetFile(path).metadata.num_row_groups)]
+        self.items = [item for path, server in zip(parts["path"], parts["asterisk_id"])
+                      for item in _slices(path, server)]
 
     def frame(self, columns: list[str]) -> "dd.DataFrame":
         import dask.dataframe as dd
@@ -241,17 +269,20 @@ class DaskEngine:
         hashes = list(compute(*[dask.delayed(_key_hashes)(part) for part in df[on].to_delayed()],
                               desc=f"Dask: which {on[-1]}s span partitions", progress=self.progress))
         crossing = _seen_twice(hashes)
-        local = df.map_partitions(_rows_of_keys, on, crossing, False, meta=meta_of(df))
-        local = local.map_partitions(fn, meta=meta)
         if not len(crossing):
-            return local
-        rest = df.map_partitions(_rows_of_keys, on, crossing, True, meta=meta_of(df))
+            return df.map_partitions(_rows_of_keys, on, crossing, False, meta=meta_of(df)).map_partitions(fn, meta=meta)
+        # one key in the graph, fetched once per worker: passed as a plain array it would be
+        # copied into every task's spec (a month crosses ~100k objects: 800 kB a task)
+        shared = dask.delayed(crossing, pure=True)
+        local = df.map_partitions(_rows_of_keys, on, shared, False, meta=meta_of(df))
+        local = local.map_partitions(fn, meta=meta)
+        rest = df.map_partitions(_rows_of_keys, on, shared, True, meta=meta_of(df))
         parts = max(1, self.npartitions // 16)
         rest = rest.shuffle(on=on, npartitions=parts, shuffle_method="tasks").map_partitions(fn, meta=meta)
         return dd.concat([local, rest])
 
     def count(self) -> int:
-        return sum(pq.ParquetFile(p).metadata.row_group(g).num_rows for p, _, g in self.items)
+        return sum(rows for *_, rows in self.items)
 
     # ------------------------------------------------------------------ calls
     def legs(self) -> "dd.DataFrame":

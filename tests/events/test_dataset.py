@@ -161,6 +161,30 @@ def test_duckdb_a_few_files_at_a_time_gives_the_pandas_answers(request, name, mo
     pd.testing.assert_frame_equal(canonical(ds.playbacks(engine="duckdb")), canonical(reference(ds, "playbacks")))
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("name", ["month", "spread"])
+def test_dask_row_groups_cut_in_slices_give_the_pandas_answers(request, name, monkeypatch, dask_client):
+    """Row groups larger than a Dask partition are read a slice at a time; a call cut by a
+    slice is put back together like one cut by a file."""
+    from ari_notebook.events import engine_dask
+
+    import pyarrow.parquet as pq
+
+    ds = request.getfixturevalue(name)
+    largest = max(pq.ParquetFile(path).metadata.row_group(g).num_rows for path in ds.partitions()["path"]
+                  for g in range(pq.ParquetFile(path).metadata.num_row_groups))
+    monkeypatch.setattr(engine_dask, "PARTITION_ROWS", max(1, largest // 3))  # every big group in 3
+    engine = engine_dask.DaskEngine(ds)
+    groups = {(path, group) for path, _, group, _, _ in engine.items}
+    assert len(groups) < len(engine.items) <= 3 * len(groups)
+    assert engine.count() == ds.count(engine="pandas")
+    pd.testing.assert_frame_equal(canonical(ds.calls(engine="dask")), canonical(reference(ds, "calls")))
+    pd.testing.assert_frame_equal(ds.dtmf(engine="dask"), reference(ds, "dtmf"))
+    pd.testing.assert_frame_equal(canonical(ds.playbacks(engine="dask")), canonical(reference(ds, "playbacks")))
+    assert ds.summary(engine="dask").to_series().equals(reference(ds, "summary").to_series())
+
+
 def test_file_groups_cut_in_order_and_keep_a_large_file_alone():
     from ari_notebook.events.engine_duckdb import file_groups
 
