@@ -10,10 +10,14 @@ peak (measured on 5.6 M events: 650-690 MB per worker, 475-495 MB with the syste
 
 from __future__ import annotations
 
+import logging
+import sys
 from typing import Any
 
 #: set in each worker process before it starts (so before pyarrow is imported there)
 WORKER_ENV = {"ARROW_DEFAULT_MEMORY_POOL": "system"}
+#: the nannies (in this process) log here when they restart a worker that outgrew its memory
+RESTARTS_LOGGER = "distributed.nanny.memory"
 
 
 def local_cluster(n_workers: int = 2, **options: Any) -> Any:
@@ -27,4 +31,30 @@ def local_cluster(n_workers: int = 2, **options: Any) -> Any:
                                 "dashboard_address": "127.0.0.1:0", "silence_logs": 40}
     settings.update(options)
     settings["env"] = {**WORKER_ENV, **settings.get("env", {})}
-    return LocalCluster(n_workers=n_workers, **settings)
+    cluster = LocalCluster(n_workers=n_workers, **settings)
+    show_worker_restarts()
+    return cluster
+
+
+def show_worker_restarts() -> None:
+    """Print the nanny's "exceeded 95% memory budget. Restarting..." even while the rest of
+    Dask's log is silenced (``silence_logs``): without it a run whose workers outgrow their
+    memory only gets slower, and nothing says why."""
+    logger = logging.getLogger(RESTARTS_LOGGER)
+    if not any(getattr(h, "ari_notebook", False) for h in logger.handlers):
+        handler = _ToCurrentStderr()
+        handler.setLevel(logging.WARNING)
+        handler.ari_notebook = True
+        logger.addHandler(handler)
+
+
+class _ToCurrentStderr(logging.StreamHandler):
+    """Writes to ``sys.stderr`` as it is at each message (a kernel or a test may replace it)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:  # StreamHandler.__init__ sets it; always stderr
+        pass

@@ -28,3 +28,18 @@ def test_local_cluster_workers_single_threaded_on_loopback_with_the_system_alloc
         assert urlparse(cluster.dashboard_link).hostname == "127.0.0.1"
         # Arrow frees memory back to the system in workers; an env of the caller is kept too
         assert list(client.run(_worker_setup).values()) == [{"pool": "system", "marker": "kept"}]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+def test_a_worker_restarted_for_memory_is_reported_while_the_rest_is_silenced(capsys):
+    import logging
+
+    from ari_notebook.events.dask_cluster import RESTARTS_LOGGER
+
+    with local_cluster(1), local_cluster(1):  # a second cluster adds no second report
+        logging.getLogger("distributed.worker").warning("chatter the user did not ask for")
+        logging.getLogger(RESTARTS_LOGGER).warning("Worker tcp://127.0.0.1:1 exceeded 95% memory budget. Restarting...")
+    err = capsys.readouterr().err
+    assert err.count("exceeded 95% memory budget") == 1
+    assert "chatter" not in err
