@@ -307,33 +307,139 @@ def paired(rounds: int, off, on) -> tuple[float, float, float]:
 _NAMES = {"jsonl": "log.jsonl", "parquet": "log.parquet", "dataset": "ds"}
 
 
-def progress_child(kind: str, op: str, on: bool, folder: str) -> dict:
-    """One save or load, alone in a fresh interpreter: its CPU and wall seconds.
+def progress_child(kind: str, op: str, mode: str, folder: str) -> dict:
+    """One save or load (``mode`` "on" or "off"; "none": only what comes before it), alone in
+    a fresh interpreter: its CPU and wall seconds.
 
     Why a fresh process per sample: in one long process the same load, same code, same
     progress setting, varied by 12% in its best CPU time between rounds (heap, allocator
     pools and caches carried from the rounds before), which buries a 2% question. tqdm is
-    imported before the clock starts, in both modes: a session pays that once, not per save."""
+    imported before the clock starts, in both modes: a session pays that once, not per save.
+    ``BENCH_PROGRESS_INTERVAL`` sets the seconds between redraws (see ``bench_progress_counted``)."""
     import tqdm.std  # noqa: F401  (imported in both modes: a kernel imports it once, not per save)
 
+    from ari_notebook import progress
     from ari_notebook.events import EventLog
 
+    if "BENCH_PROGRESS_INTERVAL" in os.environ:
+        progress.MIN_INTERVAL = float(os.environ["BENCH_PROGRESS_INTERVAL"])
+    on = mode == "on"
     source = Path(folder) / f"source-{_NAMES[kind]}"
     log = EventLog.load(Path(folder) / f"source-{_NAMES['parquet']}", progress=False) if op == "save" else None
-    target = Path(folder) / f"out-{_NAMES[kind]}"
-    shutil.rmtree(target, ignore_errors=True)
-    target.unlink(missing_ok=True)
+    target = Path(folder) / f"out-{os.getpid()}-{_NAMES[kind]}"
+    # the same operation once on a few events first, progress off: what it imports lazily and
+    # sets up once per process is then outside the measure in every mode ("none" included)
+    small = EventLog.load(Path(folder) / f"small-{_NAMES[kind]}", progress=False)
+    if op == "save":
+        warm = Path(folder) / f"warm-{os.getpid()}-{_NAMES[kind]}"
+        small.save_dataset(warm, progress=False) if kind == "dataset" else small.save(warm, progress=False)
+        shutil.rmtree(warm, ignore_errors=True)
+        warm.unlink(missing_ok=True)
     gc.collect()
     cpu, wall = time.process_time(), time.perf_counter()
-    if op == "load":
+    if mode == "none":
+        pass
+    elif op == "load":
         back = EventLog.load(source, progress=on)
     elif kind == "dataset":
         log.save_dataset(target, progress=on)
     else:
         log.save(target, progress=on)
     out = {"cpu": time.process_time() - cpu, "wall": time.perf_counter() - wall}
-    if op == "load":
+    if op == "load" and mode != "none":
         out["events"] = len(back)
+    shutil.rmtree(target, ignore_errors=True)
+    target.unlink(missing_ok=True)
+    return out
+
+
+def run_progress_child(kind: str, op: str, mode: str, folder: str, *, counted: bool = False,
+                       interval: float | None = None) -> dict:
+    """``progress_child`` in a new interpreter; ``counted``: under valgrind's cachegrind, and
+    ``instructions`` added (every thread's, the interpreter's start included)."""
+    cmd = [sys.executable, __file__, "--progress-child", kind, op, mode, folder]
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    if interval is not None:
+        env["BENCH_PROGRESS_INTERVAL"] = repr(interval)
+    out_file = Path(folder) / f"cachegrind-{kind}-{op}-{mode}.out"
+    if counted:
+        cmd = ["valgrind", "--tool=cachegrind", "--cache-sim=no", f"--cachegrind-out-file={out_file}", *cmd]
+    res = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
+    if res.returncode != 0:
+        raise RuntimeError(f"{kind} {op} {mode} sample failed:\n{res.stderr[-3000:]}")
+    got = json.loads(res.stdout.strip().splitlines()[-1])
+    if counted:
+        summary = re.search(r"^summary: (\d+)", out_file.read_text(), re.M)
+        out_file.unlink()
+        got["instructions"] = int(summary.group(1))
+    return got
+
+
+def _source_files(events: list[tuple[str, float]], folder: str) -> None:
+    """The log of ``events`` saved as every kind, for the children to load (or to save from)."""
+    from ari_notebook.events import EventLog
+
+    log = EventLog()
+    append, loads = log.append, orjson.loads
+    for text, recv in events:
+        append(loads(text), recv)
+    small = EventLog()
+    for text, recv in events[:100]:
+        small.append(loads(text), recv)
+    for prefix, which in (("source", log), ("small", small)):
+        which.save(Path(folder) / f"{prefix}-{_NAMES['jsonl']}", progress=False)
+        which.save(Path(folder) / f"{prefix}-{_NAMES['parquet']}", progress=False)
+        which.save_dataset(Path(folder) / f"{prefix}-{_NAMES['dataset']}", progress=False)
+
+
+def bench_progress_counted(events: list[tuple[str, float]], rounds: int, unstretched: bool = False) -> dict:
+    """Instructions executed by each save and load with progress on and off, counted by
+    valgrind (cachegrind): a count does not move with the machine's load as times do.
+
+    Each sample is a fresh process; a third kind of sample ("none") runs everything but the
+    operation (interpreter start, imports, loading the log a save writes), and its count is
+    taken off both sides. Under valgrind the work runs tens of times slower while the bar
+    redraws on the clock (every ``MIN_INTERVAL`` s), so the redraw interval is stretched by the
+    same factor (valgrind's wall time over a native run's): the bar redraws as often per unit
+    of work as it does natively. ``unstretched`` also reports the ratio without that (many
+    more redraws than a real run makes: an upper bound) when asked for."""
+    from ari_notebook import progress
+
+    base = "/dev/shm" if os.path.isdir("/dev/shm") else None
+    out: dict = {"n": len(events), "rounds": rounds, "tool": "valgrind --tool=cachegrind --cache-sim=no"}
+    with tempfile.TemporaryDirectory(dir=base) as tmp:
+        _source_files(events, tmp)
+        setup = {op: [] for op in ("save", "load")}
+        samples: dict = {(k, op): [] for k in _NAMES for op in ("save", "load")}
+        for i in range(rounds):
+            for op in setup:
+                setup[op].append(run_progress_child("jsonl", op, "none", tmp, counted=True)["instructions"])
+                print(f"  round {i + 1}/{rounds}: before a {op}: {setup[op][-1]:,} instructions", flush=True)
+            for (kind, op), got in samples.items():
+                native = min(run_progress_child(kind, op, "off", tmp)["wall"] for _ in range(3))
+                off = run_progress_child(kind, op, "off", tmp, counted=True)
+                stretch = off["wall"] / native
+                on = run_progress_child(kind, op, "on", tmp, counted=True,
+                                        interval=progress.MIN_INTERVAL * stretch)
+                got.append({"off": off["instructions"], "on": on["instructions"], "stretch": stretch,
+                             "native_wall_s": native})
+                if unstretched:
+                    got[-1]["on_unstretched"] = run_progress_child(kind, op, "on", tmp, counted=True)["instructions"]
+                base_count = statistics.median(setup[op])
+                print(f"  round {i + 1}/{rounds}: {op} {kind}: {off['instructions'] - base_count:,.0f} instructions "
+                      f"off, {on['instructions'] - base_count:,.0f} on = "
+                      f"{(on['instructions'] - base_count) / (off['instructions'] - base_count):.4f}x", flush=True)
+        for op, counts in setup.items():
+            out[f"{op}_setup_instructions"] = counts
+        for (kind, op), got in samples.items():
+            base_count = statistics.median(setup[op])
+            ratios = [(g["on"] - base_count) / (g["off"] - base_count) for g in got]
+            raw = [(g["on_unstretched"] - base_count) / (g["off"] - base_count) for g in got if "on_unstretched" in g]
+            out.setdefault(kind, {})[op] = {
+                "ratio": max(ratios), "ratios": ratios, "unstretched_ratios": raw,
+                "off_instructions": [g["off"] - base_count for g in got],
+                "on_instructions": [g["on"] - base_count for g in got],
+                "stretch": [g["stretch"] for g in got], "native_wall_s": [g["native_wall_s"] for g in got]}
     return out
 
 
@@ -342,29 +448,15 @@ def bench_progress_fresh(events: list[tuple[str, float]], rounds: int) -> dict:
     ``progress_child``), on and off alternating first; files on tmpfs where there is one, so
     disk writeback is not in the figure. Per operation: the median of the per-round on/off
     ratios of CPU time (and of wall time), and their spread."""
-    from ari_notebook.events import EventLog
-
-    log = EventLog()
-    append, loads = log.append, orjson.loads
-    for text, recv in events:
-        append(loads(text), recv)
     base = "/dev/shm" if os.path.isdir("/dev/shm") else None
     out: dict = {"n": len(events), "rounds": rounds, "folder": base or tempfile.gettempdir()}
     with tempfile.TemporaryDirectory(dir=base) as tmp:
-        log.save(Path(tmp) / f"source-{_NAMES['jsonl']}", progress=False)
-        log.save(Path(tmp) / f"source-{_NAMES['parquet']}", progress=False)
-        log.save_dataset(Path(tmp) / f"source-{_NAMES['dataset']}", progress=False)
-        del log
+        _source_files(events, tmp)
         samples: dict = {(k, op): {True: [], False: []} for k in _NAMES for op in ("save", "load")}
         for i in range(rounds):
             for (kind, op), got in samples.items():
                 for on in ((False, True) if i % 2 == 0 else (True, False)):
-                    res = subprocess.run([sys.executable, __file__, "--progress-child", kind, op,
-                                          "on" if on else "off", tmp],
-                                         capture_output=True, text=True, check=False)
-                    if res.returncode != 0:
-                        raise RuntimeError(f"{kind} {op} sample failed:\n{res.stderr[-3000:]}")
-                    got[on].append(json.loads(res.stdout.strip().splitlines()[-1]))
+                    got[on].append(run_progress_child(kind, op, "on" if on else "off", tmp))
             print(f"  round {i + 1}/{rounds}", flush=True)
         for (kind, op), got in samples.items():
             if op == "load":
@@ -484,11 +576,14 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="100,000 events, 50,000 messages, 3 rounds")
     ap.add_argument("--fresh", action="store_true",
                     help="with --only progress: every save and load in a fresh process (see progress_child)")
+    ap.add_argument("--counted", action="store_true",
+                    help="with --only progress: instructions counted under valgrind (see bench_progress_counted)")
+    ap.add_argument("--unstretched", action="store_true",
+                    help="with --counted: also count with the bar redrawn on valgrind's slow clock")
     ap.add_argument("--progress-child", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.progress_child:
-        kind, op, on, folder = args.progress_child
-        print(json.dumps(progress_child(kind, op, on == "on", folder)))
+        print(json.dumps(progress_child(*args.progress_child)))
         return
     if args.quick:
         args.events, args.ingest, args.progress_events, args.rounds = 100_000, 50_000, 100_000, 3
@@ -498,6 +593,18 @@ def main() -> None:
     events = cached_events(args.progress_events if only_progress
                            else max(args.events, args.ingest, args.progress_events))
     print(f"{len(events):,} realistic events ready in {time.perf_counter() - t:.1f} s", flush=True)
+    if only_progress and args.counted:
+        counted = bench_progress_counted(events[: args.progress_events], args.rounds, args.unstretched)
+        rows = [(f"{op} {kind}, {counted['n']:,} events, instructions: progress on/off",
+                 f"{statistics.median(c['on_instructions']) / 1e9:.3f}/{statistics.median(c['off_instructions']) / 1e9:.3f} G",
+                 f"{c['ratio']:.4f}x",
+                 "target <= 1.02 " + ("OK" if c["ratio"] <= 1.02 else "MISSED")
+                 + "; every round " + " ".join(f"{r:.4f}" for r in c["ratios"])
+                 + "".join(f"; unstretched {r:.4f}" for r in c["unstretched_ratios"]))
+                for kind in _NAMES for op in ("save", "load") for c in [counted[kind][op]]]
+        print_table(rows)
+        save_results({"progress_counted": counted}, "eventlog-progress-counted.json")
+        return
     if only_progress and args.fresh:
         fresh = bench_progress_fresh(events[: args.progress_events], args.rounds)
         rows = [(f"{op} {kind}, {fresh['n']:,} events, fresh processes: progress on/off",
