@@ -3,6 +3,8 @@
     .venv/bin/python benchmarks/eventlog.py                # the sizes (1,000,000 events)
     .venv/bin/python benchmarks/eventlog.py --quick        # 100,000 events, a smoke run
     .venv/bin/python benchmarks/eventlog.py --only progress --rounds 7   # progress on/off alone
+    .venv/bin/python benchmarks/eventlog.py --only progress --counted --progress-events 200000 --rounds 1
+                                                # the same as instructions counted by valgrind
 
 Prints one table:
 
