@@ -53,8 +53,8 @@ _PLAYBACK_COLUMNS = ["seq", "asterisk_id", "type", "time", "received_at", "playb
                      "media_uri", "target_uri"]
 
 
-#: rows of one input partition: a month's legs task on 256k rows took workers of 768 MiB past
-#: their limit (the nanny restarted them again and again)
+#: rows of one input partition: with 256k-row partitions the 100 M-event month took workers of
+#: 768 MiB past their limit (the nanny restarted them again and again); with these, none was
 PARTITION_ROWS = 131_072
 
 
